@@ -1,0 +1,140 @@
+// The wire protocol on the TypeScript side: stdout must be exactly one JSON envelope, checked
+// against a schema (zod: one declaration gives both the runtime check and the static type).
+import { z } from 'zod';
+import { BridgeError, tail } from './errors.js';
+
+export const PROTOCOL_VERSION = 1;
+
+const EnvelopeErrorSchema = z.object({
+  code: z.string().min(1),
+  category: z.enum(['precondition', 'input', 'script']),
+  message: z.string(),
+  target: z.string().nullable().optional(),
+});
+
+export const EnvelopeSchema = z.object({
+  protocol: z.number(),
+  ok: z.boolean(),
+  data: z.unknown(),
+  warnings: z.array(z.string()),
+  error: EnvelopeErrorSchema.nullable(),
+  host: z.object({ edition: z.string(), version: z.string() }),
+  durationMs: z.number(),
+});
+
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+export interface ScriptOutput<T> {
+  data: T;
+  warnings: string[];
+  host: { edition: string; version: string };
+  durationMs: number;
+  stderr: string;
+}
+
+interface RawResult {
+  script: string;
+  stdout: string;
+  stderr: string;
+  /** null for a session call, which has no exit code of its own. */
+  exitCode: number | null;
+}
+
+/** Windows PowerShell 5.1 writes dates as "\/Date(1700000000000)\/" (optionally with an offset). */
+const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
+
+/** Turns 5.1's dates into ISO 8601 UTC strings, everywhere in a parsed document. */
+export function normalizeDates(value: unknown): unknown {
+  if (typeof value === 'string') {
+    const match = MS_DATE.exec(value);
+    return match ? new Date(Number(match[1])).toISOString() : value;
+  }
+  if (Array.isArray(value)) return value.map(normalizeDates);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalizeDates(v)]));
+  }
+  return value;
+}
+
+function protocolError(raw: RawResult, code: string, message: string, cause?: unknown): BridgeError {
+  return new BridgeError({
+    reason: 'protocol-error',
+    script: raw.script,
+    code,
+    message,
+    stderrTail: tail(raw.stderr),
+    exitCode: raw.exitCode,
+    cause,
+  });
+}
+
+/** Parses stdout into the envelope, or throws a protocol error saying what was wrong. */
+export function parseEnvelope(raw: RawResult): Envelope {
+  const text = raw.stdout.replace(/^\uFEFF/, '').trim();
+  if (text === '') {
+    const how = raw.exitCode === null ? '' : ` (exit code ${raw.exitCode})`;
+    throw protocolError(raw, 'NoEnvelope', `${raw.script} printed no envelope${how}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+    throw protocolError(
+      raw,
+      'NotOneEnvelope',
+      `${raw.script} printed something other than exactly one JSON envelope (starts with: ${JSON.stringify(firstLine.slice(0, 80))})`,
+      cause,
+    );
+  }
+  const result = EnvelopeSchema.safeParse(parsed);
+  if (!result.success) {
+    throw protocolError(raw, 'BadEnvelope', `${raw.script} printed a malformed envelope: ${z.prettifyError(result.error).split('\n').join('; ')}`, result.error);
+  }
+  const envelope = result.data;
+  if (envelope.protocol !== PROTOCOL_VERSION) {
+    throw protocolError(raw, 'ProtocolVersion', `${raw.script} speaks protocol ${envelope.protocol}; this upn-match speaks ${PROTOCOL_VERSION}`);
+  }
+  if (raw.exitCode !== null && (raw.exitCode === 0) !== envelope.ok) {
+    throw protocolError(raw, 'ExitCodeMismatch', `${raw.script} exited with code ${raw.exitCode} but its envelope says ok=${envelope.ok}`);
+  }
+  if (envelope.ok === (envelope.error !== null)) {
+    throw protocolError(raw, 'BadEnvelope', `${raw.script} printed an envelope whose ok and error disagree`);
+  }
+  return { ...envelope, data: normalizeDates(envelope.data) };
+}
+
+const categoryReason = {
+  precondition: 'precondition-unmet',
+  input: 'input-invalid',
+  script: 'script-error',
+} as const;
+
+/** Turns a script's raw output into its checked data, or the typed failure it amounts to. */
+export function interpretOutput<T>(raw: RawResult, schema: z.ZodType<T>): ScriptOutput<T> {
+  const envelope = parseEnvelope(raw);
+  if (envelope.error) {
+    const error = envelope.error;
+    throw new BridgeError({
+      reason: error.code === 'ExtraOutput' || error.code === 'ScriptExit' ? 'protocol-error' : categoryReason[error.category],
+      script: raw.script,
+      code: error.code,
+      message: error.message.split(/\r?\n/, 1)[0] ?? error.message,
+      target: error.target ?? null,
+      stderrTail: tail(raw.stderr),
+      exitCode: raw.exitCode,
+    });
+  }
+  const data = schema.safeParse(envelope.data);
+  if (!data.success) {
+    throw new BridgeError({
+      reason: 'output-invalid',
+      script: raw.script,
+      message: `${raw.script} returned data that fails its schema: ${z.prettifyError(data.error).split('\n').join('; ')}`,
+      stderrTail: tail(raw.stderr),
+      exitCode: raw.exitCode,
+      cause: data.error,
+    });
+  }
+  return { data: data.data, warnings: envelope.warnings, host: envelope.host, durationMs: envelope.durationMs, stderr: raw.stderr };
+}

@@ -1,0 +1,244 @@
+﻿<#
+.SYNOPSIS
+    The wire protocol of upn-match, on the PowerShell side.
+.DESCRIPTION
+    The TypeScript bridge sends one request ({ script, input }) as JSON. This module runs that
+    script with the input splatted onto its typed param() block, under strict mode and
+    $ErrorActionPreference = 'Stop', and writes exactly one JSON envelope to stdout:
+    { protocol, ok, data, warnings, error, host, durationMs }. Everything else a script might
+    print (host writes, verbose, debug, information, What-if lines) is sent to stderr, so stdout
+    carries nothing but the envelope. It runs on Windows PowerShell 5.1 and PowerShell 7.
+#>
+Set-StrictMode -Version Latest
+
+$script:ProtocolVersion = 1
+$script:Utf8NoBom = New-Object System.Text.UTF8Encoding $false
+
+# Windows PowerShell 5.1 serialises arrays wrapped in PSObject as {"value":[...],"Count":n}
+# because of an extra type-data entry; removing it gives plain JSON arrays.
+if ($PSVersionTable.PSEdition -ne 'Core') {
+    Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue
+}
+
+function Initialize-UpnMatchHost {
+    <#
+    .SYNOPSIS
+        Prepares this host for the wire protocol: UTF-8 on stdin and stdout, no progress, module path.
+    .PARAMETER ModulePath
+        Folders to put first on PSModulePath (PowerShell 7 otherwise puts its own folders before them).
+    #>
+    [CmdletBinding()]
+    param([string[]] $ModulePath = @())
+
+    try {
+        [Console]::OutputEncoding = $script:Utf8NoBom
+        [Console]::InputEncoding = $script:Utf8NoBom
+    } catch {
+        # No console attached (a service host): the streams are already byte streams.
+        $null = $_
+    }
+    $global:ProgressPreference = 'SilentlyContinue'
+    if ($ModulePath.Count -gt 0) {
+        $sep = [System.IO.Path]::PathSeparator
+        $rest = @($env:PSModulePath -split [regex]::Escape([string]$sep) | Where-Object { $_ -and ($ModulePath -notcontains $_) })
+        $env:PSModulePath = (@($ModulePath) + $rest) -join $sep
+    }
+}
+
+function Stop-UpnMatch {
+    <#
+    .SYNOPSIS
+        Ends the running script with a stable error code, for the envelope.
+    .PARAMETER Code
+        Stable code, e.g. CloudUserNotFound.
+    .PARAMETER Category
+        precondition (a fact the tool refuses to act on), input (bad input) or script (anything else).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)] [string] $Code,
+        [Parameter(Mandatory = $true)] [string] $Message,
+        [ValidateSet('precondition', 'input', 'script')] [string] $Category = 'script',
+        [string] $Target
+    )
+    $exception = New-Object System.Exception $Message
+    $exception.Data['UpnMatchCode'] = $Code
+    $exception.Data['UpnMatchCategory'] = $Category
+    $exception.Data['UpnMatchTarget'] = $Target
+    throw $exception
+}
+
+function ConvertTo-UpnMatchWireValue {
+    <#
+    .SYNOPSIS
+        Turns a value into plain JSON-ready data: dates as ISO 8601 UTC, GUIDs as strings, byte arrays
+        as base64, every collection as an array (a single item stays an array).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Position = 0)] [AllowNull()] $Value)
+
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [string] -or $Value -is [bool] -or $Value -is [int] -or $Value -is [long] -or $Value -is [double] -or $Value -is [decimal]) {
+        return $Value
+    }
+    if ($Value -is [char]) { return [string]$Value }
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [System.Globalization.CultureInfo]::InvariantCulture) }
+    if ($Value -is [datetimeoffset]) { return $Value.UtcDateTime.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [System.Globalization.CultureInfo]::InvariantCulture) }
+    if ($Value -is [guid]) { return $Value.ToString() }
+    if ($Value -is [byte[]]) { return [Convert]::ToBase64String($Value) }
+    if ($Value -is [enum]) { return $Value.ToString() }
+    if ($Value -is [System.ValueType]) { return $Value }
+    if ($Value -is [System.Collections.IDictionary]) {
+        $map = [ordered]@{}
+        foreach ($key in @($Value.Keys)) { $map[[string]$key] = ConvertTo-UpnMatchWireValue $Value[$key] }
+        return $map
+    }
+    if ($Value -is [System.Collections.IEnumerable]) {
+        $list = New-Object System.Collections.Generic.List[object]
+        foreach ($item in $Value) { $list.Add((ConvertTo-UpnMatchWireValue $item)) }
+        # The comma keeps PowerShell from unrolling the array (and a one-item array into its item).
+        return , $list.ToArray()
+    }
+    $map = [ordered]@{}
+    foreach ($property in $Value.PSObject.Properties) {
+        if ($property.MemberType -eq 'NoteProperty' -or $property.MemberType -eq 'Property') {
+            $map[$property.Name] = ConvertTo-UpnMatchWireValue $property.Value
+        }
+    }
+    return $map
+}
+
+function ConvertTo-UpnMatchHashtable {
+    <#
+    .SYNOPSIS
+        Turns parsed JSON (PSCustomObject trees) into hashtables and arrays, for splatting.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Position = 0)] [AllowNull()] $Value)
+
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [System.Management.Automation.PSCustomObject]) {
+        $table = @{}
+        foreach ($property in $Value.PSObject.Properties) { $table[$property.Name] = ConvertTo-UpnMatchHashtable $property.Value }
+        return $table
+    }
+    if ($Value -is [System.Collections.IEnumerable] -and $Value -isnot [string]) {
+        $list = New-Object System.Collections.Generic.List[object]
+        foreach ($item in $Value) { $list.Add((ConvertTo-UpnMatchHashtable $item)) }
+        return , $list.ToArray()
+    }
+    return $Value
+}
+
+function ConvertFrom-UpnMatchJson {
+    # PowerShell 7 turns date-like strings into DateTime unless told not to (7.5+): input must
+    # arrive exactly as sent. Windows PowerShell 5.1 never converts them.
+    param([string] $Json)
+    $options = @{}
+    if ((Get-Command ConvertFrom-Json).Parameters.ContainsKey('DateKind')) { $options['DateKind'] = 'String' }
+    return ($Json | ConvertFrom-Json @options)
+}
+
+function Get-UpnMatchErrorInfo {
+    param([System.Management.Automation.ErrorRecord] $Record)
+    $exception = $Record.Exception
+    $data = $exception.Data
+    if ($null -ne $data -and $data.Contains('UpnMatchCode')) {
+        return [ordered]@{
+            code     = [string]$data['UpnMatchCode']
+            category = [string]$data['UpnMatchCategory']
+            message  = $exception.Message
+            target   = $data['UpnMatchTarget']
+        }
+    }
+    $category = 'script'
+    if ($exception -is [System.Management.Automation.ParameterBindingException]) { $category = 'input' }
+    $target = $null
+    if ($null -ne $Record.TargetObject -and ($Record.TargetObject -is [string] -or $Record.TargetObject -is [System.ValueType])) {
+        $target = [string]$Record.TargetObject
+    }
+    return [ordered]@{
+        code     = 'PS.' + $Record.CategoryInfo.Category
+        category = $category
+        message  = ($exception.Message -replace '\s*[\r\n]+\s*', ' ').Trim()
+        target   = $target
+    }
+}
+
+function Invoke-UpnMatchRequestJson {
+    <#
+    .SYNOPSIS
+        Runs the request { script, input } given as JSON text and writes its envelope to stdout.
+    .OUTPUTS
+        The envelope's ok flag (for the process entry point's exit code); nothing on stdout but the envelope.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] [string] $Json)
+
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $stdout = [Console]::Out
+    $stderr = [Console]::Error
+    $warnings = New-Object System.Collections.Generic.List[string]
+    $envelope = [ordered]@{
+        protocol   = $script:ProtocolVersion
+        ok         = $false
+        data       = $null
+        warnings   = $null
+        error      = $null
+        host       = [ordered]@{ edition = [string]$PSVersionTable.PSEdition; version = $PSVersionTable.PSVersion.ToString() }
+        durationMs = 0
+    }
+    # Whatever writes to the console while the script runs goes to stderr.
+    [Console]::SetOut($stderr)
+    try {
+        Set-StrictMode -Version Latest
+        $ErrorActionPreference = 'Stop'
+        $ProgressPreference = 'SilentlyContinue'
+        $WarningPreference = 'Continue'
+        $global:LASTEXITCODE = 0
+        $request = ConvertFrom-UpnMatchJson $Json
+        $parameters = ConvertTo-UpnMatchHashtable $request.input
+        if ($null -eq $parameters) { $parameters = @{} }
+        $output = New-Object System.Collections.Generic.List[object]
+        & ([string]$request.script) @parameters 3>&1 4>&1 5>&1 6>&1 | ForEach-Object {
+            if ($_ -is [System.Management.Automation.WarningRecord]) { $warnings.Add($_.Message) }
+            elseif ($_ -is [System.Management.Automation.VerboseRecord]) { $stderr.WriteLine('VERBOSE: ' + $_.Message) }
+            elseif ($_ -is [System.Management.Automation.DebugRecord]) { $stderr.WriteLine('DEBUG: ' + $_.Message) }
+            elseif ($_ -is [System.Management.Automation.InformationRecord]) { $stderr.WriteLine([string]$_.MessageData) }
+            else { $output.Add($_) }
+        }
+        if ($output.Count -gt 1) {
+            Stop-UpnMatch -Code 'ExtraOutput' -Category script -Message ("the script wrote {0} objects to its output; it must return exactly one (stray output?)" -f $output.Count)
+        }
+        if ($output.Count -eq 0 -and $global:LASTEXITCODE -ne 0) {
+            Stop-UpnMatch -Code 'ScriptExit' -Category script -Message ("the script ended with exit {0} instead of returning a result" -f $global:LASTEXITCODE)
+        }
+        if ($output.Count -eq 1) { $envelope.data = ConvertTo-UpnMatchWireValue $output[0] }
+        $envelope.ok = $true
+    } catch {
+        $envelope.error = Get-UpnMatchErrorInfo $_
+        $stderr.WriteLine(('{0}: {1}' -f $envelope.error.code, $envelope.error.message))
+    } finally {
+        [Console]::SetOut($stdout)
+    }
+    $envelope.warnings = $warnings.ToArray()
+    $envelope.durationMs = [int]$clock.ElapsedMilliseconds
+    $json = ConvertTo-Json -InputObject $envelope -Depth 64 -Compress
+    $stdout.Write($json)
+    $stdout.Write("`n")
+    $stdout.Flush()
+    return $envelope.ok
+}
+
+function Invoke-UpnMatchRequest {
+    <#
+    .SYNOPSIS
+        Session entry point: the request arrives as base64 text, which needs no quoting at all.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] [ValidatePattern('^[A-Za-z0-9+/=]*$')] [string] $RequestBase64)
+    $json = $script:Utf8NoBom.GetString([Convert]::FromBase64String($RequestBase64))
+    $null = Invoke-UpnMatchRequestJson -Json $json
+}
+
+Export-ModuleMember -Function Initialize-UpnMatchHost, Invoke-UpnMatchRequest, Invoke-UpnMatchRequestJson, Stop-UpnMatch, ConvertTo-UpnMatchWireValue, ConvertTo-UpnMatchHashtable
