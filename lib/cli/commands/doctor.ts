@@ -1,0 +1,105 @@
+// upn-match doctor: which PowerShell hosts this machine has, and whether the modules the chosen
+// mode needs can be imported, through the bridge.
+import type { Argv } from 'yargs';
+import { BridgeError, ProcessRunner, hostCandidates, resolveHostSync, type HostCandidate } from '../../bridge/index.js';
+import type { Config } from '../../config.js';
+import { runStep, steps, type ModuleStatus } from '../../steps/registry.js';
+import { createContext, type GlobalOptions } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+
+export const MODULES = ['ActiveDirectory', 'Microsoft.Graph.Authentication', 'MSOnline', 'ADSync'] as const;
+
+const REMEDY: Record<(typeof MODULES)[number], string> = {
+  ActiveDirectory:
+    'install RSAT: Install-WindowsFeature RSAT-AD-PowerShell (Windows Server) or Add-WindowsCapability -Online -Name Rsat.ActiveDirectory.DS-LDS.Tools~~~~0.0.1.0 (Windows client)',
+  'Microsoft.Graph.Authentication': 'Install-Module Microsoft.Graph.Authentication -Scope AllUsers',
+  MSOnline: 'Install-Module MSOnline -Scope AllUsers (legacy; prefer "cloud": "graph")',
+  ADSync: 'run upn-match on the Entra Connect server, or set syncServer.computerName in the config: ADSync comes with Microsoft Entra Connect',
+};
+
+export function requiredModules(config: Config): string[] {
+  const needed = ['ActiveDirectory', config.cloud === 'msonline' ? 'MSOnline' : 'Microsoft.Graph.Authentication'];
+  if ((config.syncServer?.computerName ?? 'local') === 'local') needed.push('ADSync');
+  return needed;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  simulator: boolean;
+  hosts: { path: string; source: string; edition: string | null; version: string | null; error: string | null }[];
+  host: string | null;
+  modules: (ModuleStatus & { required: boolean; remedy: string | null })[];
+  problems: string[];
+}
+
+async function probe(candidate: HostCandidate) {
+  try {
+    const info = await runStep(new ProcessRunner({ host: candidate }), steps.hostInfo, {});
+    return { path: candidate.path, source: candidate.source, edition: info.data.edition, version: info.data.version, error: null };
+  } catch (error) {
+    return { path: candidate.path, source: candidate.source, edition: null, version: null, error: (error as Error).message };
+  }
+}
+
+export async function runDoctor(options: GlobalOptions): Promise<DoctorReport> {
+  const context = createContext(options);
+  const candidates = hostCandidates(context.hostEnvironment, context.config.powershell);
+  const hosts = await Promise.all(candidates.map(probe));
+  const problems: string[] = [];
+  let chosen: HostCandidate | undefined;
+  try {
+    chosen = resolveHostSync(context.hostEnvironment, context.config.powershell);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  const required = new Set(requiredModules(context.config));
+  let modules: DoctorReport['modules'] = [];
+  if (chosen) {
+    try {
+      const result = await runStep(new ProcessRunner(context.runnerOptions()), steps.moduleCheck, { Name: [...MODULES] });
+      modules = result.data.modules.map((m) => ({
+        ...m,
+        required: required.has(m.name),
+        remedy: m.importable ? null : REMEDY[m.name as (typeof MODULES)[number]] ?? null,
+      }));
+      for (const m of modules) {
+        if (m.required && !m.importable) problems.push(`module ${m.name} cannot be imported: ${m.remedy}`);
+      }
+    } catch (error) {
+      problems.push(error instanceof BridgeError ? `the module check failed: ${error.message}` : String(error));
+    }
+  }
+  return { ok: problems.length === 0, simulator: Boolean(options.sim), hosts, host: chosen?.path ?? null, modules, problems };
+}
+
+function render(report: DoctorReport): string {
+  const lines = ['PowerShell hosts:'];
+  if (report.hosts.length === 0) lines.push('  (none found)');
+  for (const h of report.hosts) {
+    const mark = h.path === report.host ? '*' : ' ';
+    lines.push(`  ${mark} ${h.path} [${h.source}] ${h.error ? `ERROR ${h.error}` : `${h.edition} ${h.version}`}`);
+  }
+  if (report.modules.length > 0) {
+    lines.push(`Modules${report.simulator ? ' (simulator)' : ''}:`);
+    for (const m of report.modules) {
+      const state = m.importable ? `ok ${m.version ?? ''}`.trim() : m.installed ? 'installed, does not import' : 'missing';
+      lines.push(`  ${m.required ? 'needed  ' : 'optional'} ${m.name.padEnd(32)} ${state}`);
+    }
+  }
+  lines.push(report.ok ? 'Ready.' : 'Not ready:');
+  for (const p of report.problems) lines.push(`  - ${p}`);
+  return lines.join('\n');
+}
+
+export function doctorCommand(yargs: Argv<GlobalOptions>) {
+  return yargs.command(
+    'doctor',
+    'List PowerShell hosts and check that the modules the chosen mode needs can be imported',
+    (y) => y,
+    async (argv) => {
+      const report = await runDoctor(argv);
+      console.log(argv.json ? JSON.stringify(report, null, 2) : render(report));
+      process.exitCode = report.ok ? EXIT.ok : EXIT.environment;
+    },
+  );
+}

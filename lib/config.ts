@@ -1,0 +1,71 @@
+// The configuration file (--config FILE, JSON), checked against one schema.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const ConfigSchema = z.strictObject({
+  /** PowerShell host to use locally (pwsh or powershell.exe); otherwise it is searched for. */
+  powershell: z.string().min(1).optional(),
+  /** Which cloud module family the tool uses. */
+  cloud: z.enum(['graph', 'msonline']).default('graph'),
+  graph: z
+    .strictObject({
+      auth: z.enum(['certificate', 'interactive']).default('certificate'),
+      tenantId: z.string().min(1).optional(),
+      clientId: z.string().min(1).optional(),
+      certificateThumbprint: z.string().regex(/^[0-9A-Fa-f]{40}$/, 'a certificate thumbprint is 40 hexadecimal characters').optional(),
+    })
+    .optional(),
+  ad: z
+    .strictObject({
+      /** Domain controller for writes (defaults to the module's own choice). */
+      server: z.string().min(1).optional(),
+      /** Global catalog for forest-wide uniqueness checks, e.g. dc01.contoso.com:3268. */
+      globalCatalog: z.string().min(1).optional(),
+    })
+    .optional(),
+  syncServer: z
+    .strictObject({
+      /** 'local' or the Entra Connect server's computer name (reached with Invoke-Command). */
+      computerName: z.string().min(1).default('local'),
+      /** Host for the ADSync step when run locally: ADSync usually needs Windows PowerShell 5.1. */
+      powershell: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Allow `apply` to enable UPN soft match in the tenant (cannot be undone). */
+  enableFeature: z.boolean().default(false),
+  /** Folder for log files. */
+  logDir: z.string().min(1).optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseConfig(value: unknown, source = 'config'): Config {
+  const result = ConfigSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    throw new ConfigError(`${source}: ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}
+
+export function loadConfig(file: string | undefined): Config {
+  if (!file) return parseConfig({});
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(json, file);
+}
