@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { installExitHooks } from '../bridge/index.js';
 import { ConfigError } from '../config.js';
 import { doctorCommand } from './commands/doctor.js';
+import { simCommand } from './commands/sim.js';
 import { EXIT, exitCodeTable } from './exit-codes.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(EXIT.badInput);
     });
   doctorCommand(cli);
+  simCommand(cli);
   try {
     await cli.parseAsync();
   } catch (error) {

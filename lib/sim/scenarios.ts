@@ -1,0 +1,200 @@
+// The bundled simulator scenarios: each a small, readable world and the batch (users.csv) it is about.
+import { guidToImmutableId } from '../anchor.js';
+import { World } from './world.js';
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** What upn-match should conclude for the batch (documentation and end-to-end tests). */
+  expect: string;
+  build(world: World): void;
+}
+
+/** Every world has some users synced long ago, a group and a contact, as a real tenant does. */
+function background(world: World): void {
+  world.addSyncedPair('kfischer', 'Karl', 'Fischer');
+  world.addSyncedPair('lnguyen', 'Linh', 'Nguyen');
+  world.state.tenant.groups.push({ id: world.guid(), displayName: 'Sales', mail: 'sales@contoso.com', proxyAddresses: ['SMTP:sales@contoso.com'] });
+  world.state.tenant.contacts.push({ id: world.guid(), displayName: 'Partner Desk', mail: 'desk@partner.example', proxyAddresses: ['SMTP:desk@partner.example'] });
+}
+
+/** One cloud-only user with an AD account to update: the base of most blocking scenarios. */
+function oneReadyUser(world: World, sam = 'pjones', given = 'Paula', surname = 'Jones'): string {
+  const upn = `${given.toLowerCase()}.${surname.toLowerCase()}@contoso.com`;
+  world.addCloudUser(upn, given, surname);
+  world.addAdUser(sam, given, surname);
+  world.updateRow(upn, sam);
+  return upn;
+}
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'happy-path',
+    description: 'Four cloud-only users ready to match (two AD accounts to update, two to create), with non-ASCII names.',
+    expect: 'all four users matched by UPN',
+    build(world) {
+      world.addCloudUser('anna.mueller@contoso.com', 'Anna', 'Müller');
+      world.addAdUser('amueller', 'Anna', 'Müller');
+      world.updateRow('anna.mueller@contoso.com', 'amueller');
+      world.addCloudUser('soren.ostergard@contoso.com', 'Søren', 'Østergård');
+      world.addAdUser('sostergard', 'Søren', 'Østergård');
+      world.updateRow('soren.ostergard@contoso.com', 'sostergard');
+      world.addCloudUser('wei.zhang@contoso.com', '伟', '张');
+      world.createRow('wei.zhang@contoso.com', 'wzhang', '伟', '张');
+      world.addCloudUser('jose.garcia@contoso.com', 'José', 'García');
+      world.createRow('jose.garcia@contoso.com', 'jgarcia', 'José', 'García');
+    },
+  },
+  {
+    name: 'smtp-conflict',
+    description: "The AD account's primary SMTP address equals another cloud user's: SMTP matching would join the wrong user.",
+    expect: 'paula.jones blocked (SMTP match with another cloud user); omar.haddad matched',
+    build(world) {
+      world.addCloudUser('paula.jones@contoso.com', 'Paula', 'Jones');
+      world.addCloudUser('p.jones@contoso.com', 'Peter', 'Jones');
+      world.addAdUser('pjones', 'Paula', 'Jones', { mail: 'p.jones@contoso.com', proxyAddresses: ['SMTP:p.jones@contoso.com'] });
+      world.updateRow('paula.jones@contoso.com', 'pjones');
+      oneReadyUser(world, 'ohaddad', 'Omar', 'Haddad');
+    },
+  },
+  {
+    name: 'already-synced',
+    description: 'The cloud user already carries an onPremisesImmutableId and is synced: UPN matching works only once.',
+    expect: 'linh.nguyen blocked (already synced)',
+    build(world) {
+      const pair = world.addSyncedPair('lnguyen2', 'Linh', 'Nguyen-Tran');
+      world.addAdUser('lntran', 'Linh', 'Nguyen-Tran');
+      world.updateRow(pair.cloud.userPrincipalName, 'lntran');
+    },
+  },
+  {
+    name: 'soft-match-blocked',
+    description: 'The tenant has blockSoftMatchEnabled set: no soft match (SMTP or UPN) happens.',
+    expect: 'every user blocked (soft match blocked in the tenant)',
+    build(world) {
+      world.state.tenant.features.blockSoftMatchEnabled = true;
+      oneReadyUser(world);
+    },
+  },
+  {
+    name: 'feature-disabled',
+    description: 'A tenant that began syncing before 2016-03-30: UPN soft match is off until enabled.',
+    expect: 'blocked unless --enable-feature (then matched)',
+    build(world) {
+      world.state.tenant.dirSyncStartedAt = '2015-06-01T00:00:00.000Z';
+      world.state.tenant.features.softMatchOnUpnEnabled = false;
+      oneReadyUser(world);
+    },
+  },
+  {
+    name: 'duplicate-upn',
+    description: 'The cloud UPN is already on another AD user, in a second domain of the forest.',
+    expect: 'paula.jones blocked (UPN not unique in the forest)',
+    build(world) {
+      world.state.forest.domains.push({
+        DNSRoot: 'emea.contoso.local',
+        NetBIOSName: 'EMEA',
+        DistinguishedName: 'DC=emea,DC=contoso,DC=local',
+        PDCEmulator: 'dc01.emea.contoso.local',
+      });
+      const upn = oneReadyUser(world);
+      world.addAdUser('pjones.emea', 'Paula', 'Jones', { UserPrincipalName: upn, ou: 'OU=Staff,DC=emea,DC=contoso,DC=local' });
+    },
+  },
+  {
+    name: 'staging-mode',
+    description: 'The Entra Connect server is in staging mode: it imports but exports nothing.',
+    expect: 'every user blocked (sync server in staging mode)',
+    build(world) {
+      world.state.sync.stagingModeEnabled = true;
+      oneReadyUser(world);
+    },
+  },
+  {
+    name: 'cycle-running',
+    description: 'A sync cycle is running when upn-match starts (for 10 seconds): it must wait, not interrupt.',
+    expect: 'the run waits for the cycle, then matches the user',
+    build(world) {
+      const started = new Date();
+      world.state.sync.cycle = {
+        startedAt: started.toISOString(),
+        endsAt: new Date(started.getTime() + 10_000).toISOString(),
+        policyType: 'Delta',
+      };
+      oneReadyUser(world);
+    },
+  },
+  {
+    name: 'privileged-user',
+    description: 'The cloud user holds the Global Administrator role: soft match never joins admins.',
+    expect: 'adele.vance blocked (holds a directory role); paula.jones matched',
+    build(world) {
+      const admin = world.addCloudUser('adele.vance@contoso.com', 'Adele', 'Vance');
+      world.state.tenant.directoryRoles[0]?.members.push(admin.id);
+      world.addAdUser('avance', 'Adele', 'Vance');
+      world.updateRow('adele.vance@contoso.com', 'avance');
+      oneReadyUser(world);
+    },
+  },
+  {
+    name: 'unverified-domain',
+    description: 'The UPN suffix (fabrikam.com) is not verified in the tenant: Entra Connect would replace it.',
+    expect: 'megan.bowen blocked (UPN suffix not verified)',
+    build(world) {
+      world.state.tenant.domains.push({ id: 'fabrikam.com', isVerified: false, isDefault: false, authenticationType: 'Managed' });
+      world.state.forest.upnSuffixes.push('fabrikam.com');
+      world.addCloudUser('megan.bowen@fabrikam.com', 'Megan', 'Bowen');
+      world.addAdUser('mbowen', 'Megan', 'Bowen');
+      world.updateRow('megan.bowen@fabrikam.com', 'mbowen');
+    },
+  },
+  {
+    name: 'anchor-taken',
+    description: "The AD account's source anchor already sits on another cloud object: hard match would win.",
+    expect: 'paula.jones blocked (anchor held by another cloud user)',
+    build(world) {
+      const upn = oneReadyUser(world);
+      const ad = world.state.forest.users.find((u) => u.SamAccountName === 'pjones');
+      if (!ad) throw new Error('scenario anchor-taken: pjones missing');
+      world.addCloudUser('paula.jones.old@contoso.com', 'Paula', 'Jones (old)', { onPremisesImmutableId: guidToImmutableId(ad.ObjectGUID) });
+      void upn;
+    },
+  },
+];
+
+export const scenarioNames = scenarios.map((s) => s.name);
+
+const GIVEN = ['Anna', 'Ben', 'Chloé', 'Dmitri', 'Eva', 'Farah', 'Gustav', 'Hana', 'Ivan', 'Józef', 'Kenji', 'Lena', 'Mateo', 'Nora', 'Oskar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tomás', 'Uma', 'Vera', 'Wei', 'Ximena', 'Yusuf', 'Zoë'];
+const SURNAME = ['Müller', 'Schmidt', 'Østergård', 'García', 'Nowak', 'Rossi', 'Dubois', 'Smith', 'Kowalski', 'Yamamoto', 'Öztürk', 'Novák', 'Silva', 'Jensen', 'Papadopoulos', 'Ivanova', 'Haddad', 'Kim', 'Singh', 'Brown'];
+
+/**
+ * A large, random but reproducible world for benchmarks: `users` cloud-only users ready to match
+ * (each with an AD account to update), in a tenant of `tenantUsers` users (the rest already synced).
+ */
+export function buildLargeWorld(world: World, users: number, tenantUsers = users): void {
+  background(world);
+  for (let i = 0; i < Math.max(tenantUsers - users, 0); i += 1) {
+    world.addSyncedPair(`s${i}`, world.pick(GIVEN), world.pick(SURNAME));
+  }
+  for (let i = 0; i < users; i += 1) {
+    const given = world.pick(GIVEN);
+    const surname = world.pick(SURNAME);
+    const upn = `u${i}.${ascii(given)}.${ascii(surname)}@contoso.com`;
+    world.addCloudUser(upn, given, surname);
+    world.addAdUser(`u${i}`, given, surname);
+    world.updateRow(upn, `u${i}`);
+  }
+}
+
+function ascii(text: string): string {
+  return text.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
+}
+
+export function buildScenario(name: string, seed: number, now = new Date()): World {
+  const scenario = scenarios.find((s) => s.name === name);
+  if (!scenario) throw new Error(`unknown scenario "${name}"; known: ${scenarioNames.join(', ')}`);
+  const world = new World(seed, now);
+  background(world);
+  scenario.build(world);
+  return world;
+}
