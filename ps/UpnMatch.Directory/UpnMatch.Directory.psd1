@@ -1,0 +1,12 @@
+﻿@{
+    RootModule        = 'UpnMatch.Directory.psm1'
+    ModuleVersion     = '1.0.0'
+    GUID              = '0b7c3f52-1d7e-4b8e-a1f4-6c2d9e8f7a30'
+    Author            = 'upn-match'
+    Description       = 'Helpers the upn-match step scripts share: Graph sign-in, requests with retry, $batch, paging, escaping for LDAP and OData, AD user shaping.'
+    PowerShellVersion = '5.1'
+    FunctionsToExport = @('Connect-UpnMatchGraph', 'Invoke-UpnMatchGraph', 'Invoke-UpnMatchGraphBatch', 'Get-UpnMatchGraphPages', 'ConvertTo-UpnMatchLdapValue', 'ConvertTo-UpnMatchODataLiteral', 'ConvertTo-UpnMatchAdUser', 'Get-UpnMatchGraphErrorInfo', 'Get-UpnMatchPrimarySmtp', 'Invoke-UpnMatchOnSyncServer')
+    CmdletsToExport   = @()
+    VariablesToExport = @()
+    AliasesToExport   = @()
+}

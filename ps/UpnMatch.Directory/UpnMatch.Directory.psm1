@@ -1,0 +1,281 @@
+﻿<#
+.SYNOPSIS
+    Helpers the upn-match step scripts share.
+.DESCRIPTION
+    Graph sign-in (once per session), Graph requests with bounded retry on 429/503 (Retry-After),
+    $batch in chunks of 20, paging by @odata.nextLink, escaping of untrusted values for LDAP
+    filters (RFC 4515) and OData string literals, and AD users shaped field by field.
+#>
+Set-StrictMode -Version Latest
+
+$script:GraphBase = 'https://graph.microsoft.com/v1.0'
+$script:MaxRetries = 6
+
+function ConvertTo-UpnMatchLdapValue {
+    <#
+    .SYNOPSIS
+        Escapes a value for an LDAP filter assertion (RFC 4515): * ( ) \ NUL and non-ASCII bytes as \xx.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] [AllowEmptyString()] [string] $Value)
+    $builder = New-Object System.Text.StringBuilder
+    foreach ($byte in [System.Text.Encoding]::UTF8.GetBytes($Value)) {
+        $c = [char]$byte
+        if ($byte -ge 0x80 -or $byte -lt 0x20 -or $c -eq '*' -or $c -eq '(' -or $c -eq ')' -or $c -eq '\' -or $byte -eq 0x7f) {
+            $null = $builder.Append('\').Append($byte.ToString('x2'))
+        } else {
+            $null = $builder.Append($c)
+        }
+    }
+    return $builder.ToString()
+}
+
+function ConvertTo-UpnMatchODataLiteral {
+    <#
+    .SYNOPSIS
+        Makes an OData string literal: single quotes doubled, wrapped in quotes. The result is then
+        URL-encoded by the caller as part of the query string.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] [AllowEmptyString()] [string] $Value)
+    return "'" + $Value.Replace("'", "''") + "'"
+}
+
+function Get-UpnMatchGraphErrorInfo {
+    <#
+    .SYNOPSIS
+        Reads the HTTP status, Graph error code and Retry-After from a failed Graph request.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] [System.Management.Automation.ErrorRecord] $Record)
+    $status = 0
+    $retryAfter = $null
+    $exception = $Record.Exception
+    $response = $null
+    if ($null -ne $exception.PSObject.Properties['Response']) { $response = $exception.Response }
+    if ($null -ne $response -and $null -ne $response.PSObject.Properties['StatusCode']) {
+        try { $status = [int]$response.StatusCode } catch { $status = 0 }
+    }
+    $text = [string]$exception.Message
+    if ($null -ne $Record.ErrorDetails -and $Record.ErrorDetails.Message) { $text = $text + ' ' + $Record.ErrorDetails.Message }
+    if ($status -eq 0) {
+        $m = [regex]::Match($text, '(?i)(?:status(?:\s*code)?\s*[:=]?\s*|\b)(4\d\d|5\d\d)\b')
+        if ($m.Success) { $status = [int]$m.Groups[1].Value }
+        elseif ($text -match 'TooManyRequests') { $status = 429 }
+        elseif ($text -match 'Forbidden') { $status = 403 }
+        elseif ($text -match 'NotFound') { $status = 404 }
+    }
+    if ($null -ne $response -and $null -ne $response.PSObject.Properties['Headers']) {
+        try {
+            if ($null -ne $response.Headers.RetryAfter -and $null -ne $response.Headers.RetryAfter.Delta) {
+                $retryAfter = [int]$response.Headers.RetryAfter.Delta.TotalSeconds
+            }
+        } catch { $retryAfter = $null }
+    }
+    if ($null -eq $retryAfter) {
+        $m = [regex]::Match($text, '(?i)Retry-After"?\s*[:=]\s*"?(\d+)')
+        if ($m.Success) { $retryAfter = [int]$m.Groups[1].Value }
+    }
+    $code = $null
+    $m = [regex]::Match($text, '"code"\s*:\s*"([^"]+)"')
+    if ($m.Success) { $code = $m.Groups[1].Value }
+    return [pscustomobject]@{ Status = $status; Code = $code; RetryAfter = $retryAfter; Message = $text }
+}
+
+function Connect-UpnMatchGraph {
+    <#
+    .SYNOPSIS
+        Signs in to Microsoft Graph once per session: app-only with a certificate, or interactive.
+    #>
+    [CmdletBinding()]
+    param(
+        [string] $TenantId,
+        [string] $ClientId,
+        [string] $CertificateThumbprint,
+        [switch] $Interactive
+    )
+    Import-Module Microsoft.Graph.Authentication -Verbose:$false
+    $context = Get-MgContext
+    if ($null -ne $context) {
+        if (-not $ClientId -or $context.ClientId -eq $ClientId) { return $context }
+    }
+    $connect = @{ NoWelcome = $true }
+    if ($Interactive) {
+        $connect['Scopes'] = @('User.Read.All', 'Directory.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All')
+        if ($TenantId) { $connect['TenantId'] = $TenantId }
+    } else {
+        if (-not ($TenantId -and $ClientId -and $CertificateThumbprint)) {
+            Stop-UpnMatch -Code 'GraphConfigMissing' -Category input -Message 'app-only Graph sign-in needs graph.tenantId, graph.clientId and graph.certificateThumbprint in the config (or use "auth": "interactive")'
+        }
+        $connect['TenantId'] = $TenantId
+        $connect['ClientId'] = $ClientId
+        $connect['CertificateThumbprint'] = $CertificateThumbprint
+    }
+    try {
+        $null = Connect-MgGraph @connect
+    } catch {
+        Stop-UpnMatch -Code 'GraphLoginFailed' -Category script -Message ('Graph sign-in failed: ' + $_.Exception.Message)
+    }
+    return (Get-MgContext)
+}
+
+function Invoke-UpnMatchGraph {
+    <#
+    .SYNOPSIS
+        One Graph request with bounded retry on 429 and 503/504 (honouring Retry-After).
+    #>
+    [CmdletBinding()]
+    param(
+        [ValidateSet('GET', 'POST', 'PATCH', 'DELETE')] [string] $Method = 'GET',
+        [Parameter(Mandatory = $true)] [string] $Uri,
+        $Body,
+        [hashtable] $Headers = @{}
+    )
+    if ($Uri -notmatch '^https://') { $Uri = $script:GraphBase + $Uri }
+    $attempt = 0
+    while ($true) {
+        try {
+            $request = @{ Method = $Method; Uri = $Uri; Headers = $Headers; OutputType = 'Hashtable' }
+            if ($PSBoundParameters.ContainsKey('Body')) { $request['Body'] = (ConvertTo-Json -InputObject $Body -Depth 20 -Compress); $request['ContentType'] = 'application/json' }
+            return (Invoke-MgGraphRequest @request)
+        } catch {
+            $info = Get-UpnMatchGraphErrorInfo $_
+            $attempt++
+            if (($info.Status -eq 429 -or $info.Status -eq 503 -or $info.Status -eq 504) -and $attempt -le $script:MaxRetries) {
+                $wait = $info.RetryAfter
+                if ($null -eq $wait) { $wait = [Math]::Min([Math]::Pow(2, $attempt), 30) }
+                Write-Verbose ("Graph answered {0}; retrying in {1} s" -f $info.Status, $wait)
+                Start-Sleep -Seconds $wait
+                continue
+            }
+            throw
+        }
+    }
+}
+
+function Invoke-UpnMatchGraphBatch {
+    <#
+    .SYNOPSIS
+        Sends GET requests through Graph's $batch, 20 per call, retrying throttled sub-requests.
+    .OUTPUTS
+        A hashtable: request id -> @{ status; body }.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] [AllowEmptyCollection()] [object[]] $Requests)
+    $results = @{}
+    $pending = New-Object System.Collections.Generic.List[object]
+    foreach ($r in $Requests) { $pending.Add($r) }
+    $round = 0
+    while ($pending.Count -gt 0) {
+        $round++
+        $retry = New-Object System.Collections.Generic.List[object]
+        $wait = 0
+        for ($i = 0; $i -lt $pending.Count; $i += 20) {
+            $chunk = @($pending.GetRange($i, [Math]::Min(20, $pending.Count - $i)).ToArray())
+            $body = @{ requests = @($chunk | ForEach-Object { $req = @{ id = [string]$_.id; method = 'GET'; url = [string]$_.url }; if ($_.ContainsKey('headers')) { $req['headers'] = $_.headers }; $req }) }
+            $answer = Invoke-UpnMatchGraph -Method POST -Uri '/$batch' -Body $body
+            $byId = @{}
+            foreach ($c in $chunk) { $byId[[string]$c.id] = $c }
+            foreach ($response in @($answer['responses'])) {
+                $id = [string]$response['id']
+                $status = [int]$response['status']
+                if (($status -eq 429 -or $status -eq 503) -and $round -le $script:MaxRetries) {
+                    $retry.Add($byId[$id])
+                    $after = 1
+                    if ($response.ContainsKey('headers') -and $null -ne $response['headers'] -and $response['headers'].ContainsKey('Retry-After')) { $after = [int]$response['headers']['Retry-After'] }
+                    if ($after -gt $wait) { $wait = $after }
+                } else {
+                    $results[$id] = @{ status = $status; body = $response['body'] }
+                }
+            }
+        }
+        $pending = $retry
+        if ($pending.Count -gt 0) { Start-Sleep -Seconds $wait }
+    }
+    return $results
+}
+
+function Get-UpnMatchGraphPages {
+    <#
+    .SYNOPSIS
+        Follows @odata.nextLink and passes each page's items to a script block (no big list in memory).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)] [string] $Uri,
+        [Parameter(Mandatory = $true)] [scriptblock] $OnItem,
+        [hashtable] $Headers = @{}
+    )
+    $next = $Uri
+    $count = 0
+    while ($next) {
+        $page = Invoke-UpnMatchGraph -Uri $next -Headers $Headers
+        foreach ($item in @($page['value'])) { $count++; $null = & $OnItem $item }
+        $next = $null
+        if ($page.ContainsKey('@odata.nextLink')) { $next = [string]$page['@odata.nextLink'] }
+    }
+    return $count
+}
+
+function Get-UpnMatchPrimarySmtp {
+    <#
+    .SYNOPSIS
+        The primary SMTP address: the proxy address with the upper-case SMTP: prefix, else mail.
+    #>
+    [CmdletBinding()]
+    param([AllowNull()] [object[]] $ProxyAddresses, [AllowNull()] [string] $Mail)
+    foreach ($p in @($ProxyAddresses)) {
+        if ($null -ne $p -and ([string]$p).StartsWith('SMTP:', [System.StringComparison]::Ordinal)) { return ([string]$p).Substring(5) }
+    }
+    if ($Mail) { return $Mail }
+    return $null
+}
+
+function ConvertTo-UpnMatchAdUser {
+    <#
+    .SYNOPSIS
+        Shapes an AD user field by field (no raw AD objects on the wire).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] $User)
+    $consistency = $null
+    if ($null -ne $User.PSObject.Properties['mS-DS-ConsistencyGuid'] -and $null -ne $User.'mS-DS-ConsistencyGuid') {
+        $consistency = [Convert]::ToBase64String([byte[]]$User.'mS-DS-ConsistencyGuid')
+    }
+    $get = { param($name) if ($null -ne $User.PSObject.Properties[$name]) { return $User.$name } return $null }
+    return [pscustomobject]@{
+        ObjectGUID        = ([guid]$User.ObjectGUID).ToString()
+        SamAccountName    = [string]$User.SamAccountName
+        UserPrincipalName = (& $get 'UserPrincipalName')
+        DistinguishedName = [string]$User.DistinguishedName
+        Name              = (& $get 'Name')
+        GivenName         = (& $get 'GivenName')
+        Surname           = (& $get 'Surname')
+        DisplayName       = (& $get 'DisplayName')
+        mail              = (& $get 'mail')
+        proxyAddresses    = @(@(& $get 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+        consistencyGuid   = $consistency
+        Enabled           = (& $get 'Enabled')
+    }
+}
+
+function Invoke-UpnMatchOnSyncServer {
+    <#
+    .SYNOPSIS
+        Runs a script block on the Entra Connect server: here when it is 'local', else by Invoke-Command.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)] [string] $ComputerName,
+        [Parameter(Mandatory = $true)] [scriptblock] $ScriptBlock,
+        [object[]] $ArgumentList = @()
+    )
+    if ($ComputerName -eq 'local' -or $ComputerName -eq 'localhost') {
+        Import-Module ADSync -Verbose:$false
+        return (& $ScriptBlock @ArgumentList)
+    }
+    $remote = [scriptblock]::Create('Import-Module ADSync; ' + $ScriptBlock.ToString())
+    return (Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ArgumentList $ArgumentList)
+}
+
+Export-ModuleMember -Function Connect-UpnMatchGraph, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer

@@ -1,0 +1,47 @@
+﻿<#
+.SYNOPSIS
+    Turns a tenant directory-sync feature on or off: UPN soft match, or the soft-match block.
+.DESCRIPTION
+    Graph: PATCH /directory/onPremisesSynchronization/{id} (delegated Global Administrator only).
+    MSOnline: Set-MsolDirSyncFeature. Enabling UPN soft match cannot be undone.
+.PARAMETER Feature
+    softMatchOnUpnEnabled or blockSoftMatchEnabled.
+.OUTPUTS
+    { feature, enabled, changed }
+#>
+[CmdletBinding(SupportsShouldProcess = $true)]
+param(
+    [Parameter(Mandatory = $true)] [ValidateSet('softMatchOnUpnEnabled', 'blockSoftMatchEnabled')] [string] $Feature,
+    [bool] $Enable = $true,
+    [ValidateSet('graph', 'msonline')] [string] $Cloud = 'graph',
+    [string] $TenantId,
+    [string] $ClientId,
+    [ValidatePattern('^([0-9A-Fa-f]{40})?$')] [string] $CertificateThumbprint,
+    [switch] $Interactive
+)
+
+Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
+$changed = $false
+if ($Cloud -eq 'msonline') {
+    Import-Module MSOnline -Verbose:$false
+    $names = @{ softMatchOnUpnEnabled = 'EnableSoftMatchOnUpn'; blockSoftMatchEnabled = 'BlockSoftMatch' }
+    if ($PSCmdlet.ShouldProcess('tenant', ('Set ' + $names[$Feature] + ' to ' + $Enable))) {
+        try { $null = Get-MsolDirSyncFeatures } catch { Connect-MsolService }
+        Set-MsolDirSyncFeature -Feature $names[$Feature] -Enable $Enable -Force
+        $changed = $true
+    }
+} else {
+    $null = Connect-UpnMatchGraph -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -Interactive:$Interactive
+    try {
+        $sync = @((Invoke-UpnMatchGraph -Uri '/directory/onPremisesSynchronization')['value'])[0]
+    } catch {
+        $info = Get-UpnMatchGraphErrorInfo $_
+        if ($info.Status -eq 403) { Stop-UpnMatch -Code 'DelegatedSignInRequired' -Category precondition -Message 'Graph changes directory-sync features only for a delegated Global Administrator sign-in: run `upn-match feature enable-upn-soft-match` interactively' }
+        throw
+    }
+    if ([bool]$sync['features'][$Feature] -ne $Enable -and $PSCmdlet.ShouldProcess('tenant', ('Set ' + $Feature + ' to ' + $Enable))) {
+        $null = Invoke-UpnMatchGraph -Method PATCH -Uri ('/directory/onPremisesSynchronization/' + [Uri]::EscapeDataString([string]$sync['id'])) -Body @{ features = @{ $Feature = $Enable } }
+        $changed = $true
+    }
+}
+[pscustomobject]@{ feature = $Feature; enabled = $Enable; changed = $changed }
