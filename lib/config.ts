@@ -33,7 +33,9 @@ export const ConfigSchema = z.strictObject({
     .optional(),
   /** Allow `apply` to enable UPN soft match in the tenant (cannot be undone). */
   enableFeature: z.boolean().default(false),
-  /** Folder for log files. */
+  /** Folder for the journal, the lock and the feature record (default: %ProgramData%\\upn-match or ~/.upn-match). */
+  workDir: z.string().min(1).optional(),
+  /** Folder for log files (default: WORKDIR/logs). */
   logDir: z.string().min(1).optional(),
 });
 

@@ -1,4 +1,7 @@
 // What every command needs: the config, the PowerShell host and how to reach it (or the simulator).
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig, type Config } from '../config.js';
 import { currentEnvironment, resolveHostSync, type HostCandidate, type HostEnvironment, type RunnerOptions } from '../bridge/index.js';
 import { simulatorBinding } from '../sim/environment.js';
@@ -7,28 +10,42 @@ export interface GlobalOptions {
   config?: string;
   sim?: string;
   json?: boolean;
+  'work-dir'?: string;
 }
 
 export interface CommandContext {
   config: Config;
   hostEnvironment: HostEnvironment;
   simDir?: string;
+  /** Journal, lock and feature record live here. */
+  workDir: string;
+  logDir: string;
   /** Runner options for the local host; resolves the host on first use. */
   runnerOptions(): RunnerOptions;
 }
 
 export function createContext(options: GlobalOptions): CommandContext {
-  const config = loadConfig(options.config);
-  const hostEnvironment = currentEnvironment();
   const binding = options.sim ? simulatorBinding(options.sim) : undefined;
+  // A simulator folder carries its own config (written by `sim init`) unless one is given.
+  const simConfig = options.sim ? path.join(options.sim, 'config.json') : undefined;
+  const config = loadConfig(options.config ?? (simConfig && existsSync(simConfig) ? simConfig : undefined));
+  const hostEnvironment = currentEnvironment();
+  const workDir = path.resolve(options['work-dir'] ?? config.workDir ?? (options.sim ? path.join(options.sim, 'work') : defaultWorkDir()));
   let host: HostCandidate | undefined;
   return {
     config,
     hostEnvironment,
     simDir: options.sim,
+    workDir,
+    logDir: path.resolve(config.logDir ?? path.join(workDir, 'logs')),
     runnerOptions() {
       host ??= resolveHostSync(hostEnvironment, config.powershell);
       return { host, modulePath: binding?.modulePath, env: binding?.env };
     },
   };
+}
+
+function defaultWorkDir(): string {
+  if (process.platform === 'win32') return path.join(process.env.ProgramData ?? 'C:\\ProgramData', 'upn-match');
+  return path.join(os.homedir(), '.upn-match');
 }

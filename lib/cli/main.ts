@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { installExitHooks } from '../bridge/index.js';
 import { ConfigError } from '../config.js';
 import { doctorCommand } from './commands/doctor.js';
+import { matchCommands } from './commands/match.js';
 import { simCommand } from './commands/sim.js';
 import { EXIT, exitCodeTable } from './exit-codes.js';
 
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<void> {
     });
   doctorCommand(cli);
   simCommand(cli);
+  matchCommands(cli);
   try {
     await cli.parseAsync();
   } catch (error) {

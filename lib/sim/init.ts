@@ -45,8 +45,11 @@ export function initSimulator(options: SimInitOptions): SimInitResult {
   }
   mkdirSync(dir, { recursive: true });
   // A new world starts with an empty call log and no faults.
-  for (const file of ['calls.jsonl', 'faults.json', 'counters.json']) rmSync(path.join(dir, file), { force: true });
+  for (const file of ['calls.jsonl', 'faults.json', 'counters.json', 'work']) rmSync(path.join(dir, file), { force: true, recursive: true });
   writeFileSync(stateFile, `${JSON.stringify(world.state, null, 2)}\n`, 'utf8');
+  // The simulated tenant signs in like an admin at a console (delegated), so every feature reads.
+  const config = { cloud: 'graph', graph: { auth: 'interactive' }, syncServer: { computerName: 'local' } };
+  writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, 'utf8');
   const batchFile = path.join(dir, 'users.csv');
   const rows = world.batch.map((row) => ({ ...row, create: row.create ? 'yes' : 'no' }));
   writeFileSync(batchFile, stringify(rows, { header: true, columns: [...BATCH_COLUMNS] }), 'utf8');

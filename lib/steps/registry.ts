@@ -2,6 +2,7 @@
 // it writes, and how long it may take. The CLI, --help and the docs read this table.
 import { z } from 'zod';
 import type { PowerShellRunner, ScriptOutput } from '../bridge/index.js';
+import { AdUser, CloudObject, CloudUser, ForestFacts, SyncServerFacts, TenantFacts } from '../facts.js';
 
 export type StepHost = 'local' | 'sync-server';
 
@@ -37,6 +38,37 @@ export const ModuleStatus = z.object({
 });
 export type ModuleStatus = z.infer<typeof ModuleStatus>;
 
+/** How the Graph-using scripts sign in (from the config): app-only certificate or interactive. */
+const GraphSignIn = {
+  TenantId: z.string().optional(),
+  ClientId: z.string().optional(),
+  CertificateThumbprint: z.string().regex(/^[0-9A-Fa-f]{40}$/).optional(),
+  Interactive: z.boolean().optional(),
+};
+const Cloud = z.enum(['graph', 'msonline']);
+
+const AdWriteOutput = z.object({
+  action: z.enum(['update', 'create']),
+  objectGuid: z.string().nullable(),
+  distinguishedName: z.string().nullable(),
+  samAccountName: z.string().nullable(),
+  previousUserPrincipalName: z.string().nullable(),
+  changed: z.boolean(),
+  created: z.boolean(),
+  whatIf: z.boolean(),
+});
+export type AdWriteOutput = z.infer<typeof AdWriteOutput>;
+
+export const MatchStatus = z.object({
+  userPrincipalName: z.string(),
+  found: z.boolean(),
+  id: z.string().nullable(),
+  onPremisesImmutableId: z.string().nullable(),
+  onPremisesSyncEnabled: z.boolean().nullable(),
+  onPremisesLastSyncDateTime: z.string().nullable(),
+});
+export type MatchStatus = z.infer<typeof MatchStatus>;
+
 export const steps = {
   hostInfo: defineStep({
     id: 'host-info',
@@ -57,6 +89,147 @@ export const steps = {
     output: z.object({ modules: z.array(ModuleStatus) }),
     mutates: false,
     timeoutMs: 120_000,
+  }),
+  tenantFacts: defineStep({
+    id: 'tenant-facts',
+    title: 'Read the tenant: directory sync, sync features, domains, role holders',
+    script: 'steps/Get-TenantFacts.ps1',
+    host: 'local',
+    input: z.object({ Cloud, ...GraphSignIn }).strict(),
+    output: TenantFacts,
+    mutates: false,
+    timeoutMs: 300_000,
+  }),
+  adFacts: defineStep({
+    id: 'ad-facts',
+    title: 'Read the forest and the AD accounts of the batch',
+    script: 'steps/Get-AdFacts.ps1',
+    host: 'local',
+    input: z
+      .object({
+        UserPrincipalName: z.array(z.string()),
+        SamAccountName: z.array(z.string()),
+        DistinguishedName: z.array(z.string()),
+        Server: z.string().optional(),
+        ChunkSize: z.number().int().optional(),
+      })
+      .strict(),
+    output: z.object({ forest: ForestFacts, writeDomain: z.string(), users: z.array(AdUser) }),
+    mutates: false,
+    timeoutMs: 600_000,
+  }),
+  cloudFacts: defineStep({
+    id: 'cloud-facts',
+    title: 'Find the cloud users and every cloud object holding a batch key',
+    script: 'steps/Get-CloudFacts.ps1',
+    host: 'local',
+    input: z
+      .object({ UserPrincipalName: z.array(z.string()), Address: z.array(z.string()), Anchor: z.array(z.string()), ...GraphSignIn })
+      .strict(),
+    output: z.object({
+      cloudUsers: z.array(CloudUser),
+      cloudObjects: z.array(CloudObject),
+      scanned: z.record(z.string(), z.number()),
+    }),
+    mutates: false,
+    timeoutMs: 1_800_000,
+  }),
+  syncFacts: defineStep({
+    id: 'sync-facts',
+    title: 'Read the Entra Connect scheduler and sync scope',
+    script: 'steps/Get-SyncServerFacts.ps1',
+    host: 'sync-server',
+    input: z.object({ ComputerName: z.string() }).strict(),
+    output: SyncServerFacts,
+    mutates: false,
+    timeoutMs: 120_000,
+  }),
+  enableFeature: defineStep({
+    id: 'feature-enabled',
+    title: 'Enable UPN soft match in the tenant (cannot be undone)',
+    script: 'steps/Set-DirSyncFeature.ps1',
+    host: 'local',
+    input: z
+      .object({ Feature: z.enum(['softMatchOnUpnEnabled', 'blockSoftMatchEnabled']), Enable: z.boolean(), Cloud, WhatIf: z.boolean().optional(), ...GraphSignIn })
+      .strict(),
+    output: z.object({ feature: z.string(), enabled: z.boolean(), changed: z.boolean() }),
+    mutates: true,
+    timeoutMs: 120_000,
+  }),
+  adWrite: defineStep({
+    id: 'ad-written',
+    title: 'Create or update the AD account with exactly the cloud UPN',
+    script: 'steps/Set-AdUserForMatch.ps1',
+    host: 'local',
+    input: z
+      .object({
+        UserPrincipalName: z.string().min(1),
+        SamAccountName: z.string().optional(),
+        DistinguishedName: z.string().optional(),
+        Create: z.boolean().optional(),
+        GivenName: z.string().optional(),
+        Surname: z.string().optional(),
+        Path: z.string().optional(),
+        Server: z.string().optional(),
+        WhatIf: z.boolean().optional(),
+      })
+      .strict(),
+    output: AdWriteOutput,
+    mutates: true,
+    timeoutMs: 120_000,
+  }),
+  adUndo: defineStep({
+    id: 'ad-undone',
+    title: 'Undo the AD change of a run (restore the UPN or remove the created account)',
+    script: 'steps/Undo-AdUserChange.ps1',
+    host: 'local',
+    input: z
+      .object({
+        ObjectGuid: z.string().uuid(),
+        Action: z.enum(['restore-upn', 'remove']),
+        ExpectedUserPrincipalName: z.string(),
+        PreviousUserPrincipalName: z.string().optional(),
+        Server: z.string().optional(),
+        WhatIf: z.boolean().optional(),
+      })
+      .strict(),
+    output: z.object({ objectGuid: z.string(), action: z.string(), done: z.boolean() }),
+    mutates: true,
+    timeoutMs: 120_000,
+  }),
+  deltaSync: defineStep({
+    id: 'sync-started',
+    title: 'Run one Entra Connect delta sync and wait for it',
+    script: 'steps/Start-DeltaSync.ps1',
+    host: 'sync-server',
+    input: z
+      .object({
+        ComputerName: z.string(),
+        WaitForRunningSeconds: z.number().int().optional(),
+        WaitForCompletionSeconds: z.number().int().optional(),
+        PollMilliseconds: z.number().int().optional(),
+        WhatIf: z.boolean().optional(),
+      })
+      .strict(),
+    output: z.object({
+      started: z.boolean(),
+      waitedForRunningMs: z.number(),
+      startedAt: z.string().nullable(),
+      completedAt: z.string().nullable(),
+      completed: z.boolean(),
+    }),
+    mutates: true,
+    timeoutMs: 5 * 3_600_000,
+  }),
+  matchStatus: defineStep({
+    id: 'verified',
+    title: 'Read whether the cloud users now carry the on-premises anchor',
+    script: 'steps/Get-MatchStatus.ps1',
+    host: 'local',
+    input: z.object({ UserPrincipalName: z.array(z.string()).min(1), ...GraphSignIn }).strict(),
+    output: z.object({ users: z.array(MatchStatus) }),
+    mutates: false,
+    timeoutMs: 600_000,
   }),
 } as const;
 

@@ -1,0 +1,17 @@
+// One user of a batch, as given by flags or by a CSV row.
+
+export interface BatchUser {
+  /** 1-based data row in the CSV (header is row 1, so the first user is row 2); 0 for flags. */
+  row: number;
+  /** The cloud user's UPN: the key, never changed by the tool. */
+  cloudUpn: string;
+  /** Update: the AD account to give the cloud UPN (by sAMAccountName or DN). */
+  samAccountName: string | null;
+  distinguishedName: string | null;
+  /** Create a new AD account instead of updating one. */
+  create: boolean;
+  givenName: string | null;
+  surname: string | null;
+  /** Create: the OU (DN) to create the account in. */
+  ou: string | null;
+}

@@ -1,0 +1,107 @@
+// The facts the collector gathers (through PowerShell) and the checks read (pure functions).
+// Cloud objects use Graph's property names, AD objects the ActiveDirectory module's.
+import { z } from 'zod';
+
+export const DirSyncFeatures = z.object({
+  softMatchOnUpnEnabled: z.boolean(),
+  blockSoftMatchEnabled: z.boolean(),
+  blockCloudObjectTakeoverThroughHardMatchEnabled: z.boolean(),
+  passwordSyncEnabled: z.boolean(),
+});
+export type DirSyncFeatures = z.infer<typeof DirSyncFeatures>;
+
+export const TenantFacts = z.object({
+  tenantId: z.string(),
+  directorySyncEnabled: z.boolean(),
+  /** null when they could not be read (Graph serves them to delegated sign-ins only). */
+  features: DirSyncFeatures.nullable(),
+  /** Where `features` came from: read now, or a record saved by an earlier interactive `feature` run. */
+  featuresSource: z.enum(['graph', 'msonline', 'record', 'unavailable']),
+  featuresReadAt: z.string().nullable(),
+  featuresError: z.string().nullable(),
+  domains: z.array(z.object({ id: z.string(), isVerified: z.boolean(), authenticationType: z.string() })),
+  /** Ids of cloud users that hold any directory role. */
+  roleHolderIds: z.array(z.string()),
+});
+export type TenantFacts = z.infer<typeof TenantFacts>;
+
+export const CloudUser = z.object({
+  id: z.string(),
+  userPrincipalName: z.string(),
+  displayName: z.string().nullable(),
+  givenName: z.string().nullable(),
+  surname: z.string().nullable(),
+  mail: z.string().nullable(),
+  proxyAddresses: z.array(z.string()),
+  userType: z.string().nullable(),
+  accountEnabled: z.boolean().nullable(),
+  jobTitle: z.string().nullable().optional(),
+  department: z.string().nullable().optional(),
+  onPremisesImmutableId: z.string().nullable(),
+  onPremisesSyncEnabled: z.boolean().nullable(),
+  onPremisesLastSyncDateTime: z.string().nullable(),
+  onPremisesProvisioningErrors: z.array(z.unknown()),
+});
+export type CloudUser = z.infer<typeof CloudUser>;
+
+/** Any cloud object that holds one of the batch's keys (UPN, SMTP address, source anchor). */
+export const CloudObject = z.object({
+  kind: z.enum(['user', 'group', 'contact', 'deletedUser']),
+  id: z.string(),
+  displayName: z.string().nullable(),
+  userPrincipalName: z.string().nullable(),
+  mail: z.string().nullable(),
+  proxyAddresses: z.array(z.string()),
+  onPremisesImmutableId: z.string().nullable(),
+});
+export type CloudObject = z.infer<typeof CloudObject>;
+
+export const AdUser = z.object({
+  ObjectGUID: z.string(),
+  SamAccountName: z.string(),
+  UserPrincipalName: z.string().nullable(),
+  DistinguishedName: z.string(),
+  Name: z.string().nullable(),
+  GivenName: z.string().nullable(),
+  Surname: z.string().nullable(),
+  DisplayName: z.string().nullable(),
+  mail: z.string().nullable(),
+  proxyAddresses: z.array(z.string()),
+  /** mS-DS-ConsistencyGuid as base64, or null. */
+  consistencyGuid: z.string().nullable(),
+  Enabled: z.boolean().nullable(),
+});
+export type AdUser = z.infer<typeof AdUser>;
+
+export const SyncServerFacts = z.object({
+  serverName: z.string(),
+  syncCycleEnabled: z.boolean(),
+  stagingModeEnabled: z.boolean(),
+  syncCycleInProgress: z.boolean(),
+  schedulerSuspended: z.boolean(),
+  nextSyncCycleStartTimeInUTC: z.string().nullable(),
+  /** OUs the AD connector synchronises (container inclusion list); null when unknown. */
+  scopeOUs: z.array(z.string()).nullable(),
+});
+export type SyncServerFacts = z.infer<typeof SyncServerFacts>;
+
+export const ForestFacts = z.object({
+  name: z.string(),
+  upnSuffixes: z.array(z.string()),
+  domains: z.array(z.object({ dnsRoot: z.string(), distinguishedName: z.string() })),
+});
+export type ForestFacts = z.infer<typeof ForestFacts>;
+
+export interface Facts {
+  tenant: TenantFacts;
+  forest: ForestFacts;
+  /** The batch's cloud users that exist (looked up by UPN). */
+  cloudUsers: CloudUser[];
+  /** Every cloud object found holding a batch key: UPN, primary SMTP, proxy address or anchor. */
+  cloudObjects: CloudObject[];
+  /** AD users holding a batch UPN anywhere in the forest, and the accounts the batch names. */
+  adUsers: AdUser[];
+  syncServer: SyncServerFacts | null;
+  /** Whether `apply` may enable UPN soft match in the tenant (--enable-feature or the config). */
+  enableFeatureAllowed: boolean;
+}

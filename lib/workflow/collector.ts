@@ -1,0 +1,71 @@
+// The one place that gathers facts: AD first (its SMTP addresses and anchors are keys for the
+// cloud lookup), then the cloud, the tenant and the Entra Connect server. The checks then read
+// these facts and do no I/O of their own.
+import { guidToImmutableId } from '../anchor.js';
+import type { BatchUser } from '../batch/types.js';
+import type { Config } from '../config.js';
+import type { Facts, TenantFacts } from '../facts.js';
+import { steps } from '../steps/registry.js';
+import type { StepIO } from './io.js';
+
+/** What an earlier interactive `feature` run recorded, for app-only runs that cannot read it. */
+export interface FeatureRecord {
+  tenantId: string;
+  readAt: string;
+  features: NonNullable<TenantFacts['features']>;
+}
+
+export interface CollectOptions {
+  config: Config;
+  enableFeatureAllowed: boolean;
+  featureRecord?: FeatureRecord | null;
+}
+
+/** How the Graph-using scripts sign in, from the config. */
+export function graphSignIn(config: Config): { TenantId?: string; ClientId?: string; CertificateThumbprint?: string; Interactive?: boolean } {
+  const graph = config.graph;
+  if (!graph || graph.auth === 'interactive') return { Interactive: true, ...(graph?.tenantId ? { TenantId: graph.tenantId } : {}) };
+  return { TenantId: graph.tenantId, ClientId: graph.clientId, CertificateThumbprint: graph.certificateThumbprint };
+}
+
+export function syncServerName(config: Config): string {
+  return config.syncServer?.computerName ?? 'local';
+}
+
+function smtpAddresses(user: { mail: string | null; proxyAddresses: string[] }): string[] {
+  const found = user.proxyAddresses.filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5));
+  if (user.mail) found.push(user.mail);
+  return found;
+}
+
+export async function collectFacts(io: StepIO, users: BatchUser[], options: CollectOptions): Promise<Facts> {
+  const { config } = options;
+  const upns = users.map((u) => u.cloudUpn);
+  const ad = await io.run(steps.adFacts, {
+    UserPrincipalName: upns,
+    SamAccountName: users.flatMap((u) => (u.samAccountName ? [u.samAccountName] : [])),
+    DistinguishedName: users.flatMap((u) => (u.distinguishedName ? [u.distinguishedName] : [])),
+    ...(config.ad?.server ? { Server: config.ad.server } : {}),
+  });
+  const addresses = new Set<string>();
+  const anchors = new Set<string>();
+  for (const user of ad.users) {
+    for (const a of smtpAddresses(user)) addresses.add(a);
+    anchors.add(user.consistencyGuid ?? guidToImmutableId(user.ObjectGUID));
+  }
+  const signIn = graphSignIn(config);
+  const cloud = await io.run(steps.cloudFacts, { UserPrincipalName: upns, Address: [...addresses], Anchor: [...anchors], ...signIn });
+  const tenant = await io.run(steps.tenantFacts, { Cloud: config.cloud, ...signIn });
+  const record = options.featureRecord;
+  const useRecord = tenant.features === null && record && record.tenantId === tenant.tenantId;
+  const syncServer = await io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
+  return {
+    tenant: useRecord ? { ...tenant, features: record.features, featuresSource: 'record', featuresReadAt: record.readAt } : tenant,
+    forest: ad.forest,
+    cloudUsers: cloud.cloudUsers,
+    cloudObjects: cloud.cloudObjects,
+    adUsers: ad.users,
+    syncServer,
+    enableFeatureAllowed: options.enableFeatureAllowed,
+  };
+}

@@ -1,0 +1,132 @@
+// The journal: one JSON document per run, rewritten atomically before and after every step, so
+// that a re-run after a crash knows exactly what happened and never repeats a write.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { BatchUser } from '../batch/types.js';
+import type { Finding, PredictedMatch } from '../checks/types.js';
+import type { CloudUser } from '../facts.js';
+
+export type StepId = 'planned' | 'feature-enabled' | 'ad-written' | 'sync-started' | 'verified';
+export type StepOutcome = 'passed' | 'failed' | 'skipped' | 'error' | 'not-run';
+
+export interface StepRecord {
+  id: StepId;
+  outcome: StepOutcome;
+  at: string;
+  code?: string;
+  detail?: string;
+}
+
+/** Where a user stands. `ad-writing` is recorded before the write and means "maybe written". */
+export type UserState = 'planned' | 'blocked' | 'ad-writing' | 'ad-written' | 'sync-started' | 'verified' | 'failed';
+
+export interface AdChange {
+  objectGuid: string;
+  distinguishedName: string | null;
+  samAccountName: string | null;
+  previousUserPrincipalName: string | null;
+  created: boolean;
+  changed: boolean;
+  /** The anchor the cloud user must carry once matched. */
+  anchor: string;
+}
+
+export interface JournalUser {
+  cloudUpn: string;
+  user: BatchUser;
+  state: UserState;
+  predictedMatch: PredictedMatch;
+  findings: Finding[];
+  steps: StepRecord[];
+  ad?: AdChange;
+  /** The cloud user as it was before the sync, so its values can be restored. */
+  snapshot?: CloudUser;
+  rolledBack?: boolean;
+  error?: { code: string; message: string };
+}
+
+export interface RunJournal {
+  runId: string;
+  batchKey: string;
+  mode: 'apply';
+  startedAt: string;
+  updatedAt: string;
+  status: 'running' | 'done';
+  featureEnabled: boolean;
+  sync: { state: 'not-run' | 'started' | 'completed' | 'failed'; startedAt?: string; completedAt?: string; error?: string };
+  tenantLeftOpen?: boolean;
+  users: JournalUser[];
+}
+
+/** The same batch (same users, same accounts) gives the same key, whatever the row order. */
+export function batchKey(users: BatchUser[]): string {
+  const lines = users
+    .map((u) => [u.cloudUpn.toLowerCase(), u.samAccountName ?? '', u.distinguishedName ?? '', u.create ? 'create' : 'update'].join('\u0000'))
+    .sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32);
+}
+
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface JournalStore {
+  save(run: RunJournal): void;
+  load(runId: string): RunJournal | null;
+  list(): RunJournal[];
+  /** The newest unfinished run of this batch, to resume. */
+  resumable(key: string): RunJournal | null;
+}
+
+export class FileJournalStore implements JournalStore {
+  private readonly dir: string;
+  constructor(workDir: string) {
+    this.dir = path.join(workDir, 'runs');
+  }
+
+  save(run: RunJournal): void {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileAtomic.sync(path.join(this.dir, `${run.runId}.json`), `${JSON.stringify(run, null, 2)}\n`, { encoding: 'utf8', fsync: true });
+  }
+
+  load(runId: string): RunJournal | null {
+    if (!/^[0-9A-Za-z-]+$/.test(runId)) return null;
+    const file = path.join(this.dir, `${runId}.json`);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunJournal) : null;
+  }
+
+  list(): RunJournal[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => JSON.parse(readFileSync(path.join(this.dir, f), 'utf8')) as RunJournal);
+  }
+
+  resumable(key: string): RunJournal | null {
+    const runs = this.list().filter((r) => r.batchKey === key && r.status !== 'done');
+    return runs.at(-1) ?? null;
+  }
+}
+
+/** In memory, for unit tests. */
+export class MemoryJournalStore implements JournalStore {
+  readonly runs = new Map<string, RunJournal>();
+  readonly saves: RunJournal[] = [];
+  save(run: RunJournal): void {
+    const copy = structuredClone(run);
+    this.runs.set(run.runId, copy);
+    this.saves.push(copy);
+  }
+  load(runId: string): RunJournal | null {
+    return structuredClone(this.runs.get(runId) ?? null);
+  }
+  list(): RunJournal[] {
+    return [...this.runs.values()].map((r) => structuredClone(r));
+  }
+  resumable(key: string): RunJournal | null {
+    return this.list().filter((r) => r.batchKey === key && r.status !== 'done').at(-1) ?? null;
+  }
+}
