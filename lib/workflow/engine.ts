@@ -211,7 +211,7 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
     }
   }
 
-  const preview = buildReport(run, evByUpn, facts, options.whatIf ? 'what-if' : 'apply', Boolean(resumedRun), null);
+  const preview = buildReport(run, evByUpn, evaluation, facts, options.whatIf ? 'what-if' : 'apply', Boolean(resumedRun), null);
   if (!(await options.confirm(preview))) {
     for (const u of preview.users) if (u.outcome === 'planned') u.outcome = 'skipped';
     preview.summary = summarize(preview.users);
@@ -351,7 +351,7 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
   const features = facts.tenant.features;
   run.tenantLeftOpen = relocked ? false : features ? !features.blockSoftMatchEnabled : undefined;
   save();
-  return buildReport(run, evByUpn, facts, options.whatIf ? 'what-if' : 'apply', Boolean(resumedRun), run.tenantLeftOpen ?? null);
+  return buildReport(run, evByUpn, evaluation, facts, options.whatIf ? 'what-if' : 'apply', Boolean(resumedRun), run.tenantLeftOpen ?? null);
 }
 
 /** Polls the cloud until every user carries its anchor, or the time is up. */
@@ -407,6 +407,7 @@ export function outcomeOf(ju: JournalUser): UserReport['outcome'] {
 function buildReport(
   run: RunJournal,
   evByUpn: Map<string, UserEvaluation>,
+  evaluation: Evaluation,
   facts: Facts,
   mode: RunReport['mode'],
   resumed: boolean,
@@ -422,7 +423,7 @@ function buildReport(
     runId: mode === 'what-if' ? null : run.runId,
     mode,
     summary: summarize(users),
-    tenantFindings: [],
+    tenantFindings: evaluation.tenantFindings,
     features: featuresInfo(facts),
     tenantLeftOpen,
     resumed,

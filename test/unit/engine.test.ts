@@ -1,0 +1,301 @@
+// The step engine with a fake StepIO answering from a table: order of steps, journal, resume,
+// what-if, one user's failure, verification timeout. The checks run for real (they are pure).
+import { expect } from 'chai';
+import { guidToImmutableId } from '../../lib/anchor.js';
+import type { BatchUser } from '../../lib/batch/types.js';
+import { BridgeError } from '../../lib/bridge/errors.js';
+import { exitCodeFor } from '../../lib/cli/commands/match.js';
+import { parseConfig } from '../../lib/config.js';
+import type { AdUser, CloudUser } from '../../lib/facts.js';
+import type { StepDefinition } from '../../lib/steps/registry.js';
+import { apply, planReport, type ApplyOptions, type Clock, type EngineDeps } from '../../lib/workflow/engine.js';
+import type { StepIO } from '../../lib/workflow/io.js';
+import { MemoryJournalStore } from '../../lib/workflow/journal.js';
+
+type Answer = (input: Record<string, unknown>) => unknown;
+
+/** Answers each step from a table; a step with no answer is a test failure. */
+class FakeIO implements StepIO {
+  readonly calls: { step: string; input: Record<string, unknown> }[] = [];
+  constructor(readonly answers: Record<string, Answer>) {}
+  async run<I extends Record<string, unknown>, O>(step: StepDefinition<I, O>, input: I): Promise<O> {
+    this.calls.push({ step: step.id, input });
+    const answer = this.answers[step.id];
+    if (!answer) throw new Error(`unexpected step ${step.id}`);
+    return step.output.parse(await answer(input)) as O;
+  }
+  stepsCalled(): string[] {
+    return this.calls.map((c) => c.step);
+  }
+}
+
+function fakeClock(): Clock & { t: number } {
+  const clock = {
+    t: Date.parse('2026-11-25T10:00:00Z'),
+    now: () => new Date(clock.t),
+    sleep: async (ms: number) => {
+      clock.t += ms;
+    },
+  };
+  return clock;
+}
+
+const guids = ['11111111-2222-4333-8444-555555555501', '11111111-2222-4333-8444-555555555502', '11111111-2222-4333-8444-555555555503'];
+
+function adUser(i: number, sam: string, upn: string | null): AdUser {
+  return {
+    ObjectGUID: guids[i] as string,
+    SamAccountName: sam,
+    UserPrincipalName: upn,
+    DistinguishedName: `CN=${sam},OU=Users,OU=Corp,DC=contoso,DC=local`,
+    Name: sam,
+    GivenName: null,
+    Surname: null,
+    DisplayName: null,
+    mail: null,
+    proxyAddresses: [],
+    consistencyGuid: null,
+    Enabled: true,
+  };
+}
+
+function cloudUser(id: string, upn: string): CloudUser {
+  return {
+    id,
+    userPrincipalName: upn,
+    displayName: upn,
+    givenName: null,
+    surname: null,
+    mail: upn,
+    proxyAddresses: [`SMTP:${upn}`],
+    userType: 'Member',
+    accountEnabled: true,
+    onPremisesImmutableId: null,
+    onPremisesSyncEnabled: null,
+    onPremisesLastSyncDateTime: null,
+    onPremisesProvisioningErrors: [],
+  };
+}
+
+const upd: BatchUser = { row: 2, cloudUpn: 'anna@contoso.com', samAccountName: 'anna', distinguishedName: null, create: false, givenName: null, surname: null, ou: null };
+const upd2: BatchUser = { row: 3, cloudUpn: 'ben@contoso.com', samAccountName: 'ben', distinguishedName: null, create: false, givenName: null, surname: null, ou: null };
+const missing: BatchUser = { row: 4, cloudUpn: 'ghost@contoso.com', samAccountName: 'ghost', distinguishedName: null, create: false, givenName: null, surname: null, ou: null };
+
+/** A small world: anna and ben exist in the cloud and in AD, ready to match; the sync joins whoever was written. */
+function world(options: { softMatchOnUpn?: boolean } = {}) {
+  const ad = [adUser(0, 'anna', 'anna@contoso.local'), adUser(1, 'ben', 'ben@contoso.local'), adUser(2, 'ghost', null)];
+  const cloud = [cloudUser('c-anna', 'anna@contoso.com'), cloudUser('c-ben', 'ben@contoso.com')];
+  const written = new Set<string>();
+  let synced = false;
+  const answers: Record<string, Answer> = {
+    'ad-facts': () => ({
+      forest: { name: 'contoso.local', upnSuffixes: ['contoso.com'], domains: [{ dnsRoot: 'contoso.local', distinguishedName: 'DC=contoso,DC=local' }] },
+      writeDomain: 'contoso.local',
+      users: ad,
+    }),
+    'cloud-facts': (input) => ({
+      cloudUsers: cloud.filter((c) => (input.UserPrincipalName as string[]).includes(c.userPrincipalName)),
+      cloudObjects: cloud.map((c) => ({ kind: 'user', id: c.id, displayName: c.displayName, userPrincipalName: c.userPrincipalName, mail: c.mail, proxyAddresses: c.proxyAddresses, onPremisesImmutableId: c.onPremisesImmutableId })),
+      scanned: { users: cloud.length },
+    }),
+    'tenant-facts': () => ({
+      tenantId: 't1',
+      directorySyncEnabled: true,
+      features: { softMatchOnUpnEnabled: options.softMatchOnUpn ?? true, blockSoftMatchEnabled: false, blockCloudObjectTakeoverThroughHardMatchEnabled: false, passwordSyncEnabled: false },
+      featuresSource: 'graph',
+      featuresReadAt: '2026-11-25T09:00:00.000Z',
+      featuresError: null,
+      domains: [{ id: 'contoso.com', isVerified: true, authenticationType: 'Managed' }],
+      roleHolderIds: [],
+    }),
+    'sync-facts': () => ({ serverName: 'AADC01', syncCycleEnabled: true, stagingModeEnabled: false, syncCycleInProgress: false, schedulerSuspended: false, nextSyncCycleStartTimeInUTC: null, scopeOUs: ['OU=Corp,DC=contoso,DC=local'] }),
+    'ad-written': (input) => {
+      const sam = String(input.SamAccountName);
+      const user = ad.find((a) => a.SamAccountName === sam);
+      if (!user) throw new BridgeError({ reason: 'precondition-unmet', script: 'x', code: 'AdAccountNotFound', message: 'not found' });
+      const previous = user.UserPrincipalName;
+      if (!input.WhatIf) {
+        user.UserPrincipalName = String(input.UserPrincipalName);
+        written.add(sam);
+      }
+      return { action: 'update', objectGuid: user.ObjectGUID, distinguishedName: user.DistinguishedName, samAccountName: sam, previousUserPrincipalName: previous, changed: !input.WhatIf, created: false, whatIf: Boolean(input.WhatIf) };
+    },
+    'sync-started': (input) => {
+      if (!input.WhatIf) {
+        synced = true;
+        for (const c of cloud) {
+          const a = ad.find((x) => x.UserPrincipalName === c.userPrincipalName);
+          if (a) c.onPremisesImmutableId = guidToImmutableId(a.ObjectGUID);
+        }
+      }
+      return { started: !input.WhatIf, waitedForRunningMs: 0, startedAt: null, completedAt: null, completed: !input.WhatIf };
+    },
+    verified: (input) => ({
+      users: (input.UserPrincipalName as string[]).map((upn) => {
+        const c = cloud.find((x) => x.userPrincipalName === upn);
+        return { userPrincipalName: upn, found: Boolean(c), id: c?.id ?? null, onPremisesImmutableId: synced ? (c?.onPremisesImmutableId ?? null) : null, onPremisesSyncEnabled: null, onPremisesLastSyncDateTime: null };
+      }),
+    }),
+    'feature-enabled': (input) => ({ feature: String(input.Feature), enabled: true, changed: !input.WhatIf }),
+  };
+  return { ad, cloud, written, answers };
+}
+
+function options(overrides: Partial<ApplyOptions> = {}): ApplyOptions {
+  return {
+    config: parseConfig({ graph: { auth: 'interactive' } }),
+    enableFeature: false,
+    whatIf: false,
+    relock: false,
+    confirm: async () => true,
+    verifyTimeoutMs: 10_000,
+    verifyPollMs: 1000,
+    ...overrides,
+  };
+}
+
+function deps(io: StepIO, journal = new MemoryJournalStore()): EngineDeps & { journal: MemoryJournalStore } {
+  return { io, journal, clock: fakeClock() };
+}
+
+describe('workflow engine', () => {
+  it('gathers facts, writes each ready user, runs one sync for the batch and verifies', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const d = deps(io);
+    const report = await apply(d, [upd, upd2], options());
+    expect(io.stepsCalled()).to.deep.equal(['ad-facts', 'cloud-facts', 'tenant-facts', 'sync-facts', 'ad-written', 'ad-written', 'sync-started', 'verified']);
+    expect(report.summary).to.include({ total: 2, matched: 2, failed: 0, blocked: 0 });
+    expect(report.users.map((u) => u.steps.map((s) => `${s.id}:${s.outcome}`))).to.deep.equal([
+      ['planned:passed', 'ad-written:passed', 'sync-started:passed', 'verified:passed'],
+      ['planned:passed', 'ad-written:passed', 'sync-started:passed', 'verified:passed'],
+    ]);
+    const saved = d.journal.list()[0];
+    expect(saved?.status).to.equal('done');
+    expect(saved?.users[0]?.ad?.previousUserPrincipalName).to.equal('anna@contoso.local');
+    expect(saved?.users[0]?.snapshot?.id).to.equal('c-anna');
+    expect(exitCodeFor(report)).to.equal(0);
+  });
+
+  it('journals "ad-writing" before the write and "ad-written" after it', async () => {
+    const w = world();
+    const d = deps(new FakeIO(w.answers));
+    await apply(d, [upd], options());
+    const states = d.journal.saves.map((s) => s.users[0]?.state);
+    expect(states.indexOf('ad-writing')).to.be.greaterThan(-1);
+    expect(states.indexOf('ad-writing')).to.be.lessThan(states.indexOf('ad-written'));
+    expect(states.indexOf('ad-written')).to.be.lessThan(states.indexOf('sync-started'));
+    expect(states.at(-1)).to.equal('verified');
+  });
+
+  it('writes nothing for a blocked user, and still handles the others', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd, missing], options());
+    const writes = io.calls.filter((c) => c.step === 'ad-written').map((c) => c.input.SamAccountName);
+    expect(writes).to.deep.equal(['anna']);
+    const ghost = report.users.find((u) => u.cloudUpn === 'ghost@contoso.com');
+    expect(ghost?.outcome).to.equal('blocked');
+    expect(ghost?.findings.map((f) => f.code)).to.include('CloudUserNotFound');
+    expect(exitCodeFor(report)).to.equal(3);
+  });
+
+  it("goes on with the other users when one user's AD write fails", async () => {
+    const w = world();
+    const write = w.answers['ad-written'] as Answer;
+    w.answers['ad-written'] = (input) => {
+      if (input.SamAccountName === 'anna') throw new BridgeError({ reason: 'script-error', script: 'x', code: 'PS.ResourceUnavailable', message: 'The server is not operational' });
+      return write(input);
+    };
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd, upd2], options());
+    expect(report.users.map((u) => u.outcome)).to.deep.equal(['failed', 'matched']);
+    expect(io.stepsCalled().filter((s) => s === 'sync-started')).to.have.length(1);
+    expect(exitCodeFor(report)).to.equal(1);
+  });
+
+  it('resumes an interrupted run without repeating a write that happened', async () => {
+    const w = world();
+    const journal = new MemoryJournalStore();
+    const failingSync = { ...w.answers, 'sync-started': () => { throw new BridgeError({ reason: 'host-missing', script: 'x', message: 'PowerShell died' }); } };
+    const first = new FakeIO(failingSync);
+    let thrown: unknown;
+    try {
+      await apply(deps(first, journal), [upd, upd2], options());
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).to.be.instanceOf(BridgeError);
+    expect(first.calls.filter((c) => c.step === 'ad-written')).to.have.length(2);
+    const second = new FakeIO(w.answers);
+    const report = await apply(deps(second, journal), [upd2, upd], options());
+    expect(report.resumed).to.equal(true);
+    expect(second.calls.filter((c) => c.step === 'ad-written')).to.have.length(0);
+    expect(second.calls.filter((c) => c.step === 'sync-started')).to.have.length(1);
+    expect(report.summary.matched).to.equal(2);
+    expect(journal.list()).to.have.length(1);
+  });
+
+  it('with --what-if passes WhatIf to every writing step and saves no journal', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const d = deps(io);
+    const report = await apply(d, [upd], options({ whatIf: true }));
+    const writing = io.calls.filter((c) => ['ad-written', 'sync-started', 'feature-enabled'].includes(c.step));
+    expect(writing.length).to.be.greaterThan(0);
+    for (const call of writing) expect(call.input.WhatIf, call.step).to.equal(true);
+    expect(w.written.size).to.equal(0);
+    expect(d.journal.saves).to.have.length(0);
+    expect(report.mode).to.equal('what-if');
+    expect(report.users[0]?.outcome).to.equal('planned');
+  });
+
+  it('asks before writing, and writes nothing when the answer is no', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    let shown = 0;
+    const report = await apply(deps(io), [upd], options({ confirm: async (plan) => ((shown = plan.users.length), false) }));
+    expect(shown).to.equal(1);
+    expect(io.stepsCalled()).to.not.include('ad-written');
+    expect(report.users[0]?.outcome).to.equal('skipped');
+  });
+
+  it('enables UPN soft match first when the tenant needs it and it is allowed', async () => {
+    const w = world({ softMatchOnUpn: false });
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd], options({ enableFeature: true }));
+    const order = io.stepsCalled();
+    expect(order.indexOf('feature-enabled')).to.be.lessThan(order.indexOf('ad-written'));
+    expect(report.users[0]?.outcome).to.equal('matched');
+  });
+
+  it('blocks everyone when UPN soft match is off and enabling is not allowed', async () => {
+    const w = world({ softMatchOnUpn: false });
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd], options());
+    expect(io.stepsCalled()).to.not.include('ad-written');
+    expect(io.stepsCalled()).to.not.include('feature-enabled');
+    expect(report.users[0]?.findings.map((f) => f.code)).to.include('UpnSoftMatchDisabled');
+  });
+
+  it('reports a verification timeout with its own exit code', async () => {
+    const w = world();
+    w.answers.verified = (input) => ({
+      users: (input.UserPrincipalName as string[]).map((upn) => ({ userPrincipalName: upn, found: true, id: 'x', onPremisesImmutableId: null, onPremisesSyncEnabled: null, onPremisesLastSyncDateTime: null })),
+    });
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd], options({ verifyTimeoutMs: 5000, verifyPollMs: 1000 }));
+    expect(io.calls.filter((c) => c.step === 'verified').length).to.be.greaterThan(1);
+    expect(report.users[0]?.findings.map((f) => f.code)).to.include('VerifyTimeout');
+    expect(exitCodeFor(report)).to.equal(4);
+  });
+
+  it('plan is read-only', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const report = await planReport(deps(io), [upd, missing], options());
+    expect(io.stepsCalled()).to.deep.equal(['ad-facts', 'cloud-facts', 'tenant-facts', 'sync-facts']);
+    expect(report.users.map((u) => u.outcome)).to.deep.equal(['planned', 'blocked']);
+    expect(report.users[0]?.predictedMatch).to.equal('upn');
+  });
+});
