@@ -22,6 +22,8 @@ Invoke-UpnMatchOnSyncServer -ComputerName $ComputerName -ScriptBlock {
             }
         }
     }
+    # No inclusion list read means the scope is unknown, not empty.
+    if ($null -ne $scope -and @($scope).Count -eq 0) { $scope = $null }
     $next = $null
     if ($null -ne $scheduler.NextSyncCycleStartTimeInUTC) { $next = [datetime]$scheduler.NextSyncCycleStartTimeInUTC }
     [pscustomobject]@{
