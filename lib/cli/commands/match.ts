@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import { BatchInputError, readBatchCsv, userFromFlags } from '../../batch/read.js';
 import type { BatchUser } from '../../batch/types.js';
 import { BridgeError, ProcessRunner, SessionRunner } from '../../bridge/index.js';
+import { rules } from '../../checks/registry.js';
 import { ConfigError } from '../../config.js';
 import { createLogger, type Logger } from '../../log.js';
 import { renderReport, reportCsv } from '../../report/render.js';
@@ -43,7 +44,12 @@ function userOptions<T>(y: Argv<T>) {
     .option('surname', { type: 'string' })
     .option('ou', { type: 'string', describe: 'OU (DN) for a new account' })
     .option('report', { type: 'string', describe: 'also write the report as CSV to this file' })
-    .option('enable-feature', { type: 'boolean', default: false, describe: 'allow enabling UPN soft match in the tenant (cannot be undone)' });
+    .option('enable-feature', { type: 'boolean', default: false, describe: 'allow enabling UPN soft match in the tenant (cannot be undone)' })
+    .epilogue(
+      `Preconditions (block = nothing written for that user; warn = reported):\n${rules
+        .map((r) => `  ${r.code.padEnd(28)} ${r.severity.padEnd(5)} ${r.title}`)
+        .join('\n')}\nRemedies: docs/reference.md`,
+    );
 }
 
 function readUsers(argv: UserOptions): BatchUser[] {

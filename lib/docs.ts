@@ -1,0 +1,54 @@
+// Reference pages generated from the registries (checks and steps), so that the docs cannot drift
+// from the code: `npm run docs` writes docs/reference.md, and a test fails when it is stale.
+import { rules } from './checks/registry.js';
+import { EXIT, EXIT_MEANING, type ExitName } from './cli/exit-codes.js';
+import { steps } from './steps/registry.js';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function checksTable(): string {
+  const lines = ['| code | scope | severity | what it checks | remedy |', '| --- | --- | --- | --- | --- |'];
+  for (const r of rules) lines.push(`| \`${r.code}\` | ${r.scope} | ${r.severity} | ${cell(r.title)} | ${cell(r.hint)} |`);
+  return lines.join('\n');
+}
+
+export function stepsTable(): string {
+  const lines = ['| step | script | host | writes | time limit |', '| --- | --- | --- | --- | --- |'];
+  for (const s of Object.values(steps)) {
+    lines.push(`| \`${s.id}\` ${cell(s.title)} | \`ps/${s.script}\` | ${s.host} | ${s.mutates ? 'yes' : 'no'} | ${Math.round(s.timeoutMs / 1000)} s |`);
+  }
+  return lines.join('\n');
+}
+
+export function exitCodesTable(): string {
+  const lines = ['| code | meaning |', '| ---: | --- |'];
+  for (const name of Object.keys(EXIT) as ExitName[]) lines.push(`| ${EXIT[name]} | ${EXIT_MEANING[name]} |`);
+  return lines.join('\n');
+}
+
+export function referencePage(): string {
+  return [
+    '# upn-match reference',
+    '',
+    '_Generated from the registries in `lib/` by `npm run docs`; do not edit by hand._',
+    '',
+    '## Preconditions',
+    '',
+    'Every user gets these checks before anything is written. A `block` finding means nothing is',
+    'written for that user; a `warn` finding is reported and the user goes on.',
+    '',
+    checksTable(),
+    '',
+    '## Steps',
+    '',
+    'Each step runs one bundled PowerShell script through the bridge, in this order for `apply`:',
+    'facts (ad, cloud, tenant, sync) → feature-enabled → ad-written → sync-started → verified.',
+    '',
+    stepsTable(),
+    '',
+    '## Exit codes',
+    '',
+    exitCodesTable(),
+    '',
+  ].join('\n');
+}
