@@ -17,6 +17,7 @@ Invoke-UpnMatchOnSyncServer -ComputerName $ComputerName -ScriptBlock {
     if ($null -ne (Get-Command -Name Get-ADSyncConnector -ErrorAction SilentlyContinue)) {
         $scope = @()
         foreach ($connector in @(Get-ADSyncConnector | Where-Object { $_.ConnectorTypeName -eq 'AD' })) {
+            if ($null -eq $connector.PSObject.Properties['Partitions']) { continue }
             foreach ($partition in @($connector.Partitions)) {
                 $scope += @($partition.ConnectorPartitionScope.ContainerInclusionList | ForEach-Object { [string]$_ })
             }
