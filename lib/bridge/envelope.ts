@@ -40,20 +40,22 @@ interface RawResult {
   exitCode: number | null;
 }
 
-/** Windows PowerShell 5.1 writes dates as "\/Date(1700000000000)\/" (optionally with an offset). */
-const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
+/**
+ * Windows PowerShell 5.1 writes dates as "\/Date(1700000000000)\/" (optionally with an offset).
+ * Only the raw JSON text tells such a date from a string that merely reads "/Date(...)/": 5.1
+ * escapes the slashes of dates and of nothing else. So this works on the text, token by token.
+ */
+const JSON_STRING = /"[^"\\]*(?:\\.[^"\\]*)*"/g;
+const MS_DATE_TOKEN = /^"\\\/Date\((-?\d+)(?:[+-]\d{4})?\)\\\/"$/;
 
-/** Turns 5.1's dates into ISO 8601 UTC strings, everywhere in a parsed document. */
-export function normalizeDates(value: unknown): unknown {
-  if (typeof value === 'string') {
-    const match = MS_DATE.exec(value);
-    return match ? new Date(Number(match[1])).toISOString() : value;
-  }
-  if (Array.isArray(value)) return value.map(normalizeDates);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalizeDates(v)]));
-  }
-  return value;
+/** Turns 5.1's dates into ISO 8601 UTC strings, everywhere in a JSON text (before parsing). */
+export function normalizeDates(json: string): string {
+  if (!json.includes('\\/Date(')) return json;
+  return json.replace(JSON_STRING, (token) => {
+    const match = MS_DATE_TOKEN.exec(token);
+    const date = match ? new Date(Number(match[1])) : undefined;
+    return date && !Number.isNaN(date.getTime()) ? JSON.stringify(date.toISOString()) : token;
+  });
 }
 
 function protocolError(raw: RawResult, code: string, message: string, cause?: unknown): BridgeError {
@@ -77,7 +79,7 @@ export function parseEnvelope(raw: RawResult): Envelope {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(normalizeDates(text));
   } catch (cause) {
     const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
     throw protocolError(
@@ -101,7 +103,7 @@ export function parseEnvelope(raw: RawResult): Envelope {
   if (envelope.ok === (envelope.error !== null)) {
     throw protocolError(raw, 'BadEnvelope', `${raw.script} printed an envelope whose ok and error disagree`);
   }
-  return { ...envelope, data: normalizeDates(envelope.data) };
+  return envelope;
 }
 
 const categoryReason = {

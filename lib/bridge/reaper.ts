@@ -1,6 +1,7 @@
 // Keeps the list of PowerShell processes this process started, so that none outlives it:
 // on a normal exit, on Ctrl-C / SIGTERM and on an uncaught error (see installExitHooks).
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const live = new Set<number>();
 let exitHookInstalled = false;
@@ -12,15 +13,69 @@ export function killTree(pid: number): void {
       spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
     } else {
       // Children are started in their own process group (detached), so -pid reaches them all.
+      // A session (node-powershell) cannot be detached, and a pwsh installed as a .NET tool is a
+      // shim that runs the real PowerShell as its child: list the descendants before killing, or
+      // they outlive the shim (orphaned, still running, still holding our pipes).
+      const family = descendants(pid);
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {
-        process.kill(pid, 'SIGKILL');
+        signal(pid);
       }
+      family.forEach(signal);
     }
   } catch {
     // Already gone.
   }
+}
+
+function signal(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** pid → parent pid of every process (Linux: /proc; elsewhere: ps); empty when unknown. */
+function parentsOfAll(): Array<[number, number]> {
+  const pairs: Array<[number, number]> = [];
+  if (process.platform === 'linux' && existsSync('/proc/self/stat')) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // "pid (comm) state ppid ...": comm may contain spaces and parentheses.
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (Number.isInteger(ppid)) pairs.push([Number(entry), ppid]);
+      } catch {
+        // Ended while we looked.
+      }
+    }
+    return pairs;
+  }
+  const listing = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  for (const line of (listing.stdout ?? '').split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (Number.isInteger(child) && Number.isInteger(parent)) pairs.push([child as number, parent as number]);
+  }
+  return pairs;
+}
+
+/** Every process below `pid`. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const [child, parent] of parentsOfAll()) children.set(parent, [...(children.get(parent) ?? []), child]);
+  const found: number[] = [];
+  const pending = [pid];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const child of children.get(next) ?? []) {
+      if (child === pid || found.includes(child)) continue;
+      found.push(child);
+      pending.push(child);
+    }
+  }
+  return found;
 }
 
 export function track(pid: number | undefined): void {

@@ -68,6 +68,10 @@ export class SessionRunner implements PowerShellRunner {
       if (stderr.trim() !== '') {
         throw new BridgeError({ reason: 'host-missing', script: 'UpnMatch.Common', message: `the PowerShell session could not start: ${tail(stderr, 1)}`, stderrTail: tail(stderr) });
       }
+    }, (error: unknown) => {
+      // The host could not be started at all (missing, not executable) or ended while starting.
+      const why = error instanceof Error ? error.message.split('\n', 1)[0] : String(error);
+      throw new BridgeError({ reason: 'host-missing', script: 'UpnMatch.Common', message: `could not start PowerShell (${this.options.host.path}): ${why}`, cause: error });
     });
     const session = { shell, pid, ready };
     // A session that ends on its own is forgotten, so that the next call starts a new one.

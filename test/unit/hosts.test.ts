@@ -1,0 +1,176 @@
+// Host resolution without touching the machine: platform, environment and file existence are
+// passed in, so every machine the tool may meet can be described here.
+import { expect } from 'chai';
+import { BridgeError } from '../../lib/bridge/errors.js';
+import { INSTALL_HINT, hostArguments, hostCandidates, projectToolPath, resolveHostSync, type HostEnvironment } from '../../lib/bridge/hosts.js';
+
+const POSIX_ROOT = '/opt/upn-match';
+const WIN_ROOT = 'C:\\upn-match';
+
+function machine(platform: NodeJS.Platform, env: Record<string, string | undefined>, files: string[]): HostEnvironment & { probed: string[] } {
+  const existing = new Set(files);
+  const probed: string[] = [];
+  return {
+    platform,
+    env,
+    projectRoot: platform === 'win32' ? WIN_ROOT : POSIX_ROOT,
+    exists: (file) => {
+      probed.push(file);
+      return existing.has(file);
+    },
+    probed,
+  };
+}
+
+function hostError(fn: () => unknown): BridgeError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(BridgeError);
+    return error as BridgeError;
+  }
+  expect.fail('expected a host-missing BridgeError');
+}
+
+describe('hosts: candidates on Linux/macOS', () => {
+  const all = ['/cfg/pwsh', '/env/pwsh', '/usr/bin/pwsh', `${POSIX_ROOT}/.tools/pwsh`];
+  const env = { UPN_MATCH_POWERSHELL: '/env/pwsh', PATH: '/usr/local/bin:/usr/bin' };
+
+  it('orders config > UPN_MATCH_POWERSHELL > PATH > .tools/pwsh', () => {
+    const candidates = hostCandidates(machine('linux', env, all), '/cfg/pwsh');
+    expect(candidates).to.deep.equal([
+      { path: '/cfg/pwsh', source: 'config' },
+      { path: '/env/pwsh', source: 'env' },
+      { path: '/usr/bin/pwsh', source: 'path' },
+      { path: `${POSIX_ROOT}/.tools/pwsh`, source: 'project' },
+    ]);
+  });
+
+  it('resolves to the configured host when it exists', () => {
+    expect(resolveHostSync(machine('linux', env, all), '/cfg/pwsh')).to.deep.equal({ path: '/cfg/pwsh', source: 'config' });
+  });
+
+  it('resolves to UPN_MATCH_POWERSHELL without a config setting', () => {
+    expect(resolveHostSync(machine('linux', env, all))).to.deep.equal({ path: '/env/pwsh', source: 'env' });
+  });
+
+  it('resolves to pwsh on PATH, the first PATH folder that has one', () => {
+    const m = machine('darwin', { PATH: '/a::/b:/c' }, ['/b/pwsh', '/c/pwsh', `${POSIX_ROOT}/.tools/pwsh`]);
+    expect(resolveHostSync(m)).to.deep.equal({ path: '/b/pwsh', source: 'path' });
+    expect(m.probed).to.include('/a/pwsh');
+    expect(m.probed).not.to.include('/pwsh'); // the empty PATH entry is skipped
+  });
+
+  it('splits PATH on ":" only, and looks for "pwsh" without .exe', () => {
+    const m = machine('linux', { PATH: '/x;/y:/z' }, ['/x;/y/pwsh', '/z/pwsh.exe']);
+    expect(hostCandidates(m)).to.deep.equal([{ path: '/x;/y/pwsh', source: 'path' }]);
+  });
+
+  it('falls back to the project-local .tools/pwsh', () => {
+    const tool = `${POSIX_ROOT}/.tools/pwsh`;
+    expect(projectToolPath({ platform: 'linux', projectRoot: POSIX_ROOT })).to.equal(tool);
+    expect(resolveHostSync(machine('linux', { PATH: '/usr/bin' }, [tool]))).to.deep.equal({ path: tool, source: 'project' });
+  });
+
+  it('never offers powershell.exe outside Windows, even if such a file exists', () => {
+    const m = machine('linux', { PATH: '/usr/bin', SystemRoot: 'C:\\Windows' }, ['C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe']);
+    expect(hostCandidates(m)).to.deep.equal([]);
+  });
+
+  it('lists a host found twice only once (UPN_MATCH_POWERSHELL pointing at the one on PATH)', () => {
+    const m = machine('linux', { UPN_MATCH_POWERSHELL: '/usr/bin/pwsh', PATH: '/usr/bin' }, ['/usr/bin/pwsh']);
+    expect(hostCandidates(m)).to.deep.equal([{ path: '/usr/bin/pwsh', source: 'env' }]);
+  });
+
+  it('ignores an empty UPN_MATCH_POWERSHELL and an empty config setting', () => {
+    const m = machine('linux', { UPN_MATCH_POWERSHELL: '', PATH: '/usr/bin' }, ['/usr/bin/pwsh']);
+    expect(resolveHostSync(m, '')).to.deep.equal({ path: '/usr/bin/pwsh', source: 'path' });
+  });
+});
+
+describe('hosts: candidates on Windows', () => {
+  const sys = 'D:\\Win';
+  const windowsPs = `${sys}\\System32\\WindowsPowerShell\\v1.0\\powershell.exe`;
+  const tool = `${WIN_ROOT}\\.tools\\pwsh.exe`;
+
+  it('orders config > env > PATH (pwsh.exe) > .tools\\pwsh.exe > powershell.exe from SystemRoot', () => {
+    const m = machine(
+      'win32',
+      { UPN_MATCH_POWERSHELL: 'E:\\ps\\pwsh.exe', PATH: 'C:\\Tools;C:\\Program Files\\PowerShell\\7', SystemRoot: sys },
+      ['F:\\cfg\\pwsh.exe', 'E:\\ps\\pwsh.exe', 'C:\\Program Files\\PowerShell\\7\\pwsh.exe', tool, windowsPs],
+    );
+    expect(hostCandidates(m, 'F:\\cfg\\pwsh.exe')).to.deep.equal([
+      { path: 'F:\\cfg\\pwsh.exe', source: 'config' },
+      { path: 'E:\\ps\\pwsh.exe', source: 'env' },
+      { path: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe', source: 'path' },
+      { path: tool, source: 'project' },
+      { path: windowsPs, source: 'windows' },
+    ]);
+  });
+
+  it('splits PATH on ";" and looks for pwsh.exe (not pwsh)', () => {
+    const m = machine('win32', { PATH: 'C:\\a;;C:\\b', SystemRoot: sys }, ['C:\\a\\pwsh', 'C:\\b\\pwsh.exe']);
+    expect(hostCandidates(m)).to.deep.equal([{ path: 'C:\\b\\pwsh.exe', source: 'path' }]);
+    expect(m.probed).to.include('C:\\a\\pwsh.exe');
+  });
+
+  it('reads the PATH variable spelt "Path"', () => {
+    const m = machine('win32', { Path: 'C:\\p7', SystemRoot: sys }, ['C:\\p7\\pwsh.exe']);
+    expect(resolveHostSync(m)).to.deep.equal({ path: 'C:\\p7\\pwsh.exe', source: 'path' });
+  });
+
+  it('uses .tools\\pwsh.exe under the project root', () => {
+    expect(projectToolPath({ platform: 'win32', projectRoot: WIN_ROOT })).to.equal(tool);
+    expect(resolveHostSync(machine('win32', { PATH: 'C:\\x', SystemRoot: sys }, [tool, windowsPs]))).to.deep.equal({ path: tool, source: 'project' });
+  });
+
+  it('falls back to Windows PowerShell 5.1 under SystemRoot', () => {
+    expect(resolveHostSync(machine('win32', { PATH: 'C:\\x', SystemRoot: sys }, [windowsPs]))).to.deep.equal({ path: windowsPs, source: 'windows' });
+  });
+
+  it('uses windir, then C:\\Windows, when SystemRoot is not set', () => {
+    const fromWindir = 'E:\\W\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
+    expect(resolveHostSync(machine('win32', { windir: 'E:\\W' }, [fromWindir])).path).to.equal(fromWindir);
+    const fallback = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
+    expect(resolveHostSync(machine('win32', {}, [fallback])).path).to.equal(fallback);
+  });
+
+  it('adds -ExecutionPolicy Bypass for an .exe host only', () => {
+    expect(hostArguments({ path: windowsPs, source: 'windows' })).to.deep.equal(['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass']);
+    expect(hostArguments('C:\\x\\PWSH.EXE')).to.include('Bypass');
+    expect(hostArguments('/usr/bin/pwsh')).to.deep.equal(['-NoLogo', '-NoProfile', '-NonInteractive']);
+  });
+});
+
+describe('hosts: errors', () => {
+  it('reports a configured host that does not exist, instead of passing over it', () => {
+    const m = machine('linux', { PATH: '/usr/bin' }, ['/usr/bin/pwsh']);
+    const error = hostError(() => resolveHostSync(m, '/nowhere/pwsh'));
+    expect(error.reason).to.equal('host-missing');
+    expect(error.code).to.equal('HostMissing');
+    expect(error.message).to.contain('/nowhere/pwsh');
+    expect(error.message).to.contain('config');
+  });
+
+  it('reports a UPN_MATCH_POWERSHELL that does not exist, instead of passing over it', () => {
+    const m = machine('win32', { UPN_MATCH_POWERSHELL: 'Z:\\gone\\pwsh.exe', PATH: 'C:\\p7', SystemRoot: 'C:\\Windows' }, [
+      'C:\\p7\\pwsh.exe',
+      'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+    ]);
+    const error = hostError(() => resolveHostSync(m));
+    expect(error.reason).to.equal('host-missing');
+    expect(error.message).to.contain('UPN_MATCH_POWERSHELL');
+    expect(error.message).to.contain('Z:\\gone\\pwsh.exe');
+  });
+
+  it('reports no host at all with the install hint', () => {
+    for (const m of [machine('linux', { PATH: '/usr/bin:/bin' }, []), machine('win32', { PATH: 'C:\\x', SystemRoot: 'C:\\Windows' }, []), machine('darwin', {}, [])]) {
+      expect(hostCandidates(m)).to.deep.equal([]);
+      const error = hostError(() => resolveHostSync(m));
+      expect(error.reason).to.equal('host-missing');
+      expect(error.message).to.contain(INSTALL_HINT);
+    }
+    expect(INSTALL_HINT).to.match(/aka\.ms\/powershell/);
+    expect(INSTALL_HINT).to.contain('npm run setup');
+  });
+});
