@@ -1,0 +1,1016 @@
+﻿<#
+.SYNOPSIS
+    Fake Microsoft.Graph.Authentication module of the upn-match simulator: Connect-MgGraph, Get-MgContext,
+    Disconnect-MgGraph and Invoke-MgGraphRequest serving Microsoft Graph v1.0 routes from the simulated tenant
+    in $env:UPN_MATCH_SIM_DIR/state.json (tenant.*).
+.DESCRIPTION
+    HTTP errors are raised like the real cmdlet (msgraph-sdk-powershell, InvokeMgGraphRequest.cs): a terminating
+    error whose exception is Microsoft.Graph.PowerShell.Authentication.Helpers.HttpResponseException with the
+    message "Response status code does not indicate success: <StatusCode> (<Reason>)." and a Response
+    (HttpResponseMessage, with Retry-After on 429), and whose ErrorDetails.Message holds the request line, the
+    status line, headers and the JSON body { "error": { "code", "message", "innerError" } }.
+    Routes: see docs/simulator.md.
+#>
+Set-StrictMode -Version Latest
+
+# UpnMatch.Sim (state, lock, call log, latency, faults, sync engine) is a nested module: see the manifest.
+. (Join-Path $PSScriptRoot 'Graph.OData.ps1')
+
+if ($PSVersionTable.PSEdition -ne 'Core') { Add-Type -AssemblyName System.Net.Http }
+
+$script:ModuleName = 'Microsoft.Graph.Authentication'
+$script:Connection = $null
+$script:GraphBase = 'https://graph.microsoft.com'
+$script:DelegatedClientId = '14d82eec-204b-4c2f-b7e8-296a70dab67e'
+$script:GlobalAdminTemplateId = '62e90394-69f5-4237-9190-012177145e10'
+
+$script:UserProperties = @('id', 'accountEnabled', 'ageGroup', 'assignedLicenses', 'assignedPlans', 'businessPhones', 'city', 'companyName',
+    'consentProvidedForMinor', 'country', 'createdDateTime', 'creationType', 'deletedDateTime', 'department', 'displayName', 'employeeHireDate',
+    'employeeId', 'employeeType', 'externalUserState', 'faxNumber', 'givenName', 'identities', 'imAddresses', 'isResourceAccount', 'jobTitle',
+    'lastPasswordChangeDateTime', 'legalAgeGroupClassification', 'licenseAssignmentStates', 'mail', 'mailNickname', 'mobilePhone', 'officeLocation',
+    'onPremisesDistinguishedName', 'onPremisesDomainName', 'onPremisesExtensionAttributes', 'onPremisesImmutableId', 'onPremisesLastSyncDateTime',
+    'onPremisesProvisioningErrors', 'onPremisesSamAccountName', 'onPremisesSecurityIdentifier', 'onPremisesSyncEnabled', 'onPremisesUserPrincipalName',
+    'otherMails', 'passwordPolicies', 'passwordProfile', 'postalCode', 'preferredDataLocation', 'preferredLanguage', 'provisionedPlans', 'proxyAddresses',
+    'securityIdentifier', 'showInAddressList', 'signInSessionsValidFromDateTime', 'state', 'streetAddress', 'surname', 'usageLocation',
+    'userPrincipalName', 'userType')
+$script:UserDefaultProperties = @('businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id')
+$script:FeatureNames = @('blockCloudObjectTakeoverThroughHardMatchEnabled', 'blockSoftMatchEnabled', 'bypassDirSyncOverridesEnabled',
+    'cloudPasswordPolicyForPasswordSyncedUsersEnabled', 'concurrentCredentialUpdateEnabled', 'concurrentOrgIdProvisioningEnabled',
+    'deviceWritebackEnabled', 'directoryExtensionsEnabled', 'fopeConflictResolutionEnabled', 'groupWriteBackEnabled', 'passwordSyncEnabled',
+    'passwordWritebackEnabled', 'quarantineUponProxyAddressesConflictEnabled', 'quarantineUponUpnConflictEnabled', 'softMatchOnUpnEnabled',
+    'synchronizeUpnForManagedUsersEnabled', 'unifiedGroupWritebackEnabled', 'userForcePasswordChangeOnLogonEnabled', 'userWritebackEnabled')
+# "Once this feature is enabled, it can't be disabled." (Set-MsolDirSyncFeature; Entra Connect Sync service features)
+$script:OneWayFeatures = @('softMatchOnUpnEnabled', 'synchronizeUpnForManagedUsersEnabled')
+$script:ReadOnlySyncedUserProperties = @('userPrincipalName', 'displayName', 'givenName', 'surname', 'mail', 'proxyAddresses', 'onPremisesImmutableId',
+    'accountEnabled', 'jobTitle', 'department', 'mobilePhone', 'officeLocation', 'mailNickname')
+
+$script:Permissions = @{
+    UsersRead      = @('User.Read.All', 'User.ReadWrite.All', 'User.ReadBasic.All', 'Directory.Read.All', 'Directory.ReadWrite.All')
+    UsersWrite     = @('User.ReadWrite.All', 'Directory.ReadWrite.All')
+    UsersDelete    = @('User.ReadWrite.All', 'User.DeleteRestore.All', 'Directory.ReadWrite.All')
+    MemberOf       = @('User.Read.All', 'User.ReadWrite.All', 'GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All')
+    Organization   = @('Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'User.Read')
+    Domains        = @('Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All')
+    Roles          = @('RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All')
+    Groups         = @('Group.Read.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All')
+    Contacts       = @('OrgContact.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All')
+    OnPremRead     = @('OnPremDirectorySynchronization.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All')
+    OnPremWrite    = @('OnPremDirectorySynchronization.ReadWrite.All')
+}
+
+#region responses and HTTP errors
+
+function Get-GraphReason {
+    param([int] $Status)
+    switch ($Status) {
+        200 { return 'OK' } 201 { return 'Created' } 204 { return 'No Content' } 400 { return 'Bad Request' } 401 { return 'Unauthorized' }
+        403 { return 'Forbidden' } 404 { return 'Not Found' } 405 { return 'Method Not Allowed' } 409 { return 'Conflict' }
+        429 { return 'Too Many Requests' } 500 { return 'Internal Server Error' } 503 { return 'Service Unavailable' } 504 { return 'Gateway Timeout' }
+    }
+    return 'Error'
+}
+
+function New-GraphResponse {
+    param([int] $Status = 200, $Body, [System.Collections.IDictionary] $Headers)
+    $allHeaders = [ordered]@{ 'request-id' = [guid]::NewGuid().ToString(); 'client-request-id' = [guid]::NewGuid().ToString() }
+    if ($null -ne $Body) { $allHeaders['Content-Type'] = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8' }
+    if ($null -ne $Headers) { foreach ($key in @($Headers.Keys)) { $allHeaders[$key] = $Headers[$key] } }
+    return @{ Status = $Status; Headers = $allHeaders; Body = $Body }
+}
+
+function New-GraphError {
+    param([int] $Status, [string] $Code, [string] $Message, [System.Collections.IDictionary] $Headers)
+    $now = Format-SimTime (Get-SimNow)
+    $body = [ordered]@{ error = [ordered]@{ code = $Code; message = $Message; innerError = [ordered]@{ date = $now.Substring(0, 19); 'request-id' = [guid]::NewGuid().ToString(); 'client-request-id' = [guid]::NewGuid().ToString() } } }
+    return (New-GraphResponse -Status $Status -Body $body -Headers $Headers)
+}
+
+function New-GraphHttpErrorRecord {
+    <# The ErrorRecord the real Invoke-MgGraphRequest throws for a non-success status. #>
+    param([Parameter(Mandatory = $true)] $Response, [string] $Method, [string] $Url)
+    $status = [int]$Response.Status
+    $reason = Get-GraphReason $status
+    $json = ''
+    if ($null -ne $Response.Body) { $json = ConvertTo-SimJson $Response.Body -Compress }
+    $httpResponse = $null
+    try {
+        $httpResponse = New-Object System.Net.Http.HttpResponseMessage ([System.Net.HttpStatusCode]$status)
+        $httpResponse.ReasonPhrase = $reason
+        $httpResponse.Content = New-Object System.Net.Http.StringContent ($json, [System.Text.Encoding]::UTF8, 'application/json')
+        foreach ($key in @($Response.Headers.Keys)) {
+            if ($key -eq 'Content-Type') { continue }
+            if ($key -eq 'Retry-After') {
+                $httpResponse.Headers.RetryAfter = New-Object System.Net.Http.Headers.RetryConditionHeaderValue ([TimeSpan]::FromSeconds([double]$Response.Headers[$key]))
+                continue
+            }
+            $null = $httpResponse.Headers.TryAddWithoutValidation([string]$key, [string]$Response.Headers[$key])
+        }
+    } catch {
+        $httpResponse = $null
+    }
+    $statusName = ([System.Net.HttpStatusCode]$status).ToString()
+    $message = 'Response status code does not indicate success: {0} ({1}).' -f $statusName, $reason
+    $exception = New-SimException -TypeName 'Microsoft.Graph.PowerShell.Authentication.Helpers.HttpResponseException' -Message $message -ExtraArguments @(, $httpResponse)
+    if ($null -eq $exception.PSObject.Properties['Response']) { $exception | Add-Member -NotePropertyName Response -NotePropertyValue $httpResponse }
+    $lines = New-Object System.Collections.Generic.List[string]
+    $lines.Add(('{0} {1}' -f $Method, $Url))
+    $lines.Add(('HTTP/1.1 {0} {1}' -f $status, $reason))
+    foreach ($key in @($Response.Headers.Keys)) { $lines.Add(('{0}: {1}' -f $key, $Response.Headers[$key])) }
+    $lines.Add('')
+    $lines.Add($json)
+    $record = New-SimErrorRecord -Exception $exception -ErrorId 'InvokeGraphHttpResponseException' -Category InvalidOperation -Target ('{0} {1}' -f $Method, $Url) -Details ($lines -join "`r`n")
+    return $record
+}
+
+#endregion
+
+#region connection and permissions
+
+function Get-GraphConnectionOrThrow {
+    param($Cmdlet)
+    if ($null -eq $script:Connection) {
+        $exception = New-Object System.Management.Automation.ValidationMetadataException 'Authentication needed. Please call Connect-MgGraph.'
+        throw (New-SimErrorRecord -Exception $exception -ErrorId 'InvokeGraphRequestAuthenticationTokenConflictException' -Category InvalidArgument)
+    }
+    return $script:Connection
+}
+
+function Test-GraphPermission {
+    param($Connection, [string[]] $AnyOf)
+    foreach ($granted in @($Connection.Scopes)) {
+        foreach ($needed in $AnyOf) { if (([string]$granted).Equals($needed, [StringComparison]::OrdinalIgnoreCase)) { return $true } }
+    }
+    return $false
+}
+
+function Get-GraphSignedInUser {
+    <# The delegated account (tenant.delegatedAccount UPN, else the first Global Administrator) or $null. #>
+    param($State)
+    $wanted = [string](Get-SimValue $State.tenant 'delegatedAccount' '')
+    if ($wanted) {
+        foreach ($user in @(Get-SimValue $State.tenant 'users' @())) { if (([string]$user.userPrincipalName) -ieq $wanted) { return $user } }
+        return $null
+    }
+    foreach ($role in @(Get-SimValue $State.tenant 'directoryRoles' @())) {
+        if ([string](Get-SimValue $role 'roleTemplateId' '') -ne $script:GlobalAdminTemplateId) { continue }
+        foreach ($member in @(Get-SimValue $role 'members' @())) {
+            foreach ($user in @(Get-SimValue $State.tenant 'users' @())) { if (([string]$user.id) -ieq [string]$member) { return $user } }
+        }
+    }
+    return $null
+}
+
+function Test-GraphGlobalAdmin {
+    param($State, $Connection)
+    if ($null -eq $Connection.AccountId) { return $true }
+    foreach ($role in @(Get-SimValue $State.tenant 'directoryRoles' @())) {
+        if ([string](Get-SimValue $role 'roleTemplateId' '') -ne $script:GlobalAdminTemplateId) { continue }
+        if (@(Get-SimValue $role 'members' @()) -contains [string]$Connection.AccountId) { return $true }
+    }
+    return $false
+}
+
+function New-GraphDenied {
+    return (New-GraphError 403 'Authorization_RequestDenied' 'Insufficient privileges to complete the operation.')
+}
+
+#endregion
+
+#region entities and queries
+
+function Get-GraphCollection {
+    param($State, [string] $Name)
+    $items = Get-SimValue $State.tenant $Name
+    if ($null -eq $items) { return @() }
+    return @($items)
+}
+
+function Find-GraphUser {
+    param($State, [string] $Key)
+    foreach ($user in (Get-GraphCollection $State 'users')) {
+        if (([string]$user.id).Equals($Key, [StringComparison]::OrdinalIgnoreCase)) { return $user }
+        if (([string](Get-SimValue $user 'userPrincipalName' '')).Equals($Key, [StringComparison]::OrdinalIgnoreCase)) { return $user }
+    }
+    return $null
+}
+
+function Find-GraphById {
+    param($State, [string] $Collection, [string] $Id)
+    foreach ($item in (Get-GraphCollection $State $Collection)) { if (([string]$item.id).Equals($Id, [StringComparison]::OrdinalIgnoreCase)) { return $item } }
+    return $null
+}
+
+function New-GraphNotFound {
+    param([string] $Key)
+    return (New-GraphError 404 'Request_ResourceNotFound' ("Resource '{0}' does not exist or one of its queried reference-property objects are not present." -f $Key))
+}
+
+function Get-GraphSelect {
+    param($Query)
+    $raw = [string](Get-GraphQueryValue $Query 'select')
+    if (-not $raw) { return $null }
+    return @($raw.Split(',') | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+}
+
+function Get-GraphQueryValue {
+    param($Query, [string] $Name)
+    foreach ($key in @($Query.Keys)) {
+        $bare = ([string]$key).TrimStart('$')
+        if ($bare.Equals($Name, [StringComparison]::OrdinalIgnoreCase)) { return $Query[$key] }
+    }
+    return $null
+}
+
+function Get-GraphAllowedProperties {
+    param([string] $Type, $Items)
+    $allowed = New-Object 'System.Collections.Generic.HashSet[string]' ([StringComparer]::OrdinalIgnoreCase)
+    if ($Type -eq 'user') { foreach ($name in $script:UserProperties) { $null = $allowed.Add($name) } }
+    else { foreach ($name in @('id', 'displayName', 'mail', 'mailNickname', 'proxyAddresses', 'description', 'createdDateTime', 'deletedDateTime', 'onPremisesSyncEnabled', 'givenName', 'surname', 'companyName', 'mailEnabled', 'securityEnabled', 'groupTypes', 'roleTemplateId', 'members', 'visibility')) { $null = $allowed.Add($name) } }
+    foreach ($item in @($Items)) { foreach ($key in @($item.Keys)) { $null = $allowed.Add([string]$key) } }
+    return , $allowed
+}
+
+function ConvertTo-GraphEntity {
+    <# Projects an entity for output: $select, or the type's default property set. #>
+    param($Item, [string] $Type, [string[]] $Select)
+    $out = [ordered]@{}
+    $names = $Select
+    if ($null -eq $names) {
+        if ($Type -eq 'user') { $names = $script:UserDefaultProperties } else { $names = @($Item.Keys) }
+    }
+    foreach ($name in $names) {
+        $value = $null
+        $present = $false
+        foreach ($key in @($Item.Keys)) { if (([string]$key).Equals($name, [StringComparison]::OrdinalIgnoreCase)) { $value = $Item[$key]; $present = $true } }
+        if (-not $present -and ($name -eq 'businessPhones' -or $name -eq 'proxyAddresses' -or $name -eq 'otherMails' -or $name -eq 'onPremisesProvisioningErrors')) { $value = @() }
+        if ($name -eq 'members') { continue }
+        $out[$name] = $value
+    }
+    return $out
+}
+
+function Get-GraphContextUrl {
+    param([string] $Version, [string] $EntitySet, [string[]] $Select, [switch] $Entity)
+    $url = '{0}/{1}/$metadata#{2}' -f $script:GraphBase, $Version, $EntitySet
+    if ($null -ne $Select) { $url += '(' + ($Select -join ',') + ')' }
+    if ($Entity) { $url += '/$entity' }
+    return $url
+}
+
+function Test-GraphAdvanced {
+    param($Request)
+    $level = $null
+    foreach ($key in @($Request.Headers.Keys)) { if (([string]$key) -ieq 'ConsistencyLevel') { $level = [string]$Request.Headers[$key] } }
+    return ($level -ieq 'eventual')
+}
+
+function Invoke-GraphList {
+    <#
+    .SYNOPSIS
+        A collection GET: $filter, $select, $top, $count, $skiptoken paging (default page 100, $top 1..999),
+        with advanced queries refused unless ConsistencyLevel: eventual (and $count=true) are given.
+    #>
+    param($Request, [object[]] $Items, [string] $Type, [string] $EntitySet, [string] $ResourceName)
+    $query = $Request.Query
+    $advancedHeader = Test-GraphAdvanced $Request
+    $count = [string](Get-GraphQueryValue $query 'count')
+    $countWanted = ($count -ieq 'true')
+    if ($countWanted -and -not $advancedHeader) {
+        return (New-GraphError 400 'Request_BadRequest' '$count is not currently supported.')
+    }
+    foreach ($unsupported in @('search', 'orderby')) {
+        if ($null -ne (Get-GraphQueryValue $query $unsupported) -and -not ($advancedHeader -and $countWanted)) {
+            return (New-GraphError 400 'Request_UnsupportedQuery' ('${0} is supported only with advanced query parameters (ConsistencyLevel: eventual and $count=true).' -f $unsupported))
+        }
+    }
+    $select = Get-GraphSelect $query
+    $allowed = Get-GraphAllowedProperties $Type $Items
+    foreach ($name in @($select)) {
+        if ($null -ne $name -and -not $allowed.Contains($name)) {
+            return (New-GraphError 400 'Request_BadRequest' ("Could not find a property named '{0}' on type 'microsoft.graph.{1}'." -f $name, $Type))
+        }
+    }
+    $top = 100
+    $topText = Get-GraphQueryValue $query 'top'
+    if ($null -ne $topText) {
+        $parsed = 0
+        if (-not [int]::TryParse([string]$topText, [ref]$parsed) -or $parsed -lt 1 -or $parsed -gt 999) {
+            return (New-GraphError 400 'Request_BadRequest' ("Invalid page size specified: '{0}'. Must be between 1 and 999 inclusive." -f $topText))
+        }
+        $top = $parsed
+    }
+    $filtered = @($Items)
+    $filterText = [string](Get-GraphQueryValue $query 'filter')
+    if ($filterText) {
+        try {
+            $parsedFilter = ConvertFrom-ODataFilter $filterText
+        } catch [System.FormatException] {
+            return (New-GraphError 400 'BadRequest' $_.Exception.Message)
+        }
+        foreach ($name in @(Get-ODataFilterProperties $parsedFilter.Tree)) {
+            if (-not $allowed.Contains($name)) {
+                return (New-GraphError 400 'Request_BadRequest' ("Could not find a property named '{0}' on type 'microsoft.graph.{1}'." -f $name, $Type))
+            }
+        }
+        if ($parsedFilter.Advanced -and -not ($advancedHeader -and $countWanted)) {
+            $property = $parsedFilter.AdvancedProperty
+            if (-not $property) { $property = @(Get-ODataFilterProperties $parsedFilter.Tree)[0] }
+            return (New-GraphError 400 'Request_UnsupportedQuery' ("Unsupported or invalid query filter clause specified for property '{0}' of resource '{1}'." -f $property, $ResourceName))
+        }
+        $list = New-Object System.Collections.Generic.List[object]
+        foreach ($item in $filtered) { if (Test-ODataNode $parsedFilter.Tree $item @{}) { $list.Add($item) } }
+        $filtered = $list.ToArray()
+    }
+    $offset = 0
+    $skip = [string](Get-GraphQueryValue $query 'skiptoken')
+    if ($skip) {
+        try {
+            $b64 = $skip.Replace('-', '+').Replace('_', '/')
+            while ($b64.Length % 4 -ne 0) { $b64 += '=' }
+            $decoded = [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b64))
+            if ($decoded -notmatch '^upnsim:(\d+)$') { throw 'bad token' }
+            $offset = [int]$Matches[1]
+        } catch {
+            return (New-GraphError 400 'Request_BadRequest' 'The specified page token value has expired or is invalid.')
+        }
+    }
+    $page = New-Object System.Collections.Generic.List[object]
+    for ($k = $offset; $k -lt $filtered.Count -and $page.Count -lt $top; $k++) {
+        $page.Add((ConvertTo-GraphEntity $filtered[$k] $Type $select))
+    }
+    $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version $EntitySet $select) }
+    if ($countWanted) { $body['@odata.count'] = $filtered.Count }
+    if ($offset + $page.Count -lt $filtered.Count) {
+        $token = [Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes('upnsim:' + ($offset + $page.Count))).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+        $kept = @($Request.RawQuery.Split('&') | Where-Object { $_ -and ($_ -notmatch '^(?i)\$?skiptoken=') })
+        $kept += ('$skiptoken=' + $token)
+        $body['@odata.nextLink'] = '{0}/{1}{2}?{3}' -f $script:GraphBase, $Request.Version, $Request.Path, ($kept -join '&')
+    }
+    $body['value'] = $page.ToArray()
+    return (New-GraphResponse -Body $body)
+}
+
+function Get-GraphOnPremSync {
+    param($State)
+    $features = [ordered]@{}
+    foreach ($name in $script:FeatureNames) {
+        $default = $false
+        if ($name -eq 'softMatchOnUpnEnabled' -or $name -eq 'synchronizeUpnForManagedUsersEnabled' -or $name -like 'quarantineUpon*') { $default = $true }
+        $features[$name] = Get-SimFeature -State $State -Name $name -Default $default
+    }
+    $configuration = Get-SimValue $State.tenant 'onPremisesSynchronizationConfiguration'
+    if ($null -eq $configuration) {
+        $configuration = [ordered]@{
+            accidentalDeletionPrevention = [ordered]@{ synchronizationPreventionType = 'enabledForCount'; alertThreshold = 500 }
+            synchronizationInterval = 'PT30M'; customerRequestedSynchronizationInterval = $null
+        }
+    }
+    return [ordered]@{ id = [string](Get-SimValue $State.tenant 'tenantId' ''); configuration = $configuration; features = $features }
+}
+
+function Get-GraphMemberOf {
+    param($State, $User)
+    $list = New-Object System.Collections.Generic.List[object]
+    foreach ($role in (Get-GraphCollection $State 'directoryRoles')) {
+        if (@(Get-SimValue $role 'members' @()) -contains [string]$User.id) {
+            $list.Add([ordered]@{ '@odata.type' = '#microsoft.graph.directoryRole'; id = [string]$role.id; displayName = Get-SimValue $role 'displayName'; description = Get-SimValue $role 'description'; roleTemplateId = Get-SimValue $role 'roleTemplateId' })
+        }
+    }
+    foreach ($group in (Get-GraphCollection $State 'groups')) {
+        if (@(Get-SimValue $group 'members' @()) -contains [string]$User.id) {
+            $entry = [ordered]@{ '@odata.type' = '#microsoft.graph.group' }
+            foreach ($key in @($group.Keys)) { if ($key -ne 'members') { $entry[$key] = $group[$key] } }
+            $list.Add($entry)
+        }
+    }
+    return $list.ToArray()
+}
+
+#endregion
+
+#region the router
+
+function ConvertFrom-GraphUrl {
+    <# Splits a Graph URL (absolute, /v1.0/..., or batch-relative) into Version, Path, RawQuery and Query. #>
+    param([string] $Url, [string] $DefaultVersion)
+    $text = $Url
+    if ($text -match '^(?i)https?://[^/]+(/.*)?$') { $text = $Matches[1]; if (-not $text) { $text = '/' } }
+    $rawQuery = ''
+    $q = $text.IndexOf('?')
+    if ($q -ge 0) { $rawQuery = $text.Substring($q + 1); $text = $text.Substring(0, $q) }
+    if (-not $text.StartsWith('/')) { $text = '/' + $text }
+    $version = $DefaultVersion
+    $path = $text
+    if ($text -match '^/(v1\.0|beta)(/.*)?$') { $version = $Matches[1]; $path = $Matches[2]; if (-not $path) { $path = '/' } }
+    elseif (-not $DefaultVersion) { $version = $null }
+    $query = [ordered]@{}
+    foreach ($pair in $rawQuery.Split('&')) {
+        if (-not $pair) { continue }
+        $eq = $pair.IndexOf('=')
+        $key = $pair; $value = ''
+        if ($eq -ge 0) { $key = $pair.Substring(0, $eq); $value = $pair.Substring($eq + 1) }
+        $key = [Uri]::UnescapeDataString($key.Replace('+', ' '))
+        $value = [Uri]::UnescapeDataString($value.Replace('+', ' '))
+        $query[$key] = $value
+    }
+    return @{ Version = $version; Path = $path; RawQuery = $rawQuery; Query = $query }
+}
+
+function Invoke-GraphRoute {
+    <# Serves one request against the state. Returns @{ Status; Headers; Body }. #>
+    param([Parameter(Mandatory = $true)] $Context, [Parameter(Mandatory = $true)] $Request, [Parameter(Mandatory = $true)] $Connection)
+    $state = $Context.State
+    $method = $Request.Method.ToUpperInvariant()
+    $path = $Request.Path.TrimEnd('/')
+    if (-not $Request.Version) {
+        $first = $Request.Path.Trim('/').Split('/')[0]
+        return (New-GraphError 400 'BadRequest' ("Invalid version: {0}" -f $first))
+    }
+    $segments = @($path.Trim('/').Split('/') | ForEach-Object { [Uri]::UnescapeDataString($_) })
+    $lower = $path.ToLowerInvariant()
+    $appOnly = ($Connection.AuthType -eq 'AppOnly')
+
+    # /me (delegated only)
+    if ($lower -eq '/me') {
+        if ($appOnly) { return (New-GraphError 400 'BadRequest' '/me request is only valid with delegated authentication flow.') }
+        $me = $null
+        if ($Connection.AccountId) { $me = Find-GraphById $state 'users' $Connection.AccountId }
+        if ($null -eq $me) { return (New-GraphNotFound 'me') }
+        $select = Get-GraphSelect $Request.Query
+        $body = ConvertTo-GraphEntity $me 'user' $select
+        $body.Insert(0, '@odata.context', (Get-GraphContextUrl $Request.Version 'users' $select -Entity))
+        return (New-GraphResponse -Body $body)
+    }
+
+    # /users, /users/$count, /users/{id|upn}, /users/{id}/memberOf, /users/{id}/transitiveMemberOf
+    if ($segments[0] -ieq 'users') {
+        if ($segments.Count -eq 1) {
+            if ($method -ne 'GET') { return (New-GraphError 405 'Request_BadRequest' ("The requested resource does not support http method '{0}'." -f $method)) }
+            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
+            return (Invoke-GraphList -Request $Request -Items (Get-GraphCollection $state 'users') -Type 'user' -EntitySet 'users' -ResourceName 'User')
+        }
+        if ($segments.Count -eq 2 -and $segments[1] -eq '$count') {
+            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
+            if (-not (Test-GraphAdvanced $Request)) { return (New-GraphError 400 'Request_BadRequest' '$count is not currently supported.') }
+            return (New-GraphResponse -Body (@(Get-GraphCollection $state 'users').Count))
+        }
+        $user = Find-GraphUser $state $segments[1]
+        if ($segments.Count -eq 2) {
+            if ($method -eq 'GET') {
+                if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
+                if ($null -eq $user) { return (New-GraphNotFound $segments[1]) }
+                $select = Get-GraphSelect $Request.Query
+                $allowed = Get-GraphAllowedProperties 'user' @($user)
+                foreach ($name in @($select)) { if ($null -ne $name -and -not $allowed.Contains($name)) { return (New-GraphError 400 'Request_BadRequest' ("Could not find a property named '{0}' on type 'microsoft.graph.user'." -f $name)) } }
+                $body = ConvertTo-GraphEntity $user 'user' $select
+                $body.Insert(0, '@odata.context', (Get-GraphContextUrl $Request.Version 'users' $select -Entity))
+                return (New-GraphResponse -Body $body)
+            }
+            if ($method -eq 'PATCH') {
+                if (-not (Test-GraphPermission $Connection $script:Permissions.UsersWrite)) { return (New-GraphDenied) }
+                if ($null -eq $user) { return (New-GraphNotFound $segments[1]) }
+                $patch = $Request.Body
+                if ($null -eq $patch -or $patch -isnot [System.Collections.IDictionary]) { return (New-GraphError 400 'Request_BadRequest' 'Empty Payload. JSON content expected.') }
+                if ([bool](Get-SimValue $user 'onPremisesSyncEnabled' $false)) {
+                    foreach ($key in @($patch.Keys)) {
+                        if ($script:ReadOnlySyncedUserProperties -contains [string]$key) {
+                            return (New-GraphError 400 'Request_BadRequest' 'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.')
+                        }
+                    }
+                }
+                foreach ($key in @($patch.Keys)) {
+                    if (-not ($script:UserProperties -contains [string]$key)) {
+                        return (New-GraphError 400 'Request_BadRequest' ("Property '{0}' does not exist as a declared property or extension property." -f $key))
+                    }
+                    if ([string]$key -eq 'id') { return (New-GraphError 400 'Request_BadRequest' "Property 'id' is read-only and cannot be set.") }
+                }
+                if ($patch.Contains('userPrincipalName')) {
+                    $upn = [string]$patch['userPrincipalName']
+                    foreach ($other in (Get-GraphCollection $state 'users')) {
+                        if (-not ([string]$other.id).Equals([string]$user.id, [StringComparison]::OrdinalIgnoreCase) -and ([string](Get-SimValue $other 'userPrincipalName' '')).Equals($upn, [StringComparison]::OrdinalIgnoreCase)) {
+                            return (New-GraphError 400 'Request_BadRequest' 'Another object with the same value for property userPrincipalName already exists.')
+                        }
+                    }
+                    $suffix = ''
+                    if ($upn.IndexOf('@') -gt 0) { $suffix = $upn.Substring($upn.IndexOf('@') + 1) }
+                    $verified = $false
+                    foreach ($domain in (Get-GraphCollection $state 'domains')) { if (([string]$domain.id) -ieq $suffix -and [bool](Get-SimValue $domain 'isVerified' $true)) { $verified = $true } }
+                    if (-not $verified) { return (New-GraphError 400 'Request_BadRequest' ("The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.")) }
+                }
+                if ($patch.Contains('onPremisesImmutableId')) {
+                    $immutable = [string]$patch['onPremisesImmutableId']
+                    foreach ($other in (Get-GraphCollection $state 'users')) {
+                        if ($immutable -and -not ([string]$other.id).Equals([string]$user.id, [StringComparison]::OrdinalIgnoreCase) -and [string](Get-SimValue $other 'onPremisesImmutableId' '') -ceq $immutable) {
+                            return (New-GraphError 400 'Request_BadRequest' 'Another object with the same value for property immutableId already exists.')
+                        }
+                    }
+                }
+                foreach ($key in @($patch.Keys)) { $user[[string]$key] = $patch[$key] }
+                $Context.Dirty = $true
+                return (New-GraphResponse -Status 204)
+            }
+            if ($method -eq 'DELETE') {
+                if (-not (Test-GraphPermission $Connection $script:Permissions.UsersDelete)) { return (New-GraphDenied) }
+                if ($null -eq $user) { return (New-GraphNotFound $segments[1]) }
+                if ([bool](Get-SimValue $user 'onPremisesSyncEnabled' $false)) {
+                    return (New-GraphError 400 'Request_BadRequest' 'Unable to delete the specified on-premises mastered Directory Sync object.')
+                }
+                $state.tenant['users'] = @((Get-GraphCollection $state 'users') | Where-Object { -not ([string]$_.id).Equals([string]$user.id, [StringComparison]::OrdinalIgnoreCase) })
+                $user['deletedDateTime'] = Format-SimTime $Context.Now
+                $state.tenant['deletedUsers'] = @(Get-GraphCollection $state 'deletedUsers') + @($user)
+                $Context.Dirty = $true
+                return (New-GraphResponse -Status 204)
+            }
+            return (New-GraphError 405 'Request_BadRequest' ("The requested resource does not support http method '{0}'." -f $method))
+        }
+        if ($segments.Count -eq 3 -and ($segments[2] -ieq 'memberOf' -or $segments[2] -ieq 'transitiveMemberOf')) {
+            if (-not (Test-GraphPermission $Connection $script:Permissions.MemberOf)) { return (New-GraphDenied) }
+            if ($null -eq $user) { return (New-GraphNotFound $segments[1]) }
+            $items = @(Get-GraphMemberOf $state $user)
+            $response = Invoke-GraphList -Request $Request -Items $items -Type 'directoryObject' -EntitySet 'directoryObjects' -ResourceName 'DirectoryObject'
+            return $response
+        }
+    }
+
+    if ($lower -eq '/organization') {
+        if (-not (Test-GraphPermission $Connection $script:Permissions.Organization)) { return (New-GraphDenied) }
+        $tenant = $state.tenant
+        $verified = @((Get-GraphCollection $state 'domains') | ForEach-Object { [ordered]@{ capabilities = 'Email, OfficeCommunicationsOnline'; isDefault = [bool](Get-SimValue $_ 'isDefault' $false); isInitial = [bool](Get-SimValue $_ 'isInitial' $false); name = [string]$_.id; type = 'Managed' } })
+        $org = [ordered]@{
+            id = [string](Get-SimValue $tenant 'tenantId' ''); displayName = Get-SimValue $tenant 'displayName'
+            onPremisesSyncEnabled = Get-SimValue $tenant 'onPremisesSyncEnabled'; onPremisesLastSyncDateTime = Get-SimValue $tenant 'onPremisesLastSyncDateTime'
+            verifiedDomains = $verified; tenantType = 'AAD'; countryLetterCode = [string](Get-SimValue $tenant 'countryLetterCode' 'US')
+        }
+        return (New-GraphResponse -Body ([ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'organization' $null); value = @($org) }))
+    }
+
+    if ($segments[0] -ieq 'domains') {
+        if (-not (Test-GraphPermission $Connection $script:Permissions.Domains)) { return (New-GraphDenied) }
+        $domains = @((Get-GraphCollection $state 'domains') | ForEach-Object {
+                $entry = [ordered]@{ authenticationType = [string](Get-SimValue $_ 'authenticationType' 'Managed'); id = [string]$_.id; isDefault = [bool](Get-SimValue $_ 'isDefault' $false); isInitial = [bool](Get-SimValue $_ 'isInitial' $false); isRoot = $true; isVerified = [bool](Get-SimValue $_ 'isVerified' $true); supportedServices = @('Email', 'OfficeCommunicationsOnline') }
+                $entry })
+        if ($segments.Count -eq 1) { return (Invoke-GraphList -Request $Request -Items $domains -Type 'domain' -EntitySet 'domains' -ResourceName 'Domain') }
+        foreach ($domain in $domains) {
+            if (([string]$domain.id) -ieq $segments[1]) {
+                $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'domains' $null -Entity) }
+                foreach ($key in @($domain.Keys)) { $body[$key] = $domain[$key] }
+                return (New-GraphResponse -Body $body)
+            }
+        }
+        return (New-GraphNotFound $segments[1])
+    }
+
+    if ($segments[0] -ieq 'directoryRoles') {
+        if (-not (Test-GraphPermission $Connection $script:Permissions.Roles)) { return (New-GraphDenied) }
+        $expand = [string](Get-GraphQueryValue $Request.Query 'expand')
+        $roles = New-Object System.Collections.Generic.List[object]
+        foreach ($role in (Get-GraphCollection $state 'directoryRoles')) {
+            $entry = [ordered]@{ id = [string]$role.id; deletedDateTime = $null; description = Get-SimValue $role 'description'; displayName = Get-SimValue $role 'displayName'; roleTemplateId = Get-SimValue $role 'roleTemplateId' }
+            $memberObjects = @(@(Get-SimValue $role 'members' @()) | ForEach-Object {
+                    $member = Find-GraphById $state 'users' ([string]$_)
+                    if ($null -ne $member) { [ordered]@{ '@odata.type' = '#microsoft.graph.user'; id = [string]$member.id; displayName = Get-SimValue $member 'displayName'; userPrincipalName = Get-SimValue $member 'userPrincipalName' } }
+                })
+            if ($expand -match '(?i)^members') { $entry['members'] = $memberObjects }
+            $entry['_members'] = $memberObjects
+            $roles.Add($entry)
+        }
+        if ($segments.Count -eq 1) {
+            $list = @($roles | ForEach-Object { $copy = [ordered]@{}; foreach ($key in @($_.Keys)) { if ($key -ne '_members') { $copy[$key] = $_[$key] } }; $copy })
+            $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directoryRoles' $null) }
+            $filterText = [string](Get-GraphQueryValue $Request.Query 'filter')
+            if ($filterText) {
+                try { $parsed = ConvertFrom-ODataFilter $filterText } catch [System.FormatException] { return (New-GraphError 400 'BadRequest' $_.Exception.Message) }
+                $list = @($list | Where-Object { Test-ODataNode $parsed.Tree $_ @{} })
+            }
+            $body['value'] = $list
+            return (New-GraphResponse -Body $body)
+        }
+        $found = $null
+        foreach ($role in $roles) { if (([string]$role.id) -ieq $segments[1] -or ([string]$role.roleTemplateId) -ieq $segments[1]) { $found = $role } }
+        if ($null -eq $found) { return (New-GraphNotFound $segments[1]) }
+        if ($segments.Count -eq 3 -and $segments[2] -ieq 'members') {
+            return (New-GraphResponse -Body ([ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directoryObjects' $null); value = @($found['_members']) }))
+        }
+        $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directoryRoles' $null -Entity) }
+        foreach ($key in @($found.Keys)) { if ($key -ne '_members') { $body[$key] = $found[$key] } }
+        return (New-GraphResponse -Body $body)
+    }
+
+    foreach ($kind in @(@('groups', 'group', 'Group', $script:Permissions.Groups), @('contacts', 'orgContact', 'OrgContact', $script:Permissions.Contacts))) {
+        if ($segments[0] -ine $kind[0]) { continue }
+        if (-not (Test-GraphPermission $Connection $kind[3])) { return (New-GraphDenied) }
+        $items = @((Get-GraphCollection $state $kind[0]) | ForEach-Object { $copy = [ordered]@{}; foreach ($key in @($_.Keys)) { if ($key -ne 'members') { $copy[$key] = $_[$key] } }; $copy })
+        if ($segments.Count -eq 1) { return (Invoke-GraphList -Request $Request -Items $items -Type $kind[1] -EntitySet $kind[0] -ResourceName $kind[2]) }
+        foreach ($item in $items) {
+            if (([string]$item.id) -ieq $segments[1]) {
+                $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version $kind[0] $null -Entity) }
+                foreach ($key in @($item.Keys)) { $body[$key] = $item[$key] }
+                return (New-GraphResponse -Body $body)
+            }
+        }
+        return (New-GraphNotFound $segments[1])
+    }
+
+    # /directory/deletedItems/microsoft.graph.user, /directory/deletedItems/{id}[/restore]
+    if ($segments.Count -ge 3 -and $segments[0] -ieq 'directory' -and $segments[1] -ieq 'deletedItems') {
+        $deleted = @(Get-GraphCollection $state 'deletedUsers')
+        if ($segments.Count -eq 3 -and $segments[2] -ieq 'microsoft.graph.user') {
+            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
+            return (Invoke-GraphList -Request $Request -Items $deleted -Type 'user' -EntitySet 'directory/deletedItems/microsoft.graph.user' -ResourceName 'User')
+        }
+        $item = $null
+        foreach ($candidate in $deleted) { if (([string]$candidate.id) -ieq $segments[2]) { $item = $candidate } }
+        if ($segments.Count -eq 3 -and $method -eq 'GET') {
+            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
+            if ($null -eq $item) { return (New-GraphNotFound $segments[2]) }
+            $body = ConvertTo-GraphEntity $item 'user' (Get-GraphSelect $Request.Query)
+            $body.Insert(0, '@odata.type', '#microsoft.graph.user')
+            return (New-GraphResponse -Body $body)
+        }
+        if ($segments.Count -eq 3 -and $method -eq 'DELETE') {
+            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersDelete)) { return (New-GraphDenied) }
+            if ($null -eq $item) { return (New-GraphNotFound $segments[2]) }
+            $state.tenant['deletedUsers'] = @($deleted | Where-Object { -not ([string]$_.id).Equals([string]$item.id, [StringComparison]::OrdinalIgnoreCase) })
+            $Context.Dirty = $true
+            return (New-GraphResponse -Status 204)
+        }
+        if ($segments.Count -eq 4 -and $segments[3] -ieq 'restore' -and $method -eq 'POST') {
+            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersDelete)) { return (New-GraphDenied) }
+            if ($null -eq $item) { return (New-GraphNotFound $segments[2]) }
+            if ($null -ne (Find-GraphUser $state ([string](Get-SimValue $item 'userPrincipalName' '')))) {
+                return (New-GraphError 400 'Request_BadRequest' 'Another object with the same value for property userPrincipalName already exists.')
+            }
+            $state.tenant['deletedUsers'] = @($deleted | Where-Object { -not ([string]$_.id).Equals([string]$item.id, [StringComparison]::OrdinalIgnoreCase) })
+            if ($item.Contains('deletedDateTime')) { $item.Remove('deletedDateTime') }
+            $state.tenant['users'] = @(Get-GraphCollection $state 'users') + @($item)
+            $Context.Dirty = $true
+            $body = ConvertTo-GraphEntity $item 'user' $null
+            return (New-GraphResponse -Status 200 -Body $body)
+        }
+    }
+
+    # /directory/onPremisesSynchronization[/{id}] - delegated only, Global Administrator
+    # ("Get onPremisesDirectorySynchronization": Application permissions "Not supported.";
+    #  "Global Administrator is the only role supported for this operation.")
+    if ($segments.Count -ge 2 -and $segments[0] -ieq 'directory' -and $segments[1] -ieq 'onPremisesSynchronization') {
+        $needed = $script:Permissions.OnPremRead
+        if ($method -ne 'GET') { $needed = $script:Permissions.OnPremWrite }
+        if ($appOnly -or -not (Test-GraphPermission $Connection $needed) -or -not (Test-GraphGlobalAdmin $state $Connection)) { return (New-GraphDenied) }
+        $sync = Get-GraphOnPremSync $state
+        if ($segments.Count -eq 2) {
+            if ($method -ne 'GET') { return (New-GraphError 405 'Request_BadRequest' ("The requested resource does not support http method '{0}'." -f $method)) }
+            return (New-GraphResponse -Body ([ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directory/onPremisesSynchronization' $null); value = @($sync) }))
+        }
+        if ($segments[2] -ine [string]$sync.id) { return (New-GraphNotFound $segments[2]) }
+        if ($method -eq 'GET') {
+            $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directory/onPremisesSynchronization' $null -Entity) }
+            foreach ($key in @($sync.Keys)) { $body[$key] = $sync[$key] }
+            return (New-GraphResponse -Body $body)
+        }
+        if ($method -eq 'PATCH') {
+            $patch = $Request.Body
+            if ($null -eq $patch -or $patch -isnot [System.Collections.IDictionary]) { return (New-GraphError 400 'Request_BadRequest' 'Empty Payload. JSON content expected.') }
+            $features = Get-SimValue $patch 'features'
+            if ($null -ne $features) {
+                if ($null -eq (Get-SimValue $state.tenant 'features')) { $state.tenant['features'] = [ordered]@{} }
+                foreach ($key in @($features.Keys)) {
+                    $name = $null
+                    foreach ($known in $script:FeatureNames) { if ($known -ieq [string]$key) { $name = $known } }
+                    if ($null -eq $name) { return (New-GraphError 400 'Request_BadRequest' ("Property '{0}' does not exist as a declared property or extension property." -f $key)) }
+                    $value = [bool]$features[$key]
+                    if (-not $value -and ($script:OneWayFeatures -contains $name) -and [bool]$sync.features[$name]) {
+                        return (New-GraphError 400 'Request_BadRequest' ("The feature '{0}' cannot be disabled once it has been enabled." -f $name))
+                    }
+                }
+                foreach ($key in @($features.Keys)) {
+                    $name = $null
+                    foreach ($known in $script:FeatureNames) { if ($known -ieq [string]$key) { $name = $known } }
+                    $state.tenant.features[$name] = [bool]$features[$key]
+                }
+            }
+            $configuration = Get-SimValue $patch 'configuration'
+            if ($null -ne $configuration) { $state.tenant['onPremisesSynchronizationConfiguration'] = $configuration }
+            $Context.Dirty = $true
+            return (New-GraphResponse -Status 204)
+        }
+        return (New-GraphError 405 'Request_BadRequest' ("The requested resource does not support http method '{0}'." -f $method))
+    }
+
+    return (New-GraphError 400 'BadRequest' ("Resource not found for the segment '{0}'." -f $segments[0]))
+}
+
+function Invoke-GraphBatch {
+    <#
+    .SYNOPSIS
+        POST /$batch: up to 20 requests (JSON batching); each sub-request counts toward throttling and gets its
+        own status; the batch itself answers 200.
+    #>
+    param($Context, $Request, $Connection)
+    $body = $Request.Body
+    $requests = @(Get-SimValue $body 'requests' @())
+    if ($null -eq $body -or $requests.Count -eq 0) { return (New-GraphError 400 'BadRequest' 'Invalid batch payload format.') }
+    if ($requests.Count -gt 20) { return (New-GraphError 400 'BadRequest' 'Too many requests in batch. The maximum number of requests in a batch is 20.') }
+    $responses = New-Object System.Collections.Generic.List[object]
+    $retryAfter = [int](Get-SimValue $Context.Faults 'retryAfterSeconds' 1)
+    foreach ($sub in $requests) {
+        $id = [string](Get-SimValue $sub 'id' '')
+        $subMethod = ([string](Get-SimValue $sub 'method' 'GET')).ToUpperInvariant()
+        $parsed = ConvertFrom-GraphUrl ([string](Get-SimValue $sub 'url' '')) $Request.Version
+        $headers = Get-SimValue $sub 'headers'
+        if ($null -eq $headers) { $headers = @{} }
+        $subRequest = @{ Method = $subMethod; Version = $parsed.Version; Path = $parsed.Path; RawQuery = $parsed.RawQuery; Query = $parsed.Query; Headers = $headers; Body = (Get-SimValue $sub 'body') }
+        if (Step-SimGraphRequest -Context $Context) {
+            $result = New-GraphError 429 'TooManyRequests' 'Please retry again later.' ([ordered]@{ 'Retry-After' = [string]$retryAfter })
+        } else {
+            $result = Invoke-GraphRoute -Context $Context -Request $subRequest -Connection $Connection
+        }
+        $entry = [ordered]@{ id = $id; status = [int]$result.Status; headers = [ordered]@{} }
+        foreach ($key in @($result.Headers.Keys)) { if ($key -eq 'Content-Type' -or $key -eq 'Retry-After') { $entry.headers[$key] = $result.Headers[$key] } }
+        if ($null -ne $result.Body) { $entry['body'] = $result.Body }
+        $responses.Add($entry)
+    }
+    return (New-GraphResponse -Body ([ordered]@{ responses = $responses.ToArray() }))
+}
+
+function ConvertTo-GraphHashtable {
+    param($Value)
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [System.Collections.IDictionary]) {
+        $table = @{}
+        foreach ($key in @($Value.Keys)) { $table[[string]$key] = ConvertTo-GraphHashtable $Value[$key] }
+        return $table
+    }
+    if ($Value -is [System.Array]) {
+        $list = New-Object System.Collections.Generic.List[object]
+        foreach ($item in $Value) { $list.Add((ConvertTo-GraphHashtable $item)) }
+        return , $list.ToArray()
+    }
+    return $Value
+}
+
+#endregion
+
+#region cmdlets
+
+function Connect-MgGraph {
+    <#
+    .SYNOPSIS
+        Signs in to the simulated tenant: app-only with -ClientId -TenantId -CertificateThumbprint (or a client
+        secret credential), delegated with -Scopes.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'UserParameterSet')]
+    param(
+        [Parameter(ParameterSetName = 'UserParameterSet', Position = 1)] [string[]] $Scopes,
+        [Parameter(ParameterSetName = 'UserParameterSet')]
+        [Parameter(ParameterSetName = 'AppCertificateParameterSet', Mandatory = $true, Position = 1)]
+        [Parameter(ParameterSetName = 'IdentityParameterSet')]
+        [Alias('AppId', 'ApplicationId')] [string] $ClientId,
+        [Parameter(ParameterSetName = 'AppCertificateParameterSet')] [Alias('CertificateSubject', 'CertificateName')] [string] $CertificateSubjectName,
+        [Parameter(ParameterSetName = 'AppCertificateParameterSet')] [string] $CertificateThumbprint,
+        [Parameter(ParameterSetName = 'AppCertificateParameterSet')] [switch] $SendCertificateChain,
+        [Parameter(ParameterSetName = 'AppCertificateParameterSet')] [System.Security.Cryptography.X509Certificates.X509Certificate2] $Certificate,
+        [Parameter(ParameterSetName = 'AppSecretCredentialParameterSet')] [System.Management.Automation.PSCredential] $ClientSecretCredential,
+        [Parameter(ParameterSetName = 'UserParameterSet')]
+        [Parameter(ParameterSetName = 'AppCertificateParameterSet')]
+        [Parameter(ParameterSetName = 'AppSecretCredentialParameterSet')]
+        [Parameter(ParameterSetName = 'EnvironmentVariableParameterSet')]
+        [Alias('Audience', 'Tenant')] [string] $TenantId,
+        [Parameter(ParameterSetName = 'AccessTokenParameterSet', Mandatory = $true, Position = 1)] [System.Security.SecureString] $AccessToken,
+        [Parameter(ParameterSetName = 'IdentityParameterSet')] [Alias('ManagedIdentity', 'ManagedServiceIdentity', 'MSI')] [switch] $Identity,
+        [Parameter(ParameterSetName = 'EnvironmentVariableParameterSet')] [switch] $EnvironmentVariable,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [Alias('UseDeviceAuthentication', 'DeviceCode', 'DeviceAuth', 'Device')] [switch] $UseDeviceCode,
+        [ValidateSet('Process', 'CurrentUser')] [string] $ContextScope,
+        [Alias('EnvironmentName', 'NationalCloud')] [string] $Environment,
+        [double] $ClientTimeout,
+        [switch] $NoWelcome
+    )
+    $setName = $PSCmdlet.ParameterSetName
+    try {
+        $connection = Invoke-SimCommand -Module $script:ModuleName -Command 'Connect-MgGraph' -BoundParameters $PSBoundParameters -Body {
+            param($ctx)
+            $tenant = $ctx.State.tenant
+            $stateTenantId = [string](Get-SimValue $tenant 'tenantId' '')
+            if ($TenantId) {
+                $knows = ($TenantId -ieq $stateTenantId)
+                foreach ($domain in @(Get-SimValue $tenant 'domains' @())) { if (([string]$domain.id) -ieq $TenantId) { $knows = $true } }
+                if (-not $knows) {
+                    throw ("AADSTS90002: Tenant '{0}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud." -f $TenantId)
+                }
+            }
+            if ($setName -eq 'AppCertificateParameterSet' -or $setName -eq 'AppSecretCredentialParameterSet') {
+                $appId = $ClientId
+                if ($setName -eq 'AppSecretCredentialParameterSet') { $appId = $ClientSecretCredential.UserName }
+                $roles = @('Directory.ReadWrite.All', 'User.ReadWrite.All')
+                $appName = 'upn-match'
+                $apps = Get-SimValue $tenant 'apps'
+                if ($null -ne $apps) {
+                    $app = $null
+                    foreach ($candidate in @($apps)) { if (([string](Get-SimValue $candidate 'appId' (Get-SimValue $candidate 'clientId' ''))) -ieq $appId) { $app = $candidate } }
+                    if ($null -eq $app) {
+                        throw ("ClientCertificateCredential authentication failed: AADSTS700016: Application with identifier '{0}' was not found in the directory '{1}'." -f $appId, (Get-SimValue $tenant 'displayName' $stateTenantId))
+                    }
+                    $thumbprints = @(Get-SimValue $app 'certificateThumbprints' @())
+                    if ($CertificateThumbprint -and $thumbprints.Count -gt 0 -and -not (@($thumbprints | Where-Object { ([string]$_) -ieq $CertificateThumbprint }).Count -gt 0)) {
+                        throw ("ClientCertificateCredential authentication failed: AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{0}']" -f $CertificateThumbprint)
+                    }
+                    $roles = @(Get-SimValue $app 'roles' @())
+                    $appName = [string](Get-SimValue $app 'displayName' $appName)
+                }
+                $credentialType = 'ClientCertificate'
+                if ($setName -eq 'AppSecretCredentialParameterSet') { $credentialType = 'ClientSecret' }
+                return @{ AuthType = 'AppOnly'; TenantId = $stateTenantId; ClientId = $appId; Scopes = [string[]]$roles; Account = $null; AccountId = $null
+                    CertificateThumbprint = $CertificateThumbprint; CertificateSubjectName = $CertificateSubjectName; TokenCredentialType = $credentialType; AppName = $appName }
+            }
+            if ($setName -eq 'UserParameterSet') {
+                $account = Get-GraphSignedInUser $ctx.State
+                $accountName = [string](Get-SimValue $tenant 'delegatedAccount' '')
+                $accountId = $null
+                if ($null -ne $account) { $accountName = [string]$account.userPrincipalName; $accountId = [string]$account.id }
+                if (-not $accountName) { $accountName = 'admin@' + (Get-SimInitialDomain $ctx.State) }
+                $granted = @($Scopes | ForEach-Object { ([string]$_).Split(',') } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+                $credential = 'InteractiveBrowser'
+                if ($UseDeviceCode) { $credential = 'DeviceCode' }
+                $delegatedClient = $ClientId
+                if (-not $delegatedClient) { $delegatedClient = $script:DelegatedClientId }
+                return @{ AuthType = 'Delegated'; TenantId = $stateTenantId; ClientId = $delegatedClient; Scopes = [string[]]$granted; Account = $accountName; AccountId = $accountId
+                    CertificateThumbprint = $null; CertificateSubjectName = $null; TokenCredentialType = $credential; AppName = 'Microsoft Graph Command Line Tools' }
+            }
+            throw ("upn-match simulator: Connect-MgGraph parameter set '{0}' is not simulated (use -ClientId -TenantId -CertificateThumbprint, -ClientSecretCredential, or -Scopes)" -f $setName)
+        }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError($_)
+    }
+    $connection['ContextScope'] = 'Process'
+    if ($ContextScope) { $connection['ContextScope'] = $ContextScope }
+    $connection['Environment'] = 'Global'
+    $script:Connection = $connection
+    if (-not $NoWelcome) {
+        Write-Information -MessageData 'Welcome to Microsoft Graph!' -Tags 'Welcome'
+    }
+}
+
+function Get-MgContext {
+    <#
+    .SYNOPSIS
+        The current connection (AuthContext), or nothing when not connected.
+    #>
+    [CmdletBinding()]
+    param()
+    if ($null -eq $script:Connection) { return }
+    $c = $script:Connection
+    $context = [pscustomobject]@{
+        ClientId               = $c.ClientId
+        TenantId               = $c.TenantId
+        Scopes                 = [string[]]@($c.Scopes)
+        AuthType               = $c.AuthType
+        TokenCredentialType    = $c.TokenCredentialType
+        CertificateThumbprint  = $c.CertificateThumbprint
+        CertificateSubjectName = $c.CertificateSubjectName
+        SendCertificateChain   = $false
+        Account                = $c.Account
+        AppName                = $c.AppName
+        ContextScope           = $c.ContextScope
+        Certificate            = $null
+        PSHostVersion          = $PSVersionTable.PSVersion
+        ManagedIdentityId      = $null
+        ClientSecret           = $null
+        Environment            = $c.Environment
+    }
+    $context.PSObject.TypeNames.Insert(0, 'Microsoft.Graph.PowerShell.Authentication.AuthContext')
+    return $context
+}
+
+function Disconnect-MgGraph {
+    <#
+    .SYNOPSIS
+        Signs out; returns the context that was signed out, like the real module (v2).
+    #>
+    [CmdletBinding()]
+    param()
+    if ($null -eq $script:Connection) {
+        $exception = New-Object System.InvalidOperationException 'No application to sign out from.'
+        $PSCmdlet.ThrowTerminatingError((New-SimErrorRecord -Exception $exception -ErrorId 'Microsoft.Graph.PowerShell.Authentication.Cmdlets.DisconnectMgGraph' -Category InvalidOperation))
+    }
+    $context = Get-MgContext
+    $script:Connection = $null
+    return $context
+}
+
+function Invoke-MgGraphRequest {
+    <#
+    .SYNOPSIS
+        Sends a request to the simulated Microsoft Graph. OutputType HashTable (default), PSObject, Json or
+        HttpResponseMessage.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'UserParameterSet')]
+    param(
+        [Parameter(Position = 1, ParameterSetName = 'UserParameterSet')] [ValidateSet('GET', 'POST', 'PUT', 'PATCH', 'DELETE')] [string] $Method = 'GET',
+        [Parameter(Position = 2, Mandatory = $true, ParameterSetName = 'UserParameterSet')] [Uri] $Uri,
+        [Parameter(Position = 3, ParameterSetName = 'UserParameterSet', ValueFromPipeline = $true)] [object] $Body,
+        [Parameter(Position = 4, ParameterSetName = 'UserParameterSet')] [System.Collections.IDictionary] $Headers,
+        [Parameter(Position = 5, ParameterSetName = 'UserParameterSet')] [string] $OutputFilePath,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [switch] $InferOutputFileName,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [string] $InputFilePath,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [switch] $PassThru,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [System.Security.SecureString] $Token,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [switch] $SkipHeaderValidation,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [string] $ContentType,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [ValidateSet('Default', 'UserProvidedToken')] [string] $Authentication = 'Default',
+        [Parameter(ParameterSetName = 'UserParameterSet')] [Alias('SV')] [string] $SessionVariable,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [Alias('RHV')] [string] $ResponseHeadersVariable,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [string] $StatusCodeVariable,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [switch] $SkipHttpErrorCheck,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [object] $GraphRequestSession,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [string] $UserAgent,
+        [Parameter(ParameterSetName = 'UserParameterSet')] [ValidateSet('HashTable', 'PSObject', 'HttpResponseMessage', 'Json')] [string] $OutputType = 'HashTable'
+    )
+    process {
+        $methodName = $Method.ToUpperInvariant()
+        $parsed = ConvertFrom-GraphUrl $Uri.OriginalString $null
+        $fullUrl = '{0}{1}' -f $script:GraphBase, $Uri.OriginalString
+        if ($Uri.IsAbsoluteUri) { $fullUrl = $Uri.OriginalString }
+        elseif (-not $Uri.OriginalString.StartsWith('/')) { $fullUrl = '{0}/{1}' -f $script:GraphBase, $Uri.OriginalString }
+        $route = '{0} {1}' -f $methodName, $parsed.Path
+        if ($parsed.Version) { $route = '{0} /{1}{2}' -f $methodName, $parsed.Version, $parsed.Path }
+        $requestBody = $null
+        try {
+            if ($null -ne $Body) {
+                $raw = $Body
+                if ($raw -is [System.Management.Automation.PSObject]) { $raw = $raw.PSObject.BaseObject }
+                if ($raw -is [string]) { if ($raw.Trim()) { $requestBody = ConvertFrom-SimJson $raw } }
+                else { $requestBody = ConvertFrom-SimJson (ConvertTo-Json -InputObject $raw -Depth 20) }
+            }
+        } catch {
+            $requestBody = $null
+        }
+        $headerMap = @{}
+        if ($null -ne $Headers) { foreach ($key in @($Headers.Keys)) { $headerMap[[string]$key] = [string]$Headers[$key] } }
+        $request = @{ Method = $methodName; Version = $parsed.Version; Path = $parsed.Path; RawQuery = $parsed.RawQuery; Query = $parsed.Query; Headers = $headerMap; Body = $requestBody }
+        $extra = $null
+        if ($parsed.Path -eq '/$batch' -and $null -ne $requestBody) {
+            $extra = [ordered]@{ batch = @(@(Get-SimValue $requestBody 'requests' @()) | ForEach-Object { ('{0} {1}' -f ([string](Get-SimValue $_ 'method' 'GET')).ToUpperInvariant(), ([string](Get-SimValue $_ 'url' '')).Split('?')[0]) }) }
+        }
+        $onFault = {
+            param($fault)
+            $status = [int](Get-SimValue $fault 'status' 503)
+            $code = [string](Get-SimValue $fault 'code' 'serviceNotAvailable')
+            $message = [string](Get-SimValue $fault 'message' 'Service unavailable (injected by the simulator).')
+            $faultHeaders = $null
+            if ($status -eq 429) { $faultHeaders = [ordered]@{ 'Retry-After' = [string](Get-SimValue $fault 'retryAfterSeconds' 1) } }
+            throw (New-GraphHttpErrorRecord -Response (New-GraphError $status $code $message $faultHeaders) -Method $methodName -Url $fullUrl)
+        }
+        try {
+            $response = Invoke-SimCommand -Module $script:ModuleName -Command 'Invoke-MgGraphRequest' -Route $route -BoundParameters $PSBoundParameters -Latency graph -OnFault $onFault -LogExtra $extra -Body {
+                param($ctx)
+                # As the real cmdlet's parameter validation: not connected, or no body for PATCH/POST.
+                $connection = Get-GraphConnectionOrThrow
+                if (($methodName -eq 'PATCH' -or $methodName -eq 'POST') -and $null -eq $Body -and -not $InputFilePath) {
+                    $exception = New-Object System.Management.Automation.ValidationMetadataException ('Body cannot be null when Method is {0}.' -f $methodName)
+                    throw (New-SimErrorRecord -Exception $exception -ErrorId 'InvokeGraphRequestBodyMissingWhenMethodIsSpecified' -Category InvalidArgument)
+                }
+                if ($request.Path -eq '/$batch' -and $request.Method -eq 'POST') {
+                    if (-not $request.Version) { return (New-GraphError 400 'BadRequest' 'Invalid version: $batch') }
+                    return (Invoke-GraphBatch -Context $ctx -Request $request -Connection $connection)
+                }
+                if (Step-SimGraphRequest -Context $ctx) {
+                    return (New-GraphError 429 'TooManyRequests' 'Please retry again later.' ([ordered]@{ 'Retry-After' = [string](Get-SimValue $ctx.Faults 'retryAfterSeconds' 1) }))
+                }
+                return (Invoke-GraphRoute -Context $ctx -Request $request -Connection $connection)
+            }
+        } catch {
+            $PSCmdlet.ThrowTerminatingError($_)
+        }
+        if ($StatusCodeVariable) { $PSCmdlet.SessionState.PSVariable.Set($StatusCodeVariable, [int]$response.Status) }
+        if ($ResponseHeadersVariable) {
+            $responseHeaders = @{}
+            foreach ($key in @($response.Headers.Keys)) { $responseHeaders[$key] = [string[]]@([string]$response.Headers[$key]) }
+            $PSCmdlet.SessionState.PSVariable.Set($ResponseHeadersVariable, $responseHeaders)
+        }
+        if ([int]$response.Status -ge 400 -and -not $SkipHttpErrorCheck) {
+            $PSCmdlet.ThrowTerminatingError((New-GraphHttpErrorRecord -Response $response -Method $methodName -Url $fullUrl))
+        }
+        if ($null -eq $response.Body) { return }
+        $json = ConvertTo-SimJson $response.Body -Compress
+        switch ($OutputType) {
+            'Json' { $PSCmdlet.WriteObject($json) }
+            'PSObject' {
+                $options = @{}
+                if ((Get-Command ConvertFrom-Json).Parameters.ContainsKey('DateKind')) { $options['DateKind'] = 'String' }
+                $PSCmdlet.WriteObject((ConvertFrom-Json -InputObject $json @options))
+            }
+            'HttpResponseMessage' {
+                $message = New-Object System.Net.Http.HttpResponseMessage ([System.Net.HttpStatusCode][int]$response.Status)
+                $message.Content = New-Object System.Net.Http.StringContent ($json, [System.Text.Encoding]::UTF8, 'application/json')
+                $PSCmdlet.WriteObject($message)
+            }
+            default {
+                if ($response.Body -is [System.Collections.IDictionary]) { $PSCmdlet.WriteObject((ConvertTo-GraphHashtable $response.Body)) }
+                else { $PSCmdlet.WriteObject($response.Body) }
+            }
+        }
+    }
+}
+
+#endregion
+
+Export-ModuleMember -Function Connect-MgGraph, Disconnect-MgGraph, Get-MgContext, Invoke-MgGraphRequest

@@ -1,0 +1,643 @@
+﻿<#
+.SYNOPSIS
+    The simulated Microsoft Entra Connect sync engine (dot-sourced by UpnMatch.Sim.psm1).
+.DESCRIPTION
+    Start-ADSyncSyncCycle records sync.cycle = { startedAt, endsAt, policyType, runHistoryId }. Every fake runs
+    Update-SimSettle when it loads the state: once now >= endsAt the cycle's effects are applied here, so any
+    later cmdlet (in any process) sees them. Each rule below carries the Microsoft statement it follows.
+
+    Sources (titles as published on learn.microsoft.com / MicrosoftDocs/entra-docs):
+    [EXISTING]   "Microsoft Entra Connect: When you have an existing tenant"
+                 https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-install-existing-tenant
+    [FEATURES]   "Microsoft Entra Connect Sync service features"
+                 https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-features
+    [SETMSOL]    "Set-MsolDirSyncFeature" https://learn.microsoft.com/powershell/module/msonline/set-msoldirsyncfeature
+    [ERRORS]     "Understanding errors during Microsoft Entra synchronization"
+                 https://learn.microsoft.com/entra/identity/hybrid/connect/tshoot-connect-sync-errors
+    [RESILIENCY] "Identity synchronization and duplicate attribute resiliency"
+                 https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency
+    [MC1262584]  Message center MC1262584 "Upcoming change - Microsoft Entra Connect security update to block hard
+                 match for users with Microsoft Entra roles" (March 2026; enforced from early June 2026)
+    [GRAPHFEAT]  "onPremisesDirectorySynchronizationFeature resource type"
+                 https://learn.microsoft.com/graph/api/resources/onpremisesdirectorysynchronizationfeature
+#>
+
+$script:GlobalAdminTemplateId = '62e90394-69f5-4237-9190-012177145e10'
+
+function Get-SimFeature {
+    <# A tenant feature flag (Graph onPremisesDirectorySynchronizationFeature name), with its documented default. #>
+    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [string] $Name, [bool] $Default = $false)
+    $features = Get-SimValue (Get-SimValue $State 'tenant') 'features'
+    $value = Get-SimValue $features $Name
+    if ($null -ne $value) { return [bool]$value }
+    if ($Name -eq 'softMatchOnUpnEnabled') {
+        # [FEATURES] UPN soft match "is on by default for newly created Microsoft Entra directories"; the
+        # state format dates that at 2016-03-30 (tenant.dirSyncStartedAt before it => off unless set).
+        $started = ConvertFrom-SimTime (Get-SimValue $State.tenant 'dirSyncStartedAt')
+        if ($null -ne $started -and $started -lt [datetime]::SpecifyKind([datetime]'2016-03-30', [DateTimeKind]::Utc)) { return $false }
+        return $true
+    }
+    return $Default
+}
+
+function Get-SimSyncCycleMs {
+    <# Cycle length: UPN_MATCH_SIM_SYNC_MS, then sim.json syncCycleMs, then state sync.cycleDurationMs, then 1500. #>
+    param([Parameter(Mandatory = $true)] $Context)
+    if ($null -ne $Context.Config.SyncCycleMs) { return [int]$Context.Config.SyncCycleMs }
+    return [int](Get-SimValue $Context.State.sync 'cycleDurationMs' 1500)
+}
+
+function Get-SimInitialDomain {
+    param([Parameter(Mandatory = $true)] $State)
+    $domains = @(Get-SimValue $State.tenant 'domains' @())
+    foreach ($domain in $domains) { if ([bool](Get-SimValue $domain 'isInitial' $false)) { return [string]$domain.id } }
+    foreach ($domain in $domains) { if (([string]$domain.id).EndsWith('.onmicrosoft.com', [StringComparison]::OrdinalIgnoreCase)) { return [string]$domain.id } }
+    $name = ([string](Get-SimValue $State.tenant 'displayName' 'contoso')) -replace '[^A-Za-z0-9]', ''
+    if (-not $name) { $name = 'contoso' }
+    return ($name.ToLowerInvariant() + '.onmicrosoft.com')
+}
+
+function Get-SimAadConnectorName {
+    param([Parameter(Mandatory = $true)] $State)
+    return ((Get-SimInitialDomain $State) + ' - AAD')
+}
+
+function Get-SimAdConnectorName {
+    param([Parameter(Mandatory = $true)] $State)
+    return [string](Get-SimValue $State.forest 'name' 'contoso.local')
+}
+
+function Get-SimPrimarySmtp {
+    <#
+    .SYNOPSIS
+        The primary SMTP address: the proxyAddresses entry with the upper-case "SMTP:" prefix, else mail.
+        [EXISTING] "For the proxyAddresses attribute only the value with SMTP:, that is the primary email
+        address, is used for the evaluation."
+    #>
+    param([AllowNull()] $ProxyAddresses, [AllowNull()] $Mail)
+    foreach ($proxy in @($ProxyAddresses)) {
+        if ($proxy -is [string] -and $proxy.StartsWith('SMTP:', [StringComparison]::Ordinal)) { return $proxy.Substring(5) }
+    }
+    if ($Mail -is [string] -and $Mail.Length -gt 0) { return $Mail }
+    return $null
+}
+
+function Get-SimSourceAnchor {
+    <#
+    .SYNOPSIS
+        The source anchor of an AD user: base64 of mS-DS-ConsistencyGuid when set, else base64 of the ObjectGUID
+        bytes ([guid]::ToByteArray()). [EXISTING] "By default, the SourceAnchor value ... is calculated by
+        Microsoft Entra Connect by using MsDs-ConsistencyGUID attribute (or ObjectGUID depending on the
+        configuration) from on-premises Active Directory. This attribute value is the corresponding ImmutableId."
+    #>
+    param([Parameter(Mandatory = $true)] $AdUser)
+    $consistency = [string](Get-SimValue $AdUser 'mS-DS-ConsistencyGuid' '')
+    if ($consistency) { return [Convert]::ToBase64String([Convert]::FromBase64String($consistency)) }
+    $guid = [guid][string]$AdUser.ObjectGUID
+    return [Convert]::ToBase64String($guid.ToByteArray())
+}
+
+function Test-SimInScope {
+    <# A user is in scope when its DN ends with one of sync.syncScopeOUs (all users when the list is missing). #>
+    param([string] $DistinguishedName, [AllowNull()] $ScopeOUs)
+    if ($null -eq $ScopeOUs) { return $true }
+    foreach ($ou in @($ScopeOUs)) {
+        $text = ([string]$ou).Trim()
+        if (-not $text) { continue }
+        if ($DistinguishedName.Equals($text, [StringComparison]::OrdinalIgnoreCase)) { return $true }
+        if ($DistinguishedName.EndsWith(',' + $text, [StringComparison]::OrdinalIgnoreCase)) { return $true }
+    }
+    return $false
+}
+
+function Get-SimRoleHolderIds {
+    <# Ids of users that hold any directory role (tenant.directoryRoles[].members). #>
+    param([Parameter(Mandatory = $true)] $State)
+    $ids = New-Object 'System.Collections.Generic.HashSet[string]' ([StringComparer]::OrdinalIgnoreCase)
+    foreach ($role in @(Get-SimValue $State.tenant 'directoryRoles' @())) {
+        foreach ($member in @(Get-SimValue $role 'members' @())) { $null = $ids.Add([string]$member) }
+    }
+    return , $ids
+}
+
+function Get-SimCloudAddresses {
+    <# Every SMTP address an Entra object holds (proxyAddresses without prefix, and mail), lower-case. #>
+    param($CloudObject)
+    $addresses = New-Object System.Collections.Generic.List[string]
+    foreach ($proxy in @(Get-SimValue $CloudObject 'proxyAddresses' @())) {
+        $text = [string]$proxy
+        if ($text -match '^(?i)smtp:(.+)$') { $addresses.Add($Matches[1].ToLowerInvariant()) }
+    }
+    $mail = [string](Get-SimValue $CloudObject 'mail' '')
+    if ($mail) { $addresses.Add($mail.ToLowerInvariant()) }
+    return $addresses.ToArray()
+}
+
+function Find-SimCloudByUpn {
+    param($State, [string] $Upn, [string] $ExceptId)
+    foreach ($user in @(Get-SimValue $State.tenant 'users' @())) {
+        if ($ExceptId -and ([string]$user.id).Equals($ExceptId, [StringComparison]::OrdinalIgnoreCase)) { continue }
+        if (([string](Get-SimValue $user 'userPrincipalName' '')).Equals($Upn, [StringComparison]::OrdinalIgnoreCase)) { return $user }
+    }
+    return $null
+}
+
+function Find-SimAddressOwner {
+    <# The first Entra user, group or contact (other than ExceptId) that holds the SMTP address. #>
+    param($State, [string] $Address, [string] $ExceptId)
+    $needle = $Address.ToLowerInvariant()
+    foreach ($kind in @('users', 'groups', 'contacts')) {
+        foreach ($object in @(Get-SimValue $State.tenant $kind @())) {
+            if ($ExceptId -and ([string]$object.id).Equals($ExceptId, [StringComparison]::OrdinalIgnoreCase)) { continue }
+            if (@(Get-SimCloudAddresses $object) -contains $needle) { return @{ Kind = $kind; Object = $object } }
+        }
+    }
+    return $null
+}
+
+function Get-SimVerifiedUpn {
+    <#
+    .SYNOPSIS
+        The UPN Entra ID stores for an on-premises UPN: unchanged when its suffix is a verified tenant domain,
+        else prefix@<initial onmicrosoft.com domain> ("Microsoft Entra UserPrincipalName population": a UPN with
+        an unverified suffix is replaced by the initial domain).
+    #>
+    param($State, [string] $Upn)
+    if (-not $Upn -or $Upn.IndexOf('@') -lt 1) { return $Upn }
+    $suffix = $Upn.Substring($Upn.IndexOf('@') + 1)
+    foreach ($domain in @(Get-SimValue $State.tenant 'domains' @())) {
+        if (([string]$domain.id).Equals($suffix, [StringComparison]::OrdinalIgnoreCase) -and [bool](Get-SimValue $domain 'isVerified' $true)) { return $Upn }
+    }
+    return ($Upn.Substring(0, $Upn.IndexOf('@')) + '@' + (Get-SimInitialDomain $State))
+}
+
+function Get-SimDomainOf {
+    param($State, [string] $DistinguishedName)
+    foreach ($domain in @(Get-SimValue $State.forest 'domains' @())) {
+        $dn = [string](Get-SimValue $domain 'DistinguishedName' '')
+        if ($dn -and $DistinguishedName.EndsWith($dn, [StringComparison]::OrdinalIgnoreCase)) { return $domain }
+    }
+    return $null
+}
+
+function Set-SimFlowedAttributes {
+    <#
+    .SYNOPSIS
+        Writes the on-premises values onto the Entra user. [EXISTING] "All attributes in Microsoft Entra ID with
+        a value in on-premises AD are overwritten with the respective on-premises value." (null values do not
+        overwrite). Returns $true when anything changed.
+    #>
+    param($State, $CloudUser, $AdUser, [string] $Anchor, [bool] $IncludeUpn, [string] $Now, [string[]] $Exclude = @())
+    $changed = $false
+    $display = Get-SimValue $AdUser 'DisplayName'
+    if ($null -eq $display) { $display = Get-SimValue $AdUser 'Name' }
+    $pairs = @(
+        @('displayName', $display),
+        @('givenName', (Get-SimValue $AdUser 'GivenName')),
+        @('surname', (Get-SimValue $AdUser 'Surname')),
+        @('mail', (Get-SimValue $AdUser 'mail')),
+        @('jobTitle', (Get-SimValue $AdUser 'title')),
+        @('department', (Get-SimValue $AdUser 'department')),
+        @('mobilePhone', (Get-SimValue $AdUser 'mobile')),
+        @('officeLocation', (Get-SimValue $AdUser 'physicalDeliveryOfficeName'))
+    )
+    foreach ($pair in $pairs) {
+        $name = $pair[0]; $value = $pair[1]
+        if ($Exclude -contains $name) { continue }
+        if ($null -eq $value -or ([string]$value) -eq '') { continue }
+        if ([string](Get-SimValue $CloudUser $name '') -cne [string]$value) { $CloudUser[$name] = [string]$value; $changed = $true }
+    }
+    $proxies = @(Get-SimValue $AdUser 'proxyAddresses' @())
+    if ($proxies.Count -gt 0 -and $Exclude -notcontains 'proxyAddresses') {
+        $current = @(Get-SimValue $CloudUser 'proxyAddresses' @())
+        if (($current -join "`n") -cne ($proxies -join "`n")) { $CloudUser['proxyAddresses'] = [object[]]$proxies; $changed = $true }
+    }
+    $enabled = Get-SimValue $AdUser 'Enabled'
+    if ($null -ne $enabled -and [bool](Get-SimValue $CloudUser 'accountEnabled' $true) -ne [bool]$enabled) { $CloudUser['accountEnabled'] = [bool]$enabled; $changed = $true }
+    if ($IncludeUpn -and $Exclude -notcontains 'userPrincipalName') {
+        $upn = Get-SimVerifiedUpn $State ([string](Get-SimValue $AdUser 'UserPrincipalName' ''))
+        if ($upn -and [string](Get-SimValue $CloudUser 'userPrincipalName' '') -cne $upn) { $CloudUser['userPrincipalName'] = $upn; $changed = $true }
+    }
+    $domain = Get-SimDomainOf $State ([string]$AdUser.DistinguishedName)
+    $onPrem = [ordered]@{
+        onPremisesImmutableId          = $Anchor
+        onPremisesSyncEnabled          = $true
+        onPremisesSamAccountName       = Get-SimValue $AdUser 'SamAccountName'
+        onPremisesUserPrincipalName    = Get-SimValue $AdUser 'UserPrincipalName'
+        onPremisesDistinguishedName    = Get-SimValue $AdUser 'DistinguishedName'
+        onPremisesDomainName           = Get-SimValue $domain 'DNSRoot'
+        onPremisesSecurityIdentifier   = Get-SimValue $AdUser 'SID'
+    }
+    foreach ($key in @($onPrem.Keys)) {
+        $value = $onPrem[$key]
+        if ($null -eq $value) { continue }
+        $before = Get-SimValue $CloudUser $key
+        if ($null -eq $before -or [string]$before -cne [string]$value) { $CloudUser[$key] = $value; $changed = $true }
+    }
+    if ($changed) { $CloudUser['onPremisesLastSyncDateTime'] = $Now }
+    return $changed
+}
+
+function New-SimSyncError {
+    param($State, $AdUser, [string] $ErrorType, [string] $Attribute, [string] $Value, [string] $CloudObjectId, [string] $Message, [string] $Now)
+    return [ordered]@{
+        dn                  = [string]$AdUser.DistinguishedName
+        objectGuid          = [string]$AdUser.ObjectGUID
+        samAccountName      = Get-SimValue $AdUser 'SamAccountName'
+        userPrincipalName   = Get-SimValue $AdUser 'UserPrincipalName'
+        errorType           = $ErrorType
+        attribute           = $Attribute
+        value               = $Value
+        conflictingObjectId = $CloudObjectId
+        message             = $Message
+        connector           = Get-SimAadConnectorName $State
+        occurredAt          = $Now
+    }
+}
+
+function Get-SimDuplicateMessage {
+    param([string] $Attribute, [string] $Value)
+    return ("Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [{0} {1};]. Correct or remove the duplicate values in your local directory. Please refer to http://support.microsoft.com/kb/2647098 for more information on identifying objects with duplicate attribute values." -f $Attribute, $Value)
+}
+
+function Find-SimProvisionConflict {
+    <#
+    .SYNOPSIS
+        Uniqueness conflicts for exporting this AD user as (or onto) cloud object ExceptId: its UPN on another
+        user, or an SMTP address (proxyAddresses, mail) on another user, group or contact. Returns every conflict
+        as @{ Attribute; Value; OwnerId; Excludes } (Excludes: the Entra attributes that must not be written).
+        [ERRORS] AttributeValueMustBeUnique: "Microsoft Entra schema doesn't allow two or more objects to have
+        the same value of the following attributes ... mail, proxyAddresses, signInName, userPrincipalName.
+        If Microsoft Entra Connect attempts to add a new object or update an existing object with a value for
+        the preceding attributes that's already assigned to another object in Microsoft Entra ID, the operation
+        results in the AttributeValueMustBeUnique sync error."
+        A new object with a conflict is not created; an existing (joined) object is updated without the
+        conflicting attribute, which keeps its cloud value - the attribute is "quarantined" as [RESILIENCY]
+        describes ("Microsoft Entra ID quarantines the duplicate attribute ... and proceeds with the object
+        creation or update"); the sim still reports the conflict as an export error on the object.
+    #>
+    param($State, $AdUser, [string] $ExceptId, [bool] $CheckUpn = $true)
+    $conflicts = New-Object System.Collections.Generic.List[object]
+    if ($CheckUpn) {
+        $upn = Get-SimVerifiedUpn $State ([string](Get-SimValue $AdUser 'UserPrincipalName' ''))
+        if ($upn) {
+            $owner = Find-SimCloudByUpn $State $upn $ExceptId
+            if ($null -ne $owner) { $conflicts.Add(@{ Attribute = 'UserPrincipalName'; Value = $upn; OwnerId = [string]$owner.id; Excludes = @('userPrincipalName') }) }
+        }
+    }
+    $addresses = New-Object System.Collections.Generic.List[object]
+    foreach ($proxy in @(Get-SimValue $AdUser 'proxyAddresses' @())) {
+        $text = [string]$proxy
+        if ($text -match '^(?i)smtp:(.+)$') { $addresses.Add(@('ProxyAddresses', $text, $Matches[1])) }
+    }
+    $mail = [string](Get-SimValue $AdUser 'mail' '')
+    if ($mail) { $addresses.Add(@('Mail', $mail, $mail)) }
+    foreach ($entry in $addresses) {
+        $owner = Find-SimAddressOwner $State ([string]$entry[2]) $ExceptId
+        if ($null -ne $owner) { $conflicts.Add(@{ Attribute = [string]$entry[0]; Value = [string]$entry[1]; OwnerId = [string]$owner.Object.id; Excludes = @('proxyAddresses', 'mail') }) }
+    }
+    return $conflicts.ToArray()
+}
+
+function Add-SimConflictErrors {
+    param($State, $AdUser, $Conflicts, $ErrorList, [string] $Now)
+    foreach ($conflict in @($Conflicts)) {
+        $ErrorList.Add((New-SimSyncError -State $State -AdUser $AdUser -ErrorType 'AttributeValueMustBeUnique' -Attribute $conflict.Attribute -Value $conflict.Value -CloudObjectId $conflict.OwnerId -Now $Now -Message (Get-SimDuplicateMessage $conflict.Attribute $conflict.Value)))
+    }
+}
+
+function Get-SimConflictExcludes {
+    param($Conflicts)
+    $names = New-Object System.Collections.Generic.List[string]
+    foreach ($conflict in @($Conflicts)) { foreach ($name in @($conflict.Excludes)) { if (-not $names.Contains($name)) { $names.Add($name) } } }
+    return $names.ToArray()
+}
+
+function Invoke-SimSyncEngine {
+    <#
+    .SYNOPSIS
+        Applies one sync cycle's exports to the state and returns the run report.
+    #>
+    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [string] $Now, $Faults)
+
+    $tenant = $State.tenant
+    $sync = $State.sync
+    foreach ($key in @('users', 'deletedUsers', 'groups', 'contacts', 'directoryRoles')) {
+        if ($null -eq (Get-SimValue $tenant $key)) { $tenant[$key] = @() }
+    }
+    if ($null -eq (Get-SimValue $State.forest 'users')) { $State.forest['users'] = @() }
+    if ($null -eq (Get-SimValue $sync 'joins')) { $sync['joins'] = [ordered]@{} }
+    $joins = $sync.joins
+    # A missing (null) syncScopeOUs puts every user in scope; an empty list puts none.
+    $scope = $null
+    if ($sync.Contains('syncScopeOUs') -and $null -ne $sync['syncScopeOUs']) { $scope = @($sync['syncScopeOUs']) }
+    $roleHolders = Get-SimRoleHolderIds $State
+
+    $report = [ordered]@{ adds = 0; updates = 0; deletes = 0; joins = @(); errors = @(); actions = @() }
+    $joinList = New-Object System.Collections.Generic.List[object]
+    $errorList = New-Object System.Collections.Generic.List[object]
+    $actionList = New-Object System.Collections.Generic.List[object]
+
+    # faults.json "syncExportError": true | "<ErrorType>" makes every export of the cycle fail (sim-specific).
+    $exportFault = Get-SimValue $Faults 'syncExportError'
+    $exportFaultType = $null
+    if ($null -ne $exportFault -and $exportFault -isnot [bool]) { $exportFaultType = [string]$exportFault }
+    elseif ($exportFault -is [bool] -and $exportFault) { $exportFaultType = 'ServerError' }
+
+    $blockHard = Get-SimFeature $State 'blockCloudObjectTakeoverThroughHardMatchEnabled' $false
+    $blockSoft = Get-SimFeature $State 'blockSoftMatchEnabled' $false
+    $softUpn = Get-SimFeature $State 'softMatchOnUpnEnabled' $true
+    $syncUpn = Get-SimFeature $State 'synchronizeUpnForManagedUsersEnabled' $true
+
+    $adById = @{}
+    foreach ($adUser in @($State.forest.users)) { $adById[([string]$adUser.ObjectGUID).ToLowerInvariant()] = $adUser }
+
+    # An export of an AD user that failed because of the injected fault.
+    $failExport = {
+        param($AdUser, [string] $Action)
+        $errorList.Add((New-SimSyncError -State $State -AdUser $AdUser -ErrorType $exportFaultType -Attribute $null -Value $null -CloudObjectId $null -Now $Now -Message ("The {0} export failed: the server encountered an unexpected error (injected by the simulator). Tracking Id: {1}" -f $Action, [guid]::NewGuid())))
+    }
+
+    # 1. Deletions: a joined AD user that is gone or left the sync scope is deleted in Entra ID (soft delete).
+    foreach ($guid in @($joins.Keys)) {
+        $adUser = $adById[([string]$guid).ToLowerInvariant()]
+        if ($null -ne $adUser -and (Test-SimInScope ([string]$adUser.DistinguishedName) $scope)) { continue }
+        $cloudId = [string]$joins[$guid]
+        $cloud = $null
+        foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($cloudId, [StringComparison]::OrdinalIgnoreCase)) { $cloud = $user } }
+        $actionList.Add([ordered]@{ action = 'delete'; objectGuid = [string]$guid; cloudId = $cloudId })
+        if ($null -ne $exportFaultType -and $null -ne $adUser) { & $failExport $adUser 'delete'; continue }
+        if ($null -ne $cloud) {
+            $tenant.users = @($tenant.users | Where-Object { -not ([string]$_.id).Equals($cloudId, [StringComparison]::OrdinalIgnoreCase) })
+            $cloud['deletedDateTime'] = $Now
+            $cloud['onPremisesSyncEnabled'] = $false
+            $tenant.deletedUsers = @($tenant.deletedUsers) + @($cloud)
+            $report.deletes++
+        }
+        $joins.Remove($guid)
+    }
+
+    # 2. Every AD user in scope, in state order.
+    foreach ($adUser in @($State.forest.users)) {
+        $dn = [string]$adUser.DistinguishedName
+        # Only objects in the configured OUs take part (Entra Connect domain/OU filtering).
+        if (-not (Test-SimInScope $dn $scope)) { continue }
+        $guid = [string]$adUser.ObjectGUID
+        $anchor = Get-SimSourceAnchor $adUser
+
+        $joinedId = $null
+        foreach ($key in @($joins.Keys)) { if (([string]$key).Equals($guid, [StringComparison]::OrdinalIgnoreCase)) { $joinedId = [string]$joins[$key] } }
+        $joinedCloud = $null
+        if ($joinedId) {
+            foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($joinedId, [StringComparison]::OrdinalIgnoreCase)) { $joinedCloud = $user } }
+            if ($null -eq $joinedCloud) { $joins.Remove($guid) }
+        }
+
+        if ($null -ne $joinedCloud) {
+            # Already joined: a delta export of changed attributes. The UPN flows only while
+            # SynchronizeUpnForManagedUsers is on ([FEATURES] "Synchronize userPrincipalName updates").
+            $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $adUser -ExceptId $joinedId -CheckUpn $syncUpn)
+            $copy = Copy-SimData $joinedCloud
+            $changed = Set-SimFlowedAttributes -State $State -CloudUser $copy -AdUser $adUser -Anchor ([string](Get-SimValue $joinedCloud 'onPremisesImmutableId' $anchor)) -IncludeUpn $syncUpn -Now $Now -Exclude (Get-SimConflictExcludes $conflicts)
+            if (-not $changed -and $conflicts.Count -eq 0) { continue }
+            $actionList.Add([ordered]@{ action = 'update'; objectGuid = $guid; cloudId = $joinedId })
+            if ($null -ne $exportFaultType) { & $failExport $adUser 'update'; continue }
+            Add-SimConflictErrors $State $adUser $conflicts $errorList $Now
+            if ($changed) {
+                foreach ($key in @($copy.Keys)) { $joinedCloud[$key] = $copy[$key] }
+                $report.updates++
+            }
+            continue
+        }
+
+        $match = $null
+        $rule = $null
+
+        # (1) Hard match. [EXISTING] "Microsoft Entra ID matches the incoming object by using the sourceAnchor
+        # value corresponding to the ImmutableId attribute of the existent object in Microsoft Entra ID. If
+        # there's a match, Microsoft Entra Connect take over that object ... what is known as hard-match."
+        $hardCandidate = $null
+        foreach ($user in @($tenant.users)) {
+            if ([string](Get-SimValue $user 'onPremisesImmutableId' '') -ceq $anchor) { $hardCandidate = $user; break }
+        }
+        if ($null -ne $hardCandidate) {
+            $cloudManaged = -not [bool](Get-SimValue $hardCandidate 'onPremisesSyncEnabled' $false)
+            if ($cloudManaged -and $blockHard) {
+                # [GRAPHFEAT] blockCloudObjectTakeoverThroughHardMatchEnabled: "Used to block cloud object
+                # takeover via source anchor hard match if enabled." [ERRORS] InvalidHardMatch: "An InvalidHardMatch
+                # error occurs when there's an attempt to hard match ... but BlockCloudObjectTakeoverThroughHardMatchEnabled
+                # feature is enabled on the tenant."
+                $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'InvalidHardMatch' -Attribute 'sourceAnchor' -Value $anchor -CloudObjectId ([string]$hardCandidate.id) -Now $Now -Message 'Hard match blocked: BlockCloudObjectTakeoverThroughHardMatchEnabled is set for this tenant, so the cloud-managed object with this ImmutableId cannot be taken over.'))
+                continue
+            }
+            if ($cloudManaged -and $roleHolders.Contains([string]$hardCandidate.id)) {
+                # [MC1262584] "Beginning in early June 2026, Microsoft Entra ID will block hard-match attempts that
+                # target cloud-managed users who hold Microsoft Entra roles ... you may encounter an InvalidHardMatch error."
+                $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'InvalidHardMatch' -Attribute 'sourceAnchor' -Value $anchor -CloudObjectId ([string]$hardCandidate.id) -Now $Now -Message 'Hard match blocked: the cloud-managed user with this ImmutableId holds a Microsoft Entra role (security hardening, MC1262584).'))
+                continue
+            }
+            $otherJoin = $null
+            foreach ($key in @($joins.Keys)) { if (([string]$joins[$key]).Equals([string]$hardCandidate.id, [StringComparison]::OrdinalIgnoreCase)) { $otherJoin = $key } }
+            if ($null -ne $otherJoin) {
+                $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'AttributeValueMustBeUnique' -Attribute 'SourceAnchor' -Value $anchor -CloudObjectId ([string]$hardCandidate.id) -Now $Now -Message (Get-SimDuplicateMessage 'SourceAnchor' $anchor)))
+                continue
+            }
+            $match = $hardCandidate; $rule = 'HardMatch'
+        }
+        if ($null -eq $match) {
+            # A soft-deleted user with this ImmutableId is restored by the hard match ([ERRORS] InvalidHardMatch
+            # example: "User was excluded from sync scope and restored ... needs to take over the object already
+            # present in Microsoft Entra ID based on a hard match with the same source anchor").
+            foreach ($deleted in @($tenant.deletedUsers)) {
+                if ([string](Get-SimValue $deleted 'onPremisesImmutableId' '') -ceq $anchor) { $match = $deleted; $rule = 'HardMatchRestore'; break }
+            }
+        }
+
+        # Soft match. [SETMSOL] EnableSoftMatchOnUpn: "soft match will first be attempted using the standard
+        # logic, based on the primary SMTP address. If a match isn't found based on primary SMTP, then a match
+        # will be attempted based on UserPrincipalName."
+        # [GRAPHFEAT] blockSoftMatchEnabled: "Use to block soft match for all objects if enabled for the tenant."
+        # [ERRORS] InvalidSoftMatch: "for the soft match to work, the object to be soft-matched with shouldn't have
+        # any value for the immutableId attribute" - a candidate with an ImmutableId is never soft-matched.
+        # [EXISTING] Admin role considerations: "Microsoft Entra ID won't match on-premises users with cloud users
+        # that have an admin role." [ERRORS] "Existing Admin Role Conflict ... Microsoft Entra Connect isn't
+        # allowed to soft match a user object from on-premises AD with a user object in Microsoft Entra ID that
+        # has an administrative role assigned to it."
+        $blocked = $false
+        if ($null -eq $match -and -not $blockSoft) {
+            $steps = New-Object System.Collections.Generic.List[object]
+            $smtp = Get-SimPrimarySmtp (Get-SimValue $adUser 'proxyAddresses' @()) (Get-SimValue $adUser 'mail')
+            if ($smtp) { $steps.Add(@('SmtpSoftMatch', $smtp)) }
+            # [FEATURES] SoftMatchOnUpn: "Allows objects to join on userPrincipalName in addition to primary SMTP address."
+            if ($softUpn) {
+                $upn = [string](Get-SimValue $adUser 'UserPrincipalName' '')
+                if ($upn) { $steps.Add(@('UpnSoftMatch', $upn)) }
+            }
+            foreach ($step in $steps) {
+                $candidate = $null
+                foreach ($user in @($tenant.users)) {
+                    $value = $null
+                    if ($step[0] -eq 'SmtpSoftMatch') { $value = Get-SimPrimarySmtp (Get-SimValue $user 'proxyAddresses' @()) (Get-SimValue $user 'mail') }
+                    else { $value = [string](Get-SimValue $user 'userPrincipalName' '') }
+                    if ($value -and ([string]$value).Equals([string]$step[1], [StringComparison]::OrdinalIgnoreCase)) { $candidate = $user; break }
+                }
+                if ($null -eq $candidate -and $step[0] -eq 'SmtpSoftMatch') {
+                    # [ERRORS] ObjectTypeMismatch: "two objects of different 'object type,' like user, group, or
+                    # contact, have the same values for the attributes used to perform the soft match".
+                    $other = $null
+                    foreach ($kind in @('groups', 'contacts')) {
+                        foreach ($object in @($tenant[$kind])) {
+                            $primary = Get-SimPrimarySmtp (Get-SimValue $object 'proxyAddresses' @()) (Get-SimValue $object 'mail')
+                            if ($primary -and ([string]$primary).Equals([string]$step[1], [StringComparison]::OrdinalIgnoreCase)) { $other = $object }
+                        }
+                    }
+                    if ($null -ne $other) {
+                        $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'ObjectTypeMismatch' -Attribute 'ProxyAddresses' -Value ('SMTP:' + $step[1]) -CloudObjectId ([string]$other.id) -Now $Now -Message ('Unable to update this object because the primary SMTP address {0} is already used by an object of another type in Microsoft Entra ID.' -f $step[1])))
+                        $blocked = $true
+                        break
+                    }
+                }
+                if ($null -eq $candidate) { continue }
+                if ($null -ne (Get-SimValue $candidate 'onPremisesImmutableId')) { continue }
+                if ($roleHolders.Contains([string]$candidate.id)) {
+                    $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'ExistingAdminRoleConflict' -Attribute $(if ($step[0] -eq 'UpnSoftMatch') { 'UserPrincipalName' } else { 'ProxyAddresses' }) -Value ([string]$step[1]) -CloudObjectId ([string]$candidate.id) -Now $Now -Message 'Existing Admin Role Conflict: Microsoft Entra Connect is not allowed to soft match an on-premises user with a Microsoft Entra user that has an administrative role assigned to it.'))
+                    $blocked = $true
+                    break
+                }
+                $match = $candidate; $rule = [string]$step[0]
+                break
+            }
+        }
+        if ($blocked) { continue }
+
+        if ($null -ne $match) {
+            $actionList.Add([ordered]@{ action = 'join'; rule = $rule; objectGuid = $guid; cloudId = [string]$match.id })
+            if ($null -ne $exportFaultType) { & $failExport $adUser 'join'; continue }
+            $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $adUser -ExceptId ([string]$match.id) -CheckUpn $true)
+            Add-SimConflictErrors $State $adUser $conflicts $errorList $Now
+            if ($rule -eq 'HardMatchRestore') {
+                $tenant.deletedUsers = @($tenant.deletedUsers | Where-Object { -not ([string]$_.id).Equals([string]$match.id, [StringComparison]::OrdinalIgnoreCase) })
+                if ($match.Contains('deletedDateTime')) { $match.Remove('deletedDateTime') }
+                $tenant.users = @($tenant.users) + @($match)
+            }
+            # [EXISTING] "If you matched your objects with a soft-match, then the sourceAnchor is added to the
+            # object in Microsoft Entra ID so a hard match can be used later." The object becomes on-premises managed.
+            $null = Set-SimFlowedAttributes -State $State -CloudUser $match -AdUser $adUser -Anchor $anchor -IncludeUpn $true -Now $Now -Exclude (Get-SimConflictExcludes $conflicts)
+            $match['onPremisesLastSyncDateTime'] = $Now
+            $joins[$guid] = [string]$match.id
+            $joinList.Add([ordered]@{ objectGuid = $guid; dn = $dn; cloudId = [string]$match.id; rule = $rule })
+            $report.updates++
+        } else {
+            # [EXISTING] "If Microsoft Entra ID isn't able to find a hard-match or soft-match for the incoming
+            # object, it provisions a new object in Microsoft Entra ID directory."
+            $actionList.Add([ordered]@{ action = 'provision'; objectGuid = $guid })
+            if ($null -ne $exportFaultType) { & $failExport $adUser 'add'; continue }
+            $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $adUser -ExceptId $null -CheckUpn $true)
+            if ($conflicts.Count -gt 0) {
+                Add-SimConflictErrors $State $adUser $conflicts $errorList $Now
+                continue
+            }
+            $new = [ordered]@{
+                id = [guid]::NewGuid().ToString(); userPrincipalName = $null; displayName = $null; givenName = $null; surname = $null
+                mail = $null; proxyAddresses = @(); userType = 'Member'; accountEnabled = $true; createdDateTime = $Now
+                jobTitle = $null; department = $null; mobilePhone = $null; officeLocation = $null
+                onPremisesImmutableId = $null; onPremisesSyncEnabled = $true; onPremisesLastSyncDateTime = $Now
+                onPremisesProvisioningErrors = @()
+            }
+            $null = Set-SimFlowedAttributes -State $State -CloudUser $new -AdUser $adUser -Anchor $anchor -IncludeUpn $true -Now $Now
+            $new['onPremisesLastSyncDateTime'] = $Now
+            $tenant.users = @($tenant.users) + @($new)
+            $joins[$guid] = [string]$new.id
+            $joinList.Add([ordered]@{ objectGuid = $guid; dn = $dn; cloudId = [string]$new.id; rule = 'Provisioned' })
+            $report.adds++
+        }
+        # Entra Connect writes the source anchor back to mS-DS-ConsistencyGuid when it is empty
+        # ("Microsoft Entra Connect: Design concepts", Using ms-DS-ConsistencyGuid as sourceAnchor).
+        if (-not [string](Get-SimValue $adUser 'mS-DS-ConsistencyGuid' '')) {
+            $adUser['mS-DS-ConsistencyGuid'] = $anchor
+            $adUser['whenChanged'] = $Now
+        }
+    }
+    $report.joins = $joinList.ToArray()
+    $report.errors = $errorList.ToArray()
+    $report.actions = $actionList.ToArray()
+    return $report
+}
+
+function Complete-SimSyncCycle {
+    <# Applies the cycle that ended (or reports pending exports in staging mode) and records sync.lastRun. #>
+    param([Parameter(Mandatory = $true)] $Context)
+    $state = $Context.State
+    $sync = $state.sync
+    $cycle = $sync.cycle
+    $endedAt = [string](Get-SimValue $cycle 'endsAt' (Format-SimTime $Context.Now))
+    $staging = [bool](Get-SimValue $sync 'stagingModeEnabled' $false)
+    $run = [ordered]@{
+        runHistoryId = [string](Get-SimValue $cycle 'runHistoryId' ([guid]::NewGuid().ToString()))
+        runNumber    = [int](Get-SimValue $sync 'runNumber' 0)
+        startedAt    = [string](Get-SimValue $cycle 'startedAt' $endedAt)
+        endedAt      = $endedAt
+        policyType   = [string](Get-SimValue $cycle 'policyType' 'Delta')
+        stagingMode  = $staging
+        result       = 'success'
+        exports      = [ordered]@{ adds = 0; updates = 0; deletes = 0 }
+        joins        = @()
+        errors       = @()
+        pendingExports = @()
+    }
+    if ($staging) {
+        # Staging mode: "the sync engine imports and synchronizes but exports nothing" - computed on a copy,
+        # reported as pending exports.
+        $copy = Copy-SimData $state
+        $report = Invoke-SimSyncEngine -State $copy -Now $endedAt -Faults $null
+        $run.pendingExports = $report.actions
+    } else {
+        $report = Invoke-SimSyncEngine -State $state -Now $endedAt -Faults $Context.Faults
+        $run.exports = [ordered]@{ adds = $report.adds; updates = $report.updates; deletes = $report.deletes }
+        $run.joins = $report.joins
+        $run.errors = $report.errors
+        if (@($report.errors).Count -gt 0) { $run.result = 'completed-export-errors' }
+        $state.tenant['onPremisesLastSyncDateTime'] = $endedAt
+        $state.tenant['onPremisesSyncEnabled'] = $true
+    }
+    $sync['lastRun'] = $run
+    $history = @(Get-SimValue $sync 'runHistory' @())
+    $summary = [ordered]@{}
+    foreach ($key in @('runHistoryId', 'runNumber', 'startedAt', 'endedAt', 'policyType', 'stagingMode', 'result', 'exports')) { $summary[$key] = $run[$key] }
+    $summary['errorCount'] = @($run.errors).Count
+    $history = @($summary) + $history
+    if ($history.Count -gt 20) { $history = $history[0..19] }
+    $sync['runHistory'] = $history
+    $sync['cycle'] = $null
+    $interval = [int](Get-SimValue $sync 'syncIntervalMinutes' 30)
+    $sync['nextCycleAt'] = Format-SimTime ((ConvertFrom-SimTime $endedAt).AddMinutes($interval))
+}
+
+function Update-SimSettle {
+    <# The settle step every fake runs on load: applies a cycle whose endsAt has passed. $true when it did. #>
+    param([Parameter(Mandatory = $true)] $Context)
+    $sync = Get-SimValue $Context.State 'sync'
+    $cycle = Get-SimValue $sync 'cycle'
+    if ($null -eq $cycle) { return $false }
+    $endsAt = ConvertFrom-SimTime (Get-SimValue $cycle 'endsAt')
+    if ($null -ne $endsAt -and $Context.Now -lt $endsAt) { return $false }
+    Complete-SimSyncCycle -Context $Context
+    return $true
+}
+
+function Start-SimSyncCycle {
+    <# Records a new cycle (sync.cycle); $false when one is still running. #>
+    param([Parameter(Mandatory = $true)] $Context, [string] $PolicyType = 'Delta')
+    $sync = $Context.State.sync
+    if ($null -ne (Get-SimValue $sync 'cycle')) { return $false }
+    $duration = Get-SimSyncCycleMs $Context
+    $sync['runNumber'] = [int](Get-SimValue $sync 'runNumber' 0) + 1
+    $sync['cycle'] = [ordered]@{
+        startedAt    = Format-SimTime $Context.Now
+        endsAt       = Format-SimTime ($Context.Now.AddMilliseconds($duration))
+        policyType   = $PolicyType
+        runHistoryId = [guid]::NewGuid().ToString()
+    }
+    $Context.Dirty = $true
+    return $true
+}

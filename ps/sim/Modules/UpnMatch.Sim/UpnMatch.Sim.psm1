@@ -1,0 +1,836 @@
+﻿<#
+.SYNOPSIS
+    Shared machinery of the upn-match simulator's fake modules (ActiveDirectory, Microsoft.Graph.Authentication,
+    MSOnline, ADSync).
+.DESCRIPTION
+    One place for: locating the simulated world (DIR/state.json, DIR = $env:UPN_MATCH_SIM_DIR), a locked
+    read-modify-write of it (exclusive lock file DIR/state.lock, atomic replace through a temp file), the call log
+    (DIR/calls.jsonl), latency, injected faults (DIR/faults.json, counted across processes in DIR/counters.json),
+    the settle step that applies a finished sync cycle, and the sync engine itself (UpnMatch.Sim.Sync.ps1).
+    Runs on Windows PowerShell 5.1 and PowerShell 7. Nothing here writes to stdout.
+#>
+Set-StrictMode -Version Latest
+
+$script:Utf8NoBom = New-Object System.Text.UTF8Encoding $false
+$script:Invariant = [System.Globalization.CultureInfo]::InvariantCulture
+$script:IsCore = ($PSVersionTable.PSEdition -eq 'Core')
+$script:JsonHasDateKind = (Get-Command ConvertFrom-Json).Parameters.ContainsKey('DateKind')
+$script:TypesLoaded = $false
+$script:FastData = $false
+$script:InTransaction = $false
+
+# Windows PowerShell 5.1 serialises arrays wrapped in PSObject as {"value":[...],"Count":n} because of an extra
+# type-data entry; without it ConvertTo-Json writes plain arrays (UpnMatch.Common does the same).
+if (-not $script:IsCore) { Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue }
+
+#region values and JSON
+
+function ConvertTo-SimData {
+    <#
+    .SYNOPSIS
+        Turns parsed JSON (PSCustomObject trees) or any PowerShell value into plain data: ordered dictionaries,
+        object[] arrays (never unrolled), strings, numbers, booleans; dates become ISO 8601 UTC strings.
+    #>
+    param([Parameter(Position = 0)] [AllowNull()] $Value)
+
+    if ($null -eq $Value) { return $null }
+    if ($script:FastData) { return , ([UpnMatchSim.Data]::Normalize($Value)) }
+    return , (ConvertTo-SimDataSlow $Value)
+}
+
+function ConvertTo-SimDataSlow {
+    param([Parameter(Position = 0)] [AllowNull()] $Value)
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [System.Management.Automation.PSObject] -and $Value -isnot [System.Management.Automation.PSCustomObject]) {
+        $Value = $Value.PSObject.BaseObject
+    }
+    if ($Value -is [string] -or $Value -is [bool] -or $Value -is [int] -or $Value -is [long] -or $Value -is [double] -or $Value -is [decimal]) {
+        return $Value
+    }
+    if ($Value -is [datetime]) { return (Format-SimTime $Value) }
+    if ($Value -is [datetimeoffset]) { return (Format-SimTime $Value.UtcDateTime) }
+    if ($Value -is [guid]) { return $Value.ToString() }
+    if ($Value -is [byte[]]) { return [Convert]::ToBase64String($Value) }
+    if ($Value -is [System.Management.Automation.SwitchParameter]) { return [bool]$Value }
+    if ($Value -is [enum]) { return $Value.ToString() }
+    if ($Value -is [System.ValueType]) { return $Value }
+    if ($Value -is [System.Collections.IDictionary]) {
+        $map = [ordered]@{}
+        foreach ($key in @($Value.Keys)) { $map[[string]$key] = ConvertTo-SimDataSlow $Value[$key] }
+        return $map
+    }
+    if ($Value -is [System.Management.Automation.PSCustomObject]) {
+        $map = [ordered]@{}
+        foreach ($property in $Value.PSObject.Properties) { $map[$property.Name] = ConvertTo-SimDataSlow $property.Value }
+        return $map
+    }
+    if ($Value -is [System.Collections.IEnumerable]) {
+        $list = New-Object System.Collections.Generic.List[object]
+        foreach ($item in $Value) { $list.Add((ConvertTo-SimDataSlow $item)) }
+        return , $list.ToArray()
+    }
+    return [string]$Value
+}
+
+function ConvertFrom-SimJson {
+    <# Parses JSON text into plain data (see ConvertTo-SimData); date-like strings stay strings. #>
+    param([Parameter(Mandatory = $true)] [AllowEmptyString()] [string] $Json)
+    if ([string]::IsNullOrWhiteSpace($Json)) { return $null }
+    if ($script:FastData) { return , ([UpnMatchSim.Data]::ParseJson($Json)) }
+    $options = @{}
+    if ($script:JsonHasDateKind) { $options['DateKind'] = 'String' }
+    $parsed = ConvertFrom-Json -InputObject $Json @options
+    return , (ConvertTo-SimData $parsed)
+}
+
+function ConvertTo-SimJson {
+    <# Serialises plain data as JSON (Depth 20). #>
+    param([Parameter(Position = 0)] [AllowNull()] $Value, [switch] $Compress)
+    $data = ConvertTo-SimData $Value
+    if ($null -eq $data) { return 'null' }
+    return (ConvertTo-Json -InputObject $data -Depth 20 -Compress:$Compress)
+}
+
+function Copy-SimData {
+    <# Deep copy of plain data. #>
+    param([Parameter(Position = 0)] [AllowNull()] $Value)
+    if ($script:FastData) { return , ([UpnMatchSim.Data]::DeepCopy($Value)) }
+    return , (ConvertTo-SimData $Value)
+}
+
+function Get-SimValue {
+    <# Reads a key of a dictionary, or $Default when the dictionary or the key is missing or null. #>
+    param([AllowNull()] $Map, [string] $Key, [AllowNull()] $Default = $null)
+    if ($null -eq $Map -or $Map -isnot [System.Collections.IDictionary]) { return $Default }
+    if (-not $Map.Contains($Key)) { return $Default }
+    $value = $Map[$Key]
+    if ($null -eq $value) { return $Default }
+    # Arrays are unrolled like any PowerShell output: wrap the call in @() to get an array.
+    return $value
+}
+
+function Format-SimTime {
+    param([Parameter(Position = 0)] [datetime] $Time)
+    return $Time.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ss.fffZ', $script:Invariant)
+}
+
+function ConvertFrom-SimTime {
+    <# ISO 8601 text to a UTC DateTime; $null for empty input. #>
+    param([Parameter(Position = 0)] [AllowNull()] $Text)
+    if ($null -eq $Text) { return $null }
+    if ($Text -is [datetime]) { return $Text.ToUniversalTime() }
+    if ([string]::IsNullOrWhiteSpace([string]$Text)) { return $null }
+    $styles = [System.Globalization.DateTimeStyles]::AdjustToUniversal -bor [System.Globalization.DateTimeStyles]::AssumeUniversal
+    return [datetime]::Parse([string]$Text, $script:Invariant, $styles)
+}
+
+function Get-SimNow { return [datetime]::UtcNow }
+
+function Get-SimEnvInt {
+    param([string] $Name)
+    $raw = [Environment]::GetEnvironmentVariable($Name)
+    if ([string]::IsNullOrWhiteSpace($raw)) { return $null }
+    $parsed = 0
+    if ([int]::TryParse($raw.Trim(), [System.Globalization.NumberStyles]::Integer, $script:Invariant, [ref]$parsed)) { return $parsed }
+    throw ("upn-match simulator: environment variable {0}='{1}' is not a whole number" -f $Name, $raw)
+}
+
+#endregion
+
+#region files, lock, state
+
+function Get-SimDirectory {
+    <# The simulated world's folder: $env:UPN_MATCH_SIM_DIR (holds state.json). #>
+    $dir = $env:UPN_MATCH_SIM_DIR
+    if ([string]::IsNullOrWhiteSpace($dir)) {
+        throw 'upn-match simulator: UPN_MATCH_SIM_DIR is not set (it names the folder that holds state.json)'
+    }
+    if (-not [System.IO.Directory]::Exists($dir)) {
+        throw ("upn-match simulator: UPN_MATCH_SIM_DIR '{0}' is not a folder" -f $dir)
+    }
+    return [System.IO.Path]::GetFullPath($dir)
+}
+
+function Read-SimJsonFile {
+    <# Parses a JSON file into plain data; $null when the file does not exist. #>
+    param([Parameter(Mandatory = $true)] [string] $Path)
+    if (-not [System.IO.File]::Exists($Path)) { return $null }
+    $text = [System.IO.File]::ReadAllText($Path, [System.Text.Encoding]::UTF8)
+    try {
+        return , (ConvertFrom-SimJson $text)
+    } catch {
+        throw ("upn-match simulator: cannot parse {0}: {1}" -f $Path, $_.Exception.Message)
+    }
+}
+
+function Write-SimFileAtomic {
+    <# Writes text (UTF-8, no BOM) to a temp file beside the target, then moves it over the target. #>
+    param([Parameter(Mandatory = $true)] [string] $Path, [Parameter(Mandatory = $true)] [AllowEmptyString()] [string] $Text)
+    $temp = '{0}.{1}.{2}.tmp' -f $Path, $PID, [guid]::NewGuid().ToString('N')
+    [System.IO.File]::WriteAllText($temp, $Text, $script:Utf8NoBom)
+    # On Windows a reader outside the lock (the CLI, a test) can hold the target open for a moment: retry.
+    $attempt = 0
+    while ($true) {
+        try {
+            if ([System.IO.File]::Exists($Path)) {
+                [System.IO.File]::Replace($temp, $Path, [NullString]::Value)
+            } else {
+                [System.IO.File]::Move($temp, $Path)
+            }
+            return
+        } catch {
+            $attempt++
+            if ($attempt -ge 40) {
+                if ([System.IO.File]::Exists($temp)) { [System.IO.File]::Delete($temp) }
+                throw
+            }
+            Start-Sleep -Milliseconds 25
+        }
+    }
+}
+
+function Enter-SimLock {
+    <#
+    .SYNOPSIS
+        Takes the exclusive lock DIR/state.lock (an open handle with FileShare.None; the OS drops it when the
+        process dies, so a killed process never leaves the world locked).
+    #>
+    param([Parameter(Mandatory = $true)] [string] $Dir, [int] $TimeoutMs = 60000)
+    $path = Join-Path $Dir 'state.lock'
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $delay = 5
+    while ($true) {
+        try {
+            return [System.IO.File]::Open($path, [System.IO.FileMode]::OpenOrCreate, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
+        } catch {
+            if ($clock.ElapsedMilliseconds -gt $TimeoutMs) {
+                throw ("upn-match simulator: timed out after {0} ms waiting for the lock {1}" -f $TimeoutMs, $path)
+            }
+            Start-Sleep -Milliseconds $delay
+            if ($delay -lt 50) { $delay = $delay * 2 }
+        }
+    }
+}
+
+function Read-SimState {
+    <# Loads DIR/state.json as plain data (ordered dictionaries). #>
+    param([Parameter(Mandatory = $true)] [string] $Dir)
+    $path = Join-Path $Dir 'state.json'
+    if (-not [System.IO.File]::Exists($path)) {
+        throw ("upn-match simulator: no state file at {0} (create one with: upn-match sim init)" -f $path)
+    }
+    $state = Read-SimJsonFile $path
+    if ($null -eq $state -or $state -isnot [System.Collections.IDictionary]) {
+        throw ("upn-match simulator: {0} does not hold a JSON object" -f $path)
+    }
+    foreach ($key in @('tenant', 'forest', 'sync')) {
+        if ($null -eq (Get-SimValue $state $key)) { $state[$key] = [ordered]@{} }
+    }
+    return $state
+}
+
+function Write-SimState {
+    param([Parameter(Mandatory = $true)] [string] $Dir, [Parameter(Mandatory = $true)] $State)
+    Write-SimFileAtomic -Path (Join-Path $Dir 'state.json') -Text (ConvertTo-SimJson $State)
+}
+
+function Get-SimConfig {
+    <#
+    .SYNOPSIS
+        Latency and cycle length: environment variables win over DIR/sim.json
+        ({ "latency": { "graphMs", "adMs" }, "syncCycleMs" }).
+    #>
+    param([Parameter(Mandatory = $true)] [string] $Dir)
+    $file = Read-SimJsonFile (Join-Path $Dir 'sim.json')
+    $latency = Get-SimValue $file 'latency'
+    $config = @{
+        GraphMs     = [int](Get-SimValue $latency 'graphMs' 0)
+        AdMs        = [int](Get-SimValue $latency 'adMs' 0)
+        SyncCycleMs = Get-SimValue $file 'syncCycleMs'
+    }
+    $graph = Get-SimEnvInt 'UPN_MATCH_SIM_GRAPH_LATENCY_MS'
+    if ($null -ne $graph) { $config.GraphMs = $graph }
+    $ad = Get-SimEnvInt 'UPN_MATCH_SIM_AD_LATENCY_MS'
+    if ($null -ne $ad) { $config.AdMs = $ad }
+    $sync = Get-SimEnvInt 'UPN_MATCH_SIM_SYNC_MS'
+    if ($null -ne $sync) { $config.SyncCycleMs = $sync }
+    return $config
+}
+
+#endregion
+
+#region exception types
+
+function Initialize-SimTypes {
+    <#
+    .SYNOPSIS
+        Loads exception types with the real modules' names (ADIdentityNotFoundException, HttpResponseException,
+        MicrosoftOnlineException...) so that typed catch blocks in product scripts work. Compiled once per
+        machine and PowerShell edition into the temp folder; loading the cached DLL is fast.
+    #>
+    if ($script:TypesLoaded) { return $true }
+    $source = @'
+namespace Microsoft.ActiveDirectory.Management {
+    public class ADException : System.Exception {
+        public ADException() : base() {}
+        public ADException(string message) : base(message) {}
+        public ADException(string message, System.Exception inner) : base(message, inner) {}
+        public int ErrorCode { get; set; }
+        public string ServerErrorMessage { get; set; }
+    }
+    public class ADIdentityResolutionException : ADException {
+        public ADIdentityResolutionException(string message) : base(message) {}
+    }
+    public class ADIdentityNotFoundException : ADIdentityResolutionException {
+        public ADIdentityNotFoundException(string message) : base(message) {}
+    }
+    public class ADIdentityAlreadyExistsException : ADException {
+        public ADIdentityAlreadyExistsException(string message) : base(message) {}
+    }
+    public class ADFilterParsingException : ADException {
+        public ADFilterParsingException(string message) : base(message) {}
+        public string Query { get; set; }
+        public int Position { get; set; }
+    }
+    public class ADServerDownException : ADException {
+        public ADServerDownException(string message) : base(message) {}
+    }
+    public class ADInvalidOperationException : ADException {
+        public ADInvalidOperationException(string message) : base(message) {}
+    }
+    public class ADPasswordComplexityException : ADException {
+        public ADPasswordComplexityException(string message) : base(message) {}
+    }
+}
+namespace Microsoft.Graph.PowerShell.Authentication.Helpers {
+    public class HttpResponseException : System.Net.Http.HttpRequestException {
+        public HttpResponseException(string message, System.Net.Http.HttpResponseMessage response) : base(message) { Response = response; }
+        public System.Net.Http.HttpResponseMessage Response { get; private set; }
+    }
+}
+namespace Microsoft.Online.Administration.Automation {
+    public class MicrosoftOnlineException : System.Exception {
+        public MicrosoftOnlineException(string message) : base(message) {}
+    }
+}
+namespace UpnMatchSim {
+    using System;
+    using System.Collections;
+    using System.Collections.Specialized;
+    using System.Globalization;
+    using System.Management.Automation;
+    using System.Text;
+
+    // Plain data for the simulator: OrderedDictionary (case-insensitive keys), object[] arrays, string, bool,
+    // int/long/double, null. Written in C# 5 so that Windows PowerShell 5.1 compiles it too.
+    public static class Data {
+        public static object ParseJson(string text) {
+            JsonReader reader = new JsonReader(text);
+            reader.SkipWhite();
+            object value = reader.ReadValue();
+            reader.SkipWhite();
+            if (reader.Position != text.Length) { throw new FormatException("Unexpected text after the JSON value at position " + reader.Position); }
+            return value;
+        }
+
+        public static object DeepCopy(object value) {
+            IDictionary map = value as IDictionary;
+            if (map != null) {
+                OrderedDictionary copy = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+                foreach (DictionaryEntry entry in map) { copy[Convert.ToString(entry.Key, CultureInfo.InvariantCulture)] = DeepCopy(entry.Value); }
+                return copy;
+            }
+            object[] array = value as object[];
+            if (array != null) {
+                object[] copy = new object[array.Length];
+                for (int i = 0; i < array.Length; i++) { copy[i] = DeepCopy(array[i]); }
+                return copy;
+            }
+            PSObject wrapped = value as PSObject;
+            if (wrapped != null) { return Normalize(value); }
+            return value;
+        }
+
+        public static object Normalize(object value) {
+            if (value == null) { return null; }
+            PSObject wrapped = value as PSObject;
+            if (wrapped != null) {
+                if (wrapped.BaseObject is PSCustomObject) {
+                    OrderedDictionary fromObject = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+                    foreach (PSPropertyInfo property in wrapped.Properties) { fromObject[property.Name] = Normalize(property.Value); }
+                    return fromObject;
+                }
+                value = wrapped.BaseObject;
+            }
+            if (value is string || value is bool || value is int || value is long || value is double || value is decimal) { return value; }
+            if (value is DateTime) { return ((DateTime)value).ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture); }
+            if (value is DateTimeOffset) { return ((DateTimeOffset)value).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture); }
+            if (value is Guid) { return value.ToString(); }
+            byte[] bytes = value as byte[];
+            if (bytes != null) { return Convert.ToBase64String(bytes); }
+            if (value is SwitchParameter) { return ((SwitchParameter)value).IsPresent; }
+            if (value is Enum) { return value.ToString(); }
+            if (value is ValueType) { return value; }
+            IDictionary map = value as IDictionary;
+            if (map != null) {
+                OrderedDictionary copy = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+                foreach (DictionaryEntry entry in map) { copy[Convert.ToString(entry.Key, CultureInfo.InvariantCulture)] = Normalize(entry.Value); }
+                return copy;
+            }
+            IEnumerable items = value as IEnumerable;
+            if (items != null) {
+                ArrayList list = new ArrayList();
+                foreach (object item in items) { list.Add(Normalize(item)); }
+                return list.ToArray();
+            }
+            return Convert.ToString(value, CultureInfo.InvariantCulture);
+        }
+    }
+
+    internal sealed class JsonReader {
+        private readonly string text;
+        public int Position;
+        public JsonReader(string text) { this.text = text; this.Position = 0; }
+
+        private Exception Fail(string what) { return new FormatException(what + " at position " + Position); }
+
+        public void SkipWhite() {
+            while (Position < text.Length) {
+                char c = text[Position];
+                if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\uFEFF') { Position++; } else { break; }
+            }
+        }
+
+        public object ReadValue() {
+            SkipWhite();
+            if (Position >= text.Length) { throw Fail("Unexpected end of JSON"); }
+            char c = text[Position];
+            if (c == '{') { return ReadObject(); }
+            if (c == '[') { return ReadArray(); }
+            if (c == '"') { return ReadString(); }
+            if (c == 't') { Expect("true"); return true; }
+            if (c == 'f') { Expect("false"); return false; }
+            if (c == 'n') { Expect("null"); return null; }
+            return ReadNumber();
+        }
+
+        private void Expect(string word) {
+            if (string.CompareOrdinal(text, Position, word, 0, word.Length) != 0) { throw Fail("Invalid JSON literal"); }
+            Position += word.Length;
+        }
+
+        private OrderedDictionary ReadObject() {
+            OrderedDictionary map = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+            Position++;
+            SkipWhite();
+            if (Position < text.Length && text[Position] == '}') { Position++; return map; }
+            while (true) {
+                SkipWhite();
+                if (Position >= text.Length || text[Position] != '"') { throw Fail("Expected a property name"); }
+                string key = ReadString();
+                SkipWhite();
+                if (Position >= text.Length || text[Position] != ':') { throw Fail("Expected ':'"); }
+                Position++;
+                map[key] = ReadValue();
+                SkipWhite();
+                if (Position >= text.Length) { throw Fail("Unexpected end of JSON"); }
+                if (text[Position] == ',') { Position++; continue; }
+                if (text[Position] == '}') { Position++; return map; }
+                throw Fail("Expected ',' or '}'");
+            }
+        }
+
+        private object[] ReadArray() {
+            ArrayList list = new ArrayList();
+            Position++;
+            SkipWhite();
+            if (Position < text.Length && text[Position] == ']') { Position++; return list.ToArray(); }
+            while (true) {
+                list.Add(ReadValue());
+                SkipWhite();
+                if (Position >= text.Length) { throw Fail("Unexpected end of JSON"); }
+                if (text[Position] == ',') { Position++; continue; }
+                if (text[Position] == ']') { Position++; return list.ToArray(); }
+                throw Fail("Expected ',' or ']'");
+            }
+        }
+
+        private string ReadString() {
+            StringBuilder builder = new StringBuilder();
+            Position++;
+            while (true) {
+                if (Position >= text.Length) { throw Fail("Unterminated string"); }
+                char c = text[Position++];
+                if (c == '"') { return builder.ToString(); }
+                if (c != '\\') { builder.Append(c); continue; }
+                if (Position >= text.Length) { throw Fail("Unterminated escape"); }
+                char e = text[Position++];
+                switch (e) {
+                    case '"': builder.Append('"'); break;
+                    case '\\': builder.Append('\\'); break;
+                    case '/': builder.Append('/'); break;
+                    case 'b': builder.Append('\b'); break;
+                    case 'f': builder.Append('\f'); break;
+                    case 'n': builder.Append('\n'); break;
+                    case 'r': builder.Append('\r'); break;
+                    case 't': builder.Append('\t'); break;
+                    case 'u':
+                        if (Position + 4 > text.Length) { throw Fail("Bad unicode escape"); }
+                        builder.Append((char)int.Parse(text.Substring(Position, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+                        Position += 4;
+                        break;
+                    default: throw Fail("Bad escape");
+                }
+            }
+        }
+
+        private object ReadNumber() {
+            int start = Position;
+            while (Position < text.Length && "+-0123456789.eE".IndexOf(text[Position]) >= 0) { Position++; }
+            string token = text.Substring(start, Position - start);
+            if (token.Length == 0) { throw Fail("Unexpected character"); }
+            if (token.IndexOf('.') < 0 && token.IndexOf('e') < 0 && token.IndexOf('E') < 0) {
+                int small;
+                if (int.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out small)) { return small; }
+                long large;
+                if (long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out large)) { return large; }
+            }
+            double number;
+            if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out number)) { return number; }
+            throw Fail("Invalid number");
+        }
+    }
+}
+'@
+    try {
+        $null = [UpnMatchSim.Data]
+        $script:TypesLoaded = $true
+        return $true
+    } catch {
+        $null = $_
+    }
+    try {
+        $hashBytes = [System.Security.Cryptography.SHA256]::Create().ComputeHash($script:Utf8NoBom.GetBytes($source))
+        $hash = ([System.BitConverter]::ToString($hashBytes) -replace '-', '').Substring(0, 16)
+        $cacheDir = Join-Path ([System.IO.Path]::GetTempPath()) 'upn-match-sim-types'
+        if (-not [System.IO.Directory]::Exists($cacheDir)) { $null = [System.IO.Directory]::CreateDirectory($cacheDir) }
+        $edition = 'Desktop'
+        if ($script:IsCore) { $edition = 'Core' + $PSVersionTable.PSVersion.Major + '.' + $PSVersionTable.PSVersion.Minor }
+        $dll = Join-Path $cacheDir ('UpnMatchSimTypes-{0}-{1}.dll' -f $edition, $hash)
+        if (-not [System.IO.File]::Exists($dll)) {
+            $temp = Join-Path $cacheDir ('build-{0}-{1}' -f $PID, [guid]::NewGuid().ToString('N'))
+            $null = [System.IO.Directory]::CreateDirectory($temp)
+            $tempDll = Join-Path $temp 'UpnMatchSimTypes.dll'
+            if ($script:IsCore) {
+                $references = @('System.Net.Http', 'System.Net.Primitives', 'System.Collections', 'System.Collections.NonGeneric', 'System.Collections.Specialized', 'System.Management.Automation')
+            } else {
+                # Windows PowerShell references System.dll and System.Management.Automation.dll by default.
+                Add-Type -AssemblyName System.Net.Http
+                $references = @([System.Net.Http.HttpResponseMessage].Assembly.Location)
+            }
+            try {
+                Add-Type -TypeDefinition $source -OutputAssembly $tempDll -OutputType Library -ReferencedAssemblies $references -ErrorAction Stop
+                try { [System.IO.File]::Move($tempDll, $dll) } catch { $null = $_ }
+            } finally {
+                if ([System.IO.File]::Exists($dll)) { try { [System.IO.Directory]::Delete($temp, $true) } catch { $null = $_ } }
+            }
+            if (-not [System.IO.File]::Exists($dll)) { $dll = $tempDll }
+        }
+        Add-Type -Path $dll -ErrorAction Stop
+        $script:TypesLoaded = $true
+    } catch {
+        # Without a compiler the fakes still work; their exceptions are then plain System.Exception.
+        $script:TypesLoaded = $false
+    }
+    return $script:TypesLoaded
+}
+
+function New-SimException {
+    <# An exception of the named type when the typed exceptions are available, else System.Exception. #>
+    param([Parameter(Mandatory = $true)] [string] $TypeName, [Parameter(Mandatory = $true)] [string] $Message, [object[]] $ExtraArguments = @())
+    if (Initialize-SimTypes) {
+        try {
+            $arguments = @(, $Message) + @($ExtraArguments)
+            return (New-Object -TypeName $TypeName -ArgumentList $arguments)
+        } catch {
+            $null = $_
+        }
+    }
+    return (New-Object System.Exception $Message)
+}
+
+function New-SimErrorRecord {
+    param(
+        [Parameter(Mandatory = $true)] [System.Exception] $Exception,
+        [Parameter(Mandatory = $true)] [string] $ErrorId,
+        [System.Management.Automation.ErrorCategory] $Category = [System.Management.Automation.ErrorCategory]::NotSpecified,
+        [AllowNull()] $Target = $null,
+        [string] $Details
+    )
+    $record = New-Object System.Management.Automation.ErrorRecord $Exception, $ErrorId, $Category, $Target
+    if ($Details) { $record.ErrorDetails = New-Object System.Management.Automation.ErrorDetails $Details }
+    return $record
+}
+
+#endregion
+
+#region call log, counters, faults, kill
+
+function ConvertTo-SimLogValue {
+    param([AllowNull()] $Value, [int] $Depth = 3)
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [System.Management.Automation.PSObject] -and $Value -isnot [System.Management.Automation.PSCustomObject]) { $Value = $Value.PSObject.BaseObject }
+    if ($Value -is [System.Security.SecureString]) { return '***' }
+    if ($Value -is [System.Management.Automation.PSCredential]) { return ('PSCredential:' + $Value.UserName) }
+    if ($Value -is [scriptblock]) { return $Value.ToString() }
+    if ($Value -is [System.Management.Automation.SwitchParameter]) { return [bool]$Value }
+    if ($Value -is [string] -or $Value -is [bool] -or $Value -is [int] -or $Value -is [long] -or $Value -is [double]) { return $Value }
+    if ($Value -is [datetime] -or $Value -is [guid] -or $Value -is [byte[]] -or $Value -is [enum] -or $Value -is [uri] -or $Value -is [timespan]) { return (ConvertTo-SimData $Value) }
+    if ($Value -is [System.ValueType]) { return $Value }
+    if ($Depth -le 0) { return [string]$Value }
+    if ($Value -is [System.Collections.IDictionary]) {
+        $map = [ordered]@{}
+        foreach ($key in @($Value.Keys)) { $map[[string]$key] = ConvertTo-SimLogValue $Value[$key] ($Depth - 1) }
+        return $map
+    }
+    if ($Value -is [System.Management.Automation.PSCustomObject]) {
+        foreach ($name in @('DistinguishedName', 'UserPrincipalName', 'ObjectGUID', 'id')) {
+            $property = $Value.PSObject.Properties[$name]
+            if ($null -ne $property -and $null -ne $property.Value) { return [string]$property.Value }
+        }
+        return [string]$Value
+    }
+    if ($Value -is [System.Collections.IEnumerable]) {
+        $list = New-Object System.Collections.Generic.List[object]
+        foreach ($item in $Value) { $list.Add((ConvertTo-SimLogValue $item ($Depth - 1))) }
+        return , $list.ToArray()
+    }
+    return [string]$Value
+}
+
+function Add-SimCallLog {
+    param([string] $Dir, [string] $Module, [string] $Command, [string] $Route, $BoundParameters, $Extra)
+    $entry = [ordered]@{ at = (Format-SimTime (Get-SimNow)); pid = $PID; module = $Module; command = $Command }
+    if ($Route) { $entry['route'] = $Route }
+    $params = [ordered]@{}
+    if ($null -ne $BoundParameters) {
+        foreach ($key in @($BoundParameters.Keys)) { $params[[string]$key] = ConvertTo-SimLogValue $BoundParameters[$key] }
+    }
+    $entry['params'] = $params
+    if ($null -ne $Extra) { foreach ($key in @($Extra.Keys)) { $entry[$key] = $Extra[$key] } }
+    $line = (ConvertTo-Json -InputObject $entry -Depth 10 -Compress) + "`n"
+    [System.IO.File]::AppendAllText((Join-Path $Dir 'calls.jsonl'), $line, $script:Utf8NoBom)
+}
+
+function Get-SimParentProcessId {
+    <# The parent process id of a process (Linux /proc, PowerShell 7 Process.Parent, or CIM on Windows). #>
+    param([int] $ProcessId = $PID)
+    try {
+        $stat = "/proc/$ProcessId/stat"
+        if ([System.IO.File]::Exists($stat)) {
+            $text = [System.IO.File]::ReadAllText($stat)
+            $rest = $text.Substring($text.LastIndexOf(')') + 2).Split(' ')
+            return [int]$rest[1]
+        }
+    } catch { $null = $_ }
+    try {
+        $process = Get-Process -Id $ProcessId -ErrorAction Stop
+        if ($null -ne $process.PSObject.Properties['Parent'] -and $null -ne $process.Parent) { return [int]$process.Parent.Id }
+    } catch { $null = $_ }
+    try {
+        $cim = Get-CimInstance -ClassName Win32_Process -Filter ("ProcessId={0}" -f $ProcessId) -ErrorAction Stop
+        return [int]$cim.ParentProcessId
+    } catch { $null = $_ }
+    return $null
+}
+
+function Get-SimProcessName {
+    param([int] $ProcessId)
+    try {
+        $comm = "/proc/$ProcessId/comm"
+        if ([System.IO.File]::Exists($comm)) { return ([System.IO.File]::ReadAllText($comm)).Trim() }
+    } catch { $null = $_ }
+    try { return (Get-Process -Id $ProcessId -ErrorAction Stop).ProcessName } catch { return $null }
+}
+
+function Invoke-SimKill {
+    <#
+    .SYNOPSIS
+        Ends the process abruptly (target host), or first its parent - the program that started PowerShell, past
+        any launcher such as a dotnet-tool pwsh shim - and then itself (target parent).
+    #>
+    param([string] $Target = 'host')
+    if ($Target -eq 'parent') {
+        $launchers = New-Object System.Collections.Generic.List[int]
+        $parentId = Get-SimParentProcessId $PID
+        while ($null -ne $parentId -and $parentId -gt 1 -and $launchers.Count -lt 3) {
+            $name = [string](Get-SimProcessName $parentId)
+            if ($name -notmatch '^(?i)(pwsh|powershell|dotnet)(\.exe)?$') { break }
+            $launchers.Add($parentId)
+            $parentId = Get-SimParentProcessId $parentId
+        }
+        if ($null -ne $parentId -and $parentId -gt 1) {
+            try { Stop-Process -Id $parentId -Force -ErrorAction Stop } catch { $null = $_ }
+        }
+        foreach ($launcher in $launchers) { try { Stop-Process -Id $launcher -Force -ErrorAction Stop } catch { $null = $_ } }
+    }
+    try { [Console]::Error.Flush() } catch { $null = $_ }
+    try { Stop-Process -Id $PID -Force -ErrorAction Stop } catch { $null = $_ }
+    [Environment]::Exit(137)
+}
+
+function Test-SimFaultMatch {
+    param($Fault, [string] $Command, [string] $Route)
+    $faultCommand = [string](Get-SimValue $Fault 'command' '')
+    if (-not $faultCommand.Equals($Command, [StringComparison]::OrdinalIgnoreCase)) { return $false }
+    $faultRoute = [string](Get-SimValue $Fault 'route' '')
+    if ($faultRoute -and -not $faultRoute.Equals([string]$Route, [StringComparison]::OrdinalIgnoreCase)) { return $false }
+    return $true
+}
+
+function Test-SimFaultDue {
+    <# Whether the fault fires on this call: nth (one call) or every (each multiple), counted per command (and route). #>
+    param($Fault, $Counters, [string] $Command, [string] $Route)
+    $key = $Command
+    $faultRoute = [string](Get-SimValue $Fault 'route' '')
+    if ($faultRoute) { $key = $Command + ' ' + $Route }
+    $count = [int](Get-SimValue $Counters.commands $key 0)
+    $nth = Get-SimValue $Fault 'nth'
+    $every = Get-SimValue $Fault 'every'
+    if ($null -ne $nth) { return ($count -eq [int]$nth) }
+    if ($null -ne $every -and [int]$every -gt 0) { return (($count % [int]$every) -eq 0) }
+    return $true
+}
+
+#endregion
+
+#region the transaction every fake runs
+
+function Invoke-SimCommand {
+    <#
+    .SYNOPSIS
+        Runs one fake cmdlet call against the simulated world.
+    .DESCRIPTION
+        Latency first (outside the lock); then, under the lock: counters and call log, injected faults (kill
+        'before', fail), state load, the settle step (a finished sync cycle is applied), the body, state save,
+        and after the lock is released a kill 'after'. The body gets one context hashtable:
+        State, Dir, Now, Config, Counters, Faults, Command, Route and Dirty (set it to $true after a change).
+    .OUTPUTS
+        Whatever the body returns.
+    #>
+    param(
+        [Parameter(Mandatory = $true)] [string] $Module,
+        [Parameter(Mandatory = $true)] [string] $Command,
+        [AllowNull()] [System.Collections.IDictionary] $BoundParameters,
+        [string] $Route,
+        [ValidateSet('ad', 'graph', 'none')] [string] $Latency = 'none',
+        [Parameter(Mandatory = $true)] [scriptblock] $Body,
+        [scriptblock] $OnFault,
+        [System.Collections.IDictionary] $LogExtra,
+        [switch] $NoState
+    )
+
+    if ($script:InTransaction) { throw 'upn-match simulator: nested simulator call (a fake called another fake inside its body)' }
+    $dir = Get-SimDirectory
+    $config = Get-SimConfig $dir
+    $sleep = 0
+    if ($Latency -eq 'ad') { $sleep = $config.AdMs }
+    if ($Latency -eq 'graph') { $sleep = $config.GraphMs }
+    if ($sleep -gt 0) { Start-Sleep -Milliseconds $sleep }
+
+    $killAfter = $null
+    $result = $null
+    $lock = Enter-SimLock $dir
+    $script:InTransaction = $true
+    try {
+        $countersPath = Join-Path $dir 'counters.json'
+        $counters = Read-SimJsonFile $countersPath
+        if ($null -eq $counters) { $counters = [ordered]@{} }
+        if ($null -eq (Get-SimValue $counters 'commands')) { $counters['commands'] = [ordered]@{} }
+        if ($null -eq (Get-SimValue $counters 'graphRequests')) { $counters['graphRequests'] = 0 }
+        $counters.commands[$Command] = [int](Get-SimValue $counters.commands $Command 0) + 1
+        if ($Route) { $counters.commands[$Command + ' ' + $Route] = [int](Get-SimValue $counters.commands ($Command + ' ' + $Route) 0) + 1 }
+        Write-SimFileAtomic -Path $countersPath -Text (ConvertTo-SimJson $counters)
+        Add-SimCallLog -Dir $dir -Module $Module -Command $Command -Route $Route -BoundParameters $BoundParameters -Extra $LogExtra
+
+        $faults = Read-SimJsonFile (Join-Path $dir 'faults.json')
+        foreach ($kill in @(Get-SimValue $faults 'kill' @())) {
+            if ((Test-SimFaultMatch $kill $Command $Route) -and (Test-SimFaultDue $kill $counters $Command $Route)) {
+                $when = [string](Get-SimValue $kill 'when' 'before')
+                if ($when -eq 'after') { $killAfter = $kill } else { Invoke-SimKill ([string](Get-SimValue $kill 'target' 'host')) }
+            }
+        }
+        foreach ($fail in @(Get-SimValue $faults 'fail' @())) {
+            if ((Test-SimFaultMatch $fail $Command $Route) -and (Test-SimFaultDue $fail $counters $Command $Route)) {
+                if ($OnFault) { & $OnFault $fail }
+                $message = [string](Get-SimValue $fail 'message' 'Injected failure')
+                $category = [System.Management.Automation.ErrorCategory]::NotSpecified
+                $categoryName = [string](Get-SimValue $fail 'category' '')
+                if ($categoryName) { $category = [System.Management.Automation.ErrorCategory]$categoryName }
+                $typeName = [string](Get-SimValue $fail 'exceptionType' 'System.Exception')
+                $exception = New-SimException -TypeName $typeName -Message $message
+                throw (New-SimErrorRecord -Exception $exception -ErrorId ([string](Get-SimValue $fail 'errorId' 'UpnMatchSimInjectedFault')) -Category $category)
+            }
+        }
+
+        $context = @{
+            Dir = $dir; Now = (Get-SimNow); Config = $config; Counters = $counters; CountersPath = $countersPath
+            Faults = $faults; Command = $Command; Route = $Route; Dirty = $false; State = $null
+        }
+        if (-not $NoState) {
+            $state = Read-SimState $dir
+            $context.State = $state
+            $settled = Update-SimSettle -Context $context
+            $snapshot = $null
+            if ($settled) { $snapshot = ConvertTo-SimJson $state }
+            try {
+                $result = & $Body $context
+            } catch {
+                if ($null -ne $snapshot) { Write-SimFileAtomic -Path (Join-Path $dir 'state.json') -Text $snapshot }
+                throw
+            }
+            if ($context.Dirty -or $settled) { Write-SimState -Dir $dir -State $state }
+        } else {
+            $result = & $Body $context
+        }
+        if ($context.ContainsKey('CountersDirty') -and $context.CountersDirty) {
+            Write-SimFileAtomic -Path $countersPath -Text (ConvertTo-SimJson $counters)
+        }
+    } finally {
+        $script:InTransaction = $false
+        $lock.Dispose()
+    }
+    if ($null -ne $killAfter) { Invoke-SimKill ([string](Get-SimValue $killAfter 'target' 'host')) }
+    return $result
+}
+
+function Step-SimGraphRequest {
+    <#
+    .SYNOPSIS
+        Counts one Graph request toward throttling (across processes); $true when this one must get a 429
+        (faults.json graph429Every: K => every Kth request).
+    #>
+    param([Parameter(Mandatory = $true)] $Context)
+    $Context.Counters.graphRequests = [int]$Context.Counters.graphRequests + 1
+    $Context.CountersDirty = $true
+    $every = [int](Get-SimValue $Context.Faults 'graph429Every' 0)
+    if ($every -le 0) { return $false }
+    return (([int]$Context.Counters.graphRequests % $every) -eq 0)
+}
+
+#endregion
+
+# The typed exceptions and the fast data helpers: compiled once per machine, then loaded from the cache.
+$script:FastData = $false
+if (Initialize-SimTypes) { $script:FastData = $true }
+
+. (Join-Path $PSScriptRoot 'UpnMatch.Sim.Sync.ps1')
+
+Export-ModuleMember -Function @(
+    'ConvertTo-SimData', 'ConvertFrom-SimJson', 'ConvertTo-SimJson', 'Copy-SimData', 'Get-SimValue',
+    'Format-SimTime', 'ConvertFrom-SimTime', 'Get-SimNow', 'Get-SimDirectory', 'Read-SimState',
+    'Initialize-SimTypes', 'New-SimException', 'New-SimErrorRecord', 'Invoke-SimCommand', 'Step-SimGraphRequest',
+    'Update-SimSettle', 'Start-SimSyncCycle', 'Get-SimSyncCycleMs', 'Get-SimPrimarySmtp', 'Get-SimSourceAnchor',
+    'Get-SimAadConnectorName', 'Get-SimAdConnectorName', 'Get-SimRoleHolderIds', 'Get-SimInitialDomain',
+    'Test-SimInScope', 'Get-SimFeature'
+)

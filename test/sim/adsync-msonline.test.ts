@@ -1,0 +1,167 @@
+// The fake ADSync (scheduler, cycle timing, busy error, run results with export errors) and MSOnline modules.
+import { expect } from 'chai';
+import { adUser, baseState, cloudUser, makeSimDir, readState, removeSimDir, runSimJson, SCOPE_OU, TENANT_ID, type Json } from './fixtures.js';
+
+function conflictWorld(): Json {
+  const s = baseState();
+  s.forest.users.push(adUser({ sam: 'ann', upn: 'ann@contoso.com' }));
+  s.forest.users.push(adUser({ sam: 'zed', upn: 'zed@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'ann@contoso.com', immutableId: 'c29tZW9uZSBlbHNl', synced: true }));
+  s.tenant.users.push(cloudUser({ upn: 'zed@contoso.com' }));
+  return s;
+}
+
+describe('sim: ADSync fake', function () {
+  this.timeout(60_000);
+  let dir = '';
+  beforeEach(() => { dir = makeSimDir(conflictWorld()); });
+  afterEach(() => removeSimDir(dir));
+
+  it('a cycle takes simulated time: SyncCycleInProgress, the real busy error, connector run status, then settles', async () => {
+    const r = await runSimJson(dir, `
+Import-Module ADSync
+$idle = Get-ADSyncScheduler
+$start = Start-ADSyncSyncCycle -PolicyType Delta
+$during = Get-ADSyncScheduler
+$busy = Catch-Sim { Start-ADSyncSyncCycle -PolicyType Initial }
+$running = @(Get-ADSyncConnectorRunStatus)
+Start-Sleep -Milliseconds 900
+$after = Get-ADSyncScheduler
+@{ names = @($idle.PSObject.Properties.Name); idle = $idle.SyncCycleInProgress; interval = $idle.AllowedSyncCycleInterval.TotalMinutes
+   result = $start.Result; during = $during.SyncCycleInProgress; busy = $busy
+   running = @($running | ForEach-Object { $_.RunState + ':' + $_.ConnectorName }); after = $after.SyncCycleInProgress; idleRuns = @(Get-ADSyncConnectorRunStatus).Count }`,
+    { UPN_MATCH_SIM_SYNC_MS: '600' });
+    expect(r.names).to.deep.equal(['AllowedSyncCycleInterval', 'CurrentlyEffectiveSyncCycleInterval', 'CustomizedSyncCycleInterval', 'NextSyncCyclePolicyType',
+      'NextSyncCycleStartTimeInUTC', 'PurgeRunHistoryInterval', 'SyncCycleEnabled', 'MaintenanceEnabled', 'StagingModeEnabled', 'SchedulerSuspended', 'SyncCycleInProgress']);
+    expect(r.idle).to.equal(false);
+    expect(r.interval).to.equal(30);
+    expect(r.result).to.equal('Success');
+    expect(r.during).to.equal(true);
+    expect(r.busy.error).to.match(/^System\.InvalidOperationException: Connector: contoso\.onmicrosoft\.com - AAD is busy\./);
+    expect(r.busy.type).to.equal('System.InvalidOperationException');
+    expect(r.running).to.deep.equal(['Busy:contoso.onmicrosoft.com - AAD']);
+    expect(r.after).to.equal(false);
+    expect(r.idleRuns).to.equal(0);
+    const state = readState(dir);
+    expect(state.sync.cycle).to.equal(null);
+    expect(state.sync.lastRun.policyType).to.equal('Delta');
+  });
+
+  it('another process settles a finished cycle on its first call (any fake module)', async () => {
+    await runSimJson(dir, `Import-Module ADSync; (Start-ADSyncSyncCycle).Result`, { UPN_MATCH_SIM_SYNC_MS: '300' });
+    expect(readState(dir).sync.cycle).to.not.equal(null);
+    const r = await runSimJson(dir, `Start-Sleep -Milliseconds 400; Import-Module ActiveDirectory; [Convert]::ToBase64String((Get-ADUser zed -Properties 'mS-DS-ConsistencyGuid').'mS-DS-ConsistencyGuid')`);
+    expect(r).to.be.a('string').with.length(24);
+    const state = readState(dir);
+    expect(state.sync.cycle).to.equal(null);
+    expect(state.sync.lastRun.joins.map((j: Json) => j.rule)).to.deep.equal(['UpnSoftMatch']);
+  });
+
+  it('admins read the last run\'s export errors: Get-ADSyncRunProfileResult -RunStepDetails and Get-ADSyncCSObject', async () => {
+    const r = await runSimJson(dir, `
+Import-Module ADSync
+$null = Start-ADSyncSyncCycle
+$connectors = @(Get-ADSyncConnector | ForEach-Object { $_.Name + '|' + $_.Type })
+$adConnector = Get-ADSyncConnector -Name 'contoso.local'
+$inclusion = @($adConnector.Partitions | ForEach-Object { $_.ConnectorPartitionScope.ContainerInclusionList })
+$results = @(Get-ADSyncRunProfileResult -RunStepDetails)
+$export = $results | Where-Object { $_.ConnectorName -like '* - AAD' -and $_.RunProfileName -eq 'Export' } | Select-Object -First 1
+$err = $export.RunStepResults[0].ExportErrors[0]
+$cs = Get-ADSyncCSObject -ConnectorName 'contoso.onmicrosoft.com - AAD' -DistinguishedName 'CN=ann,OU=Users,${SCOPE_OU}'
+$csAd = Get-ADSyncCSObject -ConnectorName 'contoso.local' -DistinguishedName 'CN=ann,OU=Users,${SCOPE_OU}'
+$latest = @(Get-ADSyncRunProfileResult -NumberRequested 1)
+@{ connectors = $connectors; inclusion = $inclusion; adType = $adConnector.ConnectorTypeName; count = $results.Count; exportResult = $export.Result; complete = $export.IsRunComplete
+   error = @{ ErrorName = $err.ErrorName; DistinguishedName = $err.DistinguishedName; AttributeName = $err.AttributeName; AttributeValue = $err.AttributeValue }
+   csHasError = $cs.HasExportError; csErrorName = $cs.ExportError.ErrorName; csAdHasError = $csAd.HasExportError; latest = $latest.Count }`,
+    { UPN_MATCH_SIM_SYNC_MS: '0' });
+    expect(r.connectors).to.deep.equal(['contoso.local|AD', 'contoso.onmicrosoft.com - AAD|Extensible2']);
+    expect(r.adType).to.equal('AD');
+    expect(r.inclusion).to.deep.equal([SCOPE_OU]);
+    expect(r.count).to.equal(6);
+    expect(r.exportResult).to.equal('completed-export-errors');
+    expect(r.complete).to.equal(true);
+    expect(r.error).to.deep.equal({ ErrorName: 'AttributeValueMustBeUnique', DistinguishedName: `CN=ann,OU=Users,${SCOPE_OU}`, AttributeName: 'UserPrincipalName', AttributeValue: 'ann@contoso.com' });
+    expect(r.csHasError).to.equal(true);
+    expect(r.csErrorName).to.equal('AttributeValueMustBeUnique');
+    expect(r.csAdHasError).to.equal(false);
+    expect(r.latest).to.equal(1);
+  });
+
+  it('staging mode still runs a cycle (Result Success) and Set-ADSyncScheduler changes the scheduler', async () => {
+    const s = conflictWorld();
+    s.sync.stagingModeEnabled = true;
+    removeSimDir(dir);
+    dir = makeSimDir(s);
+    const r = await runSimJson(dir, `
+Import-Module ADSync
+$result = (Start-ADSyncSyncCycle).Result
+Set-ADSyncScheduler -SyncCycleEnabled $false -CustomizedSyncCycleInterval ([TimeSpan]::FromHours(1))
+$s = Get-ADSyncScheduler
+@{ result = $result; staging = $s.StagingModeEnabled; enabled = $s.SyncCycleEnabled; effective = $s.CurrentlyEffectiveSyncCycleInterval.TotalMinutes }`,
+    { UPN_MATCH_SIM_SYNC_MS: '0' });
+    expect(r).to.deep.equal({ result: 'Success', staging: true, enabled: false, effective: 60 });
+    const state = readState(dir);
+    expect(state.sync.lastRun.stagingMode).to.equal(true);
+    expect(state.sync.joins).to.deep.equal({});
+  });
+});
+
+describe('sim: MSOnline fake', function () {
+  this.timeout(60_000);
+  let dir = '';
+  beforeEach(() => { dir = makeSimDir(conflictWorld()); });
+  afterEach(() => removeSimDir(dir));
+
+  it('features, Set-MsolDirSyncFeature (-Force, one-way features), Get-MsolUser, company information', async () => {
+    const r = await runSimJson(dir, `
+Import-Module MSOnline
+$notConnected = Catch-Sim { Get-MsolDirSyncFeatures }
+Connect-MsolService
+$rows = @(Get-MsolDirSyncFeatures)
+$upnRow = Get-MsolDirSyncFeatures -Feature EnableSoftMatchOnUpn
+Set-MsolDirSyncFeature -Feature BlockSoftMatch -Enable $true -Force
+$noForce = Catch-Sim { Set-MsolDirSyncFeature -Feature BlockSoftMatch -Enable $false }
+$oneWay = Catch-Sim { Set-MsolDirSyncFeature -Feature EnableSoftMatchOnUpn -Enable $false -Force }
+$unknown = Catch-Sim { Set-MsolDirSyncFeature -Feature DeviceWriteback -Enable $true -Force }
+$user = Get-MsolUser -UserPrincipalName 'ANN@contoso.com'
+$missing = Catch-Sim { Get-MsolUser -UserPrincipalName 'nobody@contoso.com' }
+$company = Get-MsolCompanyInformation
+@{ notConnected = $notConnected; names = @($rows | ForEach-Object { $_.DirSyncFeature }); upnRow = @{ f = $upnRow.DirSyncFeature; e = $upnRow.Enabled }
+   block = (Get-MsolDirSyncFeatures -Feature BlockSoftMatch).Enabled; noForce = [bool]$noForce.error; oneWay = $oneWay.error; unknown = $unknown.error
+   user = @{ upn = $user.UserPrincipalName; immutable = $user.ImmutableId; objectIdType = $user.ObjectId.GetType().Name; lastSync = $user.LastDirSyncTime }
+   missing = $missing; company = @{ sync = $company.DirectorySynchronizationEnabled; initial = $company.InitialDomain; id = [string]$company.ObjectId } }`);
+    expect(r.notConnected.error).to.equal('You must call the Connect-MsolService cmdlet before calling any other cmdlets.');
+    expect(r.notConnected.type).to.equal('Microsoft.Online.Administration.Automation.MicrosoftOnlineException');
+    expect(r.names).to.include.members(['EnableSoftMatchOnUpn', 'BlockSoftMatch', 'BlockCloudObjectTakeoverThroughHardMatch', 'PasswordSync', 'SynchronizeUpnForManagedUsers', 'DuplicateUPNResiliency', 'DuplicateProxyAddressResiliency']);
+    expect(r.upnRow).to.deep.equal({ f: 'EnableSoftMatchOnUpn', e: true });
+    expect(r.block).to.equal(true);
+    expect(r.noForce).to.equal(true);
+    expect(r.oneWay).to.match(/cannot be disabled/);
+    expect(r.unknown).to.match(/Invalid value for parameter/);
+    expect(r.user).to.deep.equal({ upn: 'ann@contoso.com', immutable: 'c29tZW9uZSBlbHNl', objectIdType: 'Guid', lastSync: null });
+    expect(r.missing.error).to.equal('User Not Found.  User: nobody@contoso.com.');
+    expect(r.company).to.deep.equal({ sync: true, initial: 'contoso.onmicrosoft.com', id: TENANT_ID });
+    const state = readState(dir);
+    expect(state.tenant.features.blockSoftMatchEnabled).to.equal(true);
+  });
+
+  it('a tenant that started sync before 2016-03-30 has EnableSoftMatchOnUpn off unless set', async () => {
+    const s = conflictWorld();
+    s.tenant.dirSyncStartedAt = '2015-01-01T00:00:00Z';
+    delete s.tenant.features.softMatchOnUpnEnabled;
+    removeSimDir(dir);
+    dir = makeSimDir(s);
+    const r = await runSimJson(dir, `
+Import-Module MSOnline, ADSync
+Connect-MsolService
+$before = (Get-MsolDirSyncFeatures -Feature EnableSoftMatchOnUpn).Enabled
+$null = Start-ADSyncSyncCycle; $null = Get-ADSyncScheduler
+$joinsBefore = @((Get-Content -Raw (Join-Path $env:UPN_MATCH_SIM_DIR 'state.json') | ConvertFrom-Json).sync.joins.PSObject.Properties).Count
+Set-MsolDirSyncFeature -Feature EnableSoftMatchOnUpn -Enable $true -Force
+$null = Start-ADSyncSyncCycle; $null = Get-ADSyncScheduler
+@{ before = $before; after = (Get-MsolDirSyncFeatures -Feature EnableSoftMatchOnUpn).Enabled; joinsBefore = $joinsBefore }`,
+    { UPN_MATCH_SIM_SYNC_MS: '0' });
+    expect(r).to.deep.equal({ before: false, after: true, joinsBefore: 0 });
+    expect(readState(dir).sync.lastRun.joins.map((j: Json) => j.rule)).to.deep.equal(['UpnSoftMatch']);
+  });
+});

@@ -1,0 +1,321 @@
+// The simulated Entra Connect sync engine: one case per join rule and block, and the rules' order.
+// All scenarios are built first and run in ONE pwsh process (it switches UPN_MATCH_SIM_DIR between
+// worlds), then each `it` reads its world's state.json.
+import { expect } from 'chai';
+import {
+  adUser, baseState, cloudUser, GA_TEMPLATE, guid, immutableIdOf, makeSimDir, psq, readState, removeSimDir,
+  runSim, SCOPE_OU, type Json,
+} from './fixtures.js';
+
+interface Scenario {
+  name: string;
+  build: (s: Json) => void;
+  faults?: Json;
+  dir?: string;
+  state?: Json;
+}
+
+const G = (p: string) => guid(p);
+
+function joinsOf(state: Json): Record<string, string> {
+  return state.sync.joins as Record<string, string>;
+}
+function cloud(state: Json, upnOrId: string): Json {
+  return state.tenant.users.find((u: Json) => u.id === upnOrId || String(u.userPrincipalName).toLowerCase() === upnOrId.toLowerCase());
+}
+function errorsOf(state: Json): Json[] {
+  return state.sync.lastRun?.errors ?? [];
+}
+
+const scenarios: Record<string, Scenario> = {};
+function scenario(name: string, build: (s: Json) => void, faults?: Json): void {
+  scenarios[name] = { name, build, faults };
+}
+
+// ids used by the assertions
+const ids: Record<string, string> = {};
+
+scenario('upn', (s) => {
+  ids.upnAd = G('a1');
+  ids.upnCloud = G('c1');
+  s.forest.users.push(adUser({ sam: 'ann', upn: 'ann@contoso.com', objectGuid: ids.upnAd }));
+  s.tenant.users.push(cloudUser({ upn: 'ann@contoso.com', id: ids.upnCloud, displayName: 'Cloud Ann' }));
+});
+scenario('smtp-and-upn-same-user', (s) => {
+  ids.bothCloud = G('c2');
+  s.forest.users.push(adUser({ sam: 'bob', upn: 'bob@contoso.com', proxyAddresses: ['SMTP:bob@contoso.com'] }));
+  s.tenant.users.push(cloudUser({ upn: 'bob@contoso.com', id: ids.bothCloud, proxyAddresses: ['SMTP:bob@contoso.com'] }));
+});
+scenario('smtp-before-upn', (s) => {
+  ids.orderSmtp = G('c3');
+  ids.orderUpn = G('c4');
+  s.forest.users.push(adUser({ sam: 'cat', upn: 'cat@contoso.com', proxyAddresses: ['SMTP:catherine@contoso.com'] }));
+  s.tenant.users.push(cloudUser({ upn: 'cat@contoso.com', id: ids.orderUpn }));
+  s.tenant.users.push(cloudUser({ upn: 'catherine.x@contoso.com', id: ids.orderSmtp, mail: 'catherine@contoso.com', proxyAddresses: ['SMTP:catherine@contoso.com'] }));
+});
+scenario('hard-beats-soft', (s) => {
+  ids.hardAd = G('a5');
+  ids.hardCloud = G('c5');
+  ids.hardSoftCandidate = G('c6');
+  s.forest.users.push(adUser({ sam: 'dan', upn: 'dan@contoso.com', proxyAddresses: ['SMTP:dan@contoso.com'], objectGuid: ids.hardAd }));
+  s.tenant.users.push(cloudUser({ upn: 'dan@contoso.com', id: ids.hardSoftCandidate, proxyAddresses: ['SMTP:dan@contoso.com'] }));
+  s.tenant.users.push(cloudUser({ upn: 'daniel.old@contoso.com', id: ids.hardCloud, immutableId: immutableIdOf(ids.hardAd) }));
+});
+scenario('hard-by-consistency-guid', (s) => {
+  ids.cgAnchorGuid = G('ee');
+  ids.cgCloud = G('c7');
+  const cg = immutableIdOf(ids.cgAnchorGuid);
+  s.forest.users.push(adUser({ sam: 'eve', upn: 'eve@contoso.com', consistencyGuid: cg }));
+  s.tenant.users.push(cloudUser({ upn: 'eve.cloud@contoso.com', id: ids.cgCloud, immutableId: cg }));
+});
+scenario('soft-disabled', (s) => {
+  s.tenant.features.softMatchOnUpnEnabled = false;
+  s.forest.users.push(adUser({ sam: 'fay', upn: 'fay@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'fay@contoso.com' }));
+});
+scenario('block-soft', (s) => {
+  s.tenant.features.blockSoftMatchEnabled = true;
+  s.forest.users.push(adUser({ sam: 'gus', upn: 'gus@contoso.com', proxyAddresses: ['SMTP:gus@contoso.com'] }));
+  s.tenant.users.push(cloudUser({ upn: 'gus@contoso.com', proxyAddresses: ['SMTP:gus@contoso.com'] }));
+});
+scenario('privileged-soft', (s) => {
+  ids.adminCloud = G('c8');
+  s.forest.users.push(adUser({ sam: 'hal', upn: 'hal@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'hal@contoso.com', id: ids.adminCloud }));
+  s.tenant.directoryRoles.push({ id: G('d1'), displayName: 'Global Administrator', roleTemplateId: GA_TEMPLATE, members: [ids.adminCloud] });
+});
+scenario('privileged-hard', (s) => {
+  ids.adminHardAd = G('a9');
+  ids.adminHardCloud = G('c9');
+  s.forest.users.push(adUser({ sam: 'ian', upn: 'ian@contoso.com', objectGuid: ids.adminHardAd }));
+  s.tenant.users.push(cloudUser({ upn: 'ian.admin@contoso.com', id: ids.adminHardCloud, immutableId: immutableIdOf(ids.adminHardAd) }));
+  s.tenant.directoryRoles.push({ id: G('d2'), displayName: 'User Administrator', roleTemplateId: 'fe930be7-5e62-47db-91af-98c3a49a38b1', members: [ids.adminHardCloud] });
+});
+scenario('block-hard', (s) => {
+  ids.blockHardAd = G('aa');
+  s.tenant.features.blockCloudObjectTakeoverThroughHardMatchEnabled = true;
+  s.forest.users.push(adUser({ sam: 'jay', upn: 'jay@contoso.com', objectGuid: ids.blockHardAd }));
+  s.tenant.users.push(cloudUser({ upn: 'jay.cloud@contoso.com', immutableId: immutableIdOf(ids.blockHardAd) }));
+});
+scenario('candidate-has-immutable-id', (s) => {
+  s.forest.users.push(adUser({ sam: 'kim', upn: 'kim@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'kim@contoso.com', immutableId: 'c29tZW9uZSBlbHNlIQ==', synced: true }));
+});
+scenario('out-of-scope', (s) => {
+  ids.scopeCloud = G('cb');
+  s.forest.users.push(adUser({ sam: 'lea', upn: 'lea@contoso.com', ou: 'OU=Elsewhere,DC=contoso,DC=local' }));
+  s.tenant.users.push(cloudUser({ upn: 'lea@contoso.com', id: ids.scopeCloud }));
+});
+scenario('staging', (s) => {
+  s.sync.stagingModeEnabled = true;
+  s.forest.users.push(adUser({ sam: 'max', upn: 'max@contoso.com' }));
+  s.forest.users.push(adUser({ sam: 'ned', upn: 'ned@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'max@contoso.com' }));
+});
+scenario('provision', (s) => {
+  ids.provAd = G('ac');
+  s.forest.users.push(adUser({ sam: 'oli', upn: 'oli@contoso.com', mail: 'oli@contoso.com', proxyAddresses: ['SMTP:oli@contoso.com'], objectGuid: ids.provAd }));
+  s.forest.users.push(adUser({ sam: 'pam', upn: 'pam@contoso.local' }));
+});
+scenario('duplicate-upn', (s) => {
+  // The cloud UPN owner already has an ImmutableId, so it cannot be soft-matched: provisioning conflicts.
+  ids.dupOwner = G('cd');
+  s.forest.users.push(adUser({ sam: 'quinn', upn: 'quinn@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'quinn@contoso.com', id: ids.dupOwner, immutableId: 'b3RoZXIgYW5jaG9yISE=', synced: true }));
+});
+scenario('group-conflicts', (s) => {
+  s.forest.users.push(adUser({ sam: 'ray', upn: 'ray@contoso.com', proxyAddresses: ['SMTP:ray@contoso.com', 'smtp:sales@contoso.com'] }));
+  s.forest.users.push(adUser({ sam: 'sue', upn: 'sue@contoso.com', proxyAddresses: ['SMTP:team@contoso.com'] }));
+  s.tenant.groups.push({ id: G('ce'), displayName: 'Sales', mail: 'sales@contoso.com', proxyAddresses: ['SMTP:sales@contoso.com'] });
+  s.tenant.groups.push({ id: G('cf'), displayName: 'Team', mail: 'team@contoso.com', proxyAddresses: ['SMTP:team@contoso.com'] });
+});
+scenario('delete-out-of-scope', (s) => {
+  ids.delAd = G('ad');
+  ids.delCloud = G('c0');
+  s.forest.users.push(adUser({ sam: 'tom', upn: 'tom@contoso.com', ou: 'OU=Disabled,DC=contoso,DC=local', objectGuid: ids.delAd }));
+  s.tenant.users.push(cloudUser({ upn: 'tom@contoso.com', id: ids.delCloud, immutableId: immutableIdOf(ids.delAd), synced: true }));
+  s.sync.joins[ids.delAd] = ids.delCloud;
+});
+scenario('export-fault', (s) => {
+  s.forest.users.push(adUser({ sam: 'uma', upn: 'uma@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'uma@contoso.com' }));
+}, { syncExportError: true });
+
+describe('sim: sync engine (Entra Connect join rules)', function () {
+  this.timeout(120_000);
+
+  before(async function () {
+    for (const sc of Object.values(scenarios)) {
+      const state = baseState();
+      sc.build(state);
+      sc.dir = makeSimDir(state, sc.faults ? { faults: sc.faults } : {});
+    }
+    const dirs = Object.values(scenarios).map((sc) => psq(sc.dir!)).join(',');
+    const code = `
+$ErrorActionPreference = 'Stop'
+Import-Module ADSync
+foreach ($dir in @(${dirs})) {
+  $env:UPN_MATCH_SIM_DIR = $dir
+  $null = Start-ADSyncSyncCycle -PolicyType Delta
+  $null = Get-ADSyncScheduler   # settles the finished cycle (UPN_MATCH_SIM_SYNC_MS=0)
+}
+'done'`;
+    const first = Object.values(scenarios)[0]!.dir!;
+    const result = await runSim(first, code, { UPN_MATCH_SIM_SYNC_MS: '0' });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    for (const sc of Object.values(scenarios)) sc.state = readState(sc.dir!);
+  });
+
+  after(function () {
+    for (const sc of Object.values(scenarios)) if (sc.dir) removeSimDir(sc.dir);
+  });
+
+  it('UPN soft match joins the cloud user, sets its ImmutableId and overwrites attributes with on-prem values', function () {
+    const s = scenarios.upn!.state;
+    const c = cloud(s, ids.upnCloud!);
+    expect(joinsOf(s)[ids.upnAd!]).to.equal(ids.upnCloud);
+    expect(c.onPremisesImmutableId).to.equal(immutableIdOf(ids.upnAd!));
+    expect(c.onPremisesSyncEnabled).to.equal(true);
+    expect(c.onPremisesLastSyncDateTime).to.be.a('string');
+    expect(c.displayName).to.equal('ann Test');
+    expect(s.sync.lastRun.joins[0].rule).to.equal('UpnSoftMatch');
+    expect(s.sync.lastRun.result).to.equal('success');
+    // Entra Connect writes the anchor back to mS-DS-ConsistencyGuid
+    expect(s.forest.users[0]['mS-DS-ConsistencyGuid']).to.equal(immutableIdOf(ids.upnAd!));
+  });
+
+  it('a cloud user that matches by primary SMTP and by UPN joins by SMTP (SMTP is tried first)', function () {
+    const s = scenarios['smtp-and-upn-same-user']!.state;
+    expect(s.sync.lastRun.joins).to.have.length(1);
+    expect(s.sync.lastRun.joins[0].rule).to.equal('SmtpSoftMatch');
+    expect(s.sync.lastRun.joins[0].cloudId).to.equal(ids.bothCloud);
+  });
+
+  it('with an SMTP candidate and a different UPN candidate, the SMTP one wins; the UPN stays on its owner', function () {
+    const s = scenarios['smtp-before-upn']!.state;
+    expect(s.sync.lastRun.joins[0].rule).to.equal('SmtpSoftMatch');
+    expect(s.sync.lastRun.joins[0].cloudId).to.equal(ids.orderSmtp);
+    expect(cloud(s, ids.orderUpn!).onPremisesImmutableId).to.equal(null);
+    expect(cloud(s, ids.orderSmtp!).userPrincipalName).to.equal('catherine.x@contoso.com');
+    const e = errorsOf(s);
+    expect(e).to.have.length(1);
+    expect(e[0]).to.include({ errorType: 'AttributeValueMustBeUnique', attribute: 'UserPrincipalName', value: 'cat@contoso.com' });
+  });
+
+  it('a hard match wins over SMTP and UPN soft matches', function () {
+    const s = scenarios['hard-beats-soft']!.state;
+    expect(joinsOf(s)[ids.hardAd!]).to.equal(ids.hardCloud);
+    expect(s.sync.lastRun.joins[0].rule).to.equal('HardMatch');
+    expect(cloud(s, ids.hardSoftCandidate!).onPremisesImmutableId).to.equal(null);
+  });
+
+  it('the source anchor is mS-DS-ConsistencyGuid when set', function () {
+    const s = scenarios['hard-by-consistency-guid']!.state;
+    expect(s.sync.lastRun.joins[0]).to.include({ rule: 'HardMatch', cloudId: ids.cgCloud });
+  });
+
+  it('UPN soft match does not happen when softMatchOnUpnEnabled is off (provisioning then conflicts)', function () {
+    const s = scenarios['soft-disabled']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(errorsOf(s)[0]).to.include({ errorType: 'AttributeValueMustBeUnique', attribute: 'UserPrincipalName' });
+    expect(s.tenant.users).to.have.length(1);
+  });
+
+  it('blockSoftMatchEnabled blocks both soft matches', function () {
+    const s = scenarios['block-soft']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(errorsOf(s).map((e: Json) => e.errorType)).to.include('AttributeValueMustBeUnique');
+    expect(s.tenant.users[0].onPremisesImmutableId).to.equal(null);
+  });
+
+  it('soft match never takes over a cloud user that holds a directory role', function () {
+    const s = scenarios['privileged-soft']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(errorsOf(s)[0]).to.include({ errorType: 'ExistingAdminRoleConflict', conflictingObjectId: ids.adminCloud });
+    expect(cloud(s, ids.adminCloud!).onPremisesImmutableId).to.equal(null);
+    expect(s.tenant.users).to.have.length(1);
+  });
+
+  it('hard match of a cloud-managed role holder is blocked (InvalidHardMatch, MC1262584)', function () {
+    const s = scenarios['privileged-hard']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(errorsOf(s)[0]).to.include({ errorType: 'InvalidHardMatch', conflictingObjectId: ids.adminHardCloud });
+  });
+
+  it('blockCloudObjectTakeoverThroughHardMatchEnabled blocks the hard match of a cloud-managed user', function () {
+    const s = scenarios['block-hard']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(errorsOf(s)[0].errorType).to.equal('InvalidHardMatch');
+  });
+
+  it('a candidate that already has an ImmutableId is not soft-matched', function () {
+    const s = scenarios['candidate-has-immutable-id']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(errorsOf(s)[0]).to.include({ errorType: 'AttributeValueMustBeUnique', value: 'kim@contoso.com' });
+  });
+
+  it('users outside sync.syncScopeOUs are ignored', function () {
+    const s = scenarios['out-of-scope']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(errorsOf(s)).to.deep.equal([]);
+    expect(cloud(s, ids.scopeCloud!).onPremisesImmutableId).to.equal(null);
+    expect(s.forest.users[0]['mS-DS-ConsistencyGuid']).to.equal(null);
+  });
+
+  it('staging mode exports nothing and reports what it would export', function () {
+    const s = scenarios.staging!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(s.tenant.users).to.have.length(1);
+    expect(s.tenant.users[0].onPremisesImmutableId).to.equal(null);
+    expect(s.forest.users[0]['mS-DS-ConsistencyGuid']).to.equal(null);
+    expect(s.sync.lastRun.stagingMode).to.equal(true);
+    expect(s.sync.lastRun.exports).to.deep.equal({ adds: 0, updates: 0, deletes: 0 });
+    expect(s.sync.lastRun.pendingExports.map((p: Json) => p.action).sort()).to.deep.equal(['join', 'provision']);
+  });
+
+  it('provisions a new synced cloud user when nothing matches; an unverified UPN suffix becomes onmicrosoft.com', function () {
+    const s = scenarios.provision!.state;
+    const oli = cloud(s, 'oli@contoso.com');
+    expect(oli.onPremisesImmutableId).to.equal(immutableIdOf(ids.provAd!));
+    expect(oli.onPremisesSyncEnabled).to.equal(true);
+    expect(oli.proxyAddresses).to.deep.equal(['SMTP:oli@contoso.com']);
+    expect(joinsOf(s)[ids.provAd!]).to.equal(oli.id);
+    expect(cloud(s, 'pam@contoso.onmicrosoft.com')).to.not.equal(undefined);
+    expect(s.sync.lastRun.exports.adds).to.equal(2);
+  });
+
+  it('a UPN already on another cloud object gives AttributeValueMustBeUnique and no join', function () {
+    const s = scenarios['duplicate-upn']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(s.tenant.users).to.have.length(1);
+    const e = errorsOf(s)[0];
+    expect(e).to.include({ errorType: 'AttributeValueMustBeUnique', attribute: 'UserPrincipalName', value: 'quinn@contoso.com', conflictingObjectId: ids.dupOwner });
+    expect(e.dn).to.equal(`CN=quinn,OU=Users,${SCOPE_OU}`);
+    expect(e.message).to.match(/may already be associated with another object/);
+    expect(s.sync.lastRun.result).to.equal('completed-export-errors');
+  });
+
+  it('a proxy address on a group conflicts; a primary SMTP on a group is an ObjectTypeMismatch', function () {
+    const s = scenarios['group-conflicts']!.state;
+    const byDn = Object.fromEntries(errorsOf(s).map((e: Json) => [e.samAccountName, e]));
+    expect(byDn.ray).to.include({ errorType: 'AttributeValueMustBeUnique', attribute: 'ProxyAddresses', value: 'smtp:sales@contoso.com' });
+    expect(byDn.sue).to.include({ errorType: 'ObjectTypeMismatch' });
+    expect(joinsOf(s)).to.deep.equal({});
+  });
+
+  it('a joined user that leaves the scope is soft-deleted in Entra ID', function () {
+    const s = scenarios['delete-out-of-scope']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(s.tenant.users).to.have.length(0);
+    expect(s.tenant.deletedUsers[0].id).to.equal(ids.delCloud);
+    expect(s.tenant.deletedUsers[0].deletedDateTime).to.be.a('string');
+    expect(s.sync.lastRun.exports.deletes).to.equal(1);
+  });
+
+  it('faults.json syncExportError makes every export fail', function () {
+    const s = scenarios['export-fault']!.state;
+    expect(joinsOf(s)).to.deep.equal({});
+    expect(errorsOf(s)[0].errorType).to.equal('ServerError');
+    expect(s.sync.lastRun.result).to.equal('completed-export-errors');
+  });
+});

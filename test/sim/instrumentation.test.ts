@@ -1,0 +1,168 @@
+// Instrumentation of the fakes: call log, latency, injected faults (counted across processes), kills,
+// and the locked read-modify-write under concurrent processes.
+import { expect } from 'chai';
+import { execa } from 'execa';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolveTestHost } from '../helpers/host.js';
+import { simModulesDir } from '../helpers/powershell.js';
+import { adUser, baseState, cloudUser, makeSimDir, readCalls, readState, removeSimDir, runSim, runSimJson, TENANT_ID, type Json } from './fixtures.js';
+
+const APP = `Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint 'ABCDEF' -NoWelcome`;
+
+function world(): Json {
+  const s = baseState();
+  s.forest.users.push(adUser({ sam: 'ann', upn: 'ann@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'ann@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'bob@contoso.com' }));
+  return s;
+}
+
+describe('sim: instrumentation (call log, latency, faults, concurrency)', function () {
+  this.timeout(120_000);
+  let dir = '';
+  afterEach(() => { if (dir) removeSimDir(dir); dir = ''; });
+
+  it('appends one JSON line per call with time, pid, module, command, Graph route and bound parameters', async () => {
+    dir = makeSimDir(world());
+    const pid = await runSimJson(dir, `
+Import-Module ActiveDirectory, Microsoft.Graph.Authentication
+$null = Get-ADUser -Identity ann -Properties mail
+$null = New-ADUser -Name 'Pat' -SamAccountName pat -AccountPassword (ConvertTo-SecureString 'Str0ng!Passw0rd' -AsPlainText -Force)
+${APP}
+$null = Invoke-MgGraphRequest -Uri "/v1.0/users?\`$filter=userPrincipalName eq 'ann@contoso.com'" -Headers @{ ConsistencyLevel = 'eventual' }
+$PID`);
+    const calls = readCalls(dir);
+    expect(calls.map((c) => c.command)).to.deep.equal(['Get-ADUser', 'New-ADUser', 'Connect-MgGraph', 'Invoke-MgGraphRequest']);
+    for (const c of calls) {
+      expect(c.pid).to.equal(pid);
+      expect(Date.parse(c.at)).to.be.greaterThan(0);
+    }
+    expect(calls[0]).to.deep.include({ module: 'ActiveDirectory', params: { Identity: 'ann', Properties: ['mail'] } });
+    expect(calls[1].params.AccountPassword).to.equal('***');
+    expect(calls[3].module).to.equal('Microsoft.Graph.Authentication');
+    expect(calls[3].route).to.equal('GET /v1.0/users');
+    expect(calls[3].params.Headers).to.deep.equal({ ConsistencyLevel: 'eventual' });
+    expect(calls[0]).to.not.have.property('route');
+  });
+
+  it('applies latency per AD cmdlet and per Graph request: env wins over sim.json', async () => {
+    dir = makeSimDir(world(), { sim: { latency: { graphMs: 250, adMs: 5000 } } });
+    const r = await runSimJson(dir, `
+Import-Module ActiveDirectory, Microsoft.Graph.Authentication
+${APP}
+$sw = [Diagnostics.Stopwatch]::StartNew()
+1..3 | ForEach-Object { $null = Get-ADUser ann }
+$ad = $sw.ElapsedMilliseconds; $sw.Restart()
+1..2 | ForEach-Object { $null = Invoke-MgGraphRequest -Uri '/v1.0/organization' }
+$graph = $sw.ElapsedMilliseconds; $sw.Restart()
+$null = Invoke-MgGraphRequest -Method POST -Uri '/v1.0/$batch' -Body @{ requests = @(1..4 | ForEach-Object { @{ id = [string]$_; method = 'GET'; url = '/organization' } }) }
+$batch = $sw.ElapsedMilliseconds
+@{ ad = $ad; graph = $graph; batch = $batch }`, { UPN_MATCH_SIM_AD_LATENCY_MS: '300' });
+    expect(r.ad).to.be.at.least(900).and.below(4000);
+    expect(r.graph).to.be.at.least(500);
+    expect(r.batch).to.be.at.least(250).and.below(1000); // one round-trip for the whole batch
+  });
+
+  it('fails the Nth call of a cmdlet, counted across processes; Graph faults are HTTP errors', async () => {
+    dir = makeSimDir(world(), {
+      faults: {
+        fail: [
+          { command: 'Set-ADUser', nth: 2, message: 'The server is not operational', category: 'ResourceUnavailable' },
+          { command: 'Invoke-MgGraphRequest', route: 'GET /v1.0/organization', nth: 1, status: 503, code: 'serviceNotAvailable', message: 'Service unavailable' },
+        ],
+      },
+    });
+    const code = `Import-Module ActiveDirectory; Catch-Sim { Set-ADUser ann -Title "t$PID" }`;
+    const first = await runSimJson(dir, code);
+    const second = await runSimJson(dir, code);
+    const third = await runSimJson(dir, code);
+    expect(first.error).to.equal(null);
+    expect(second.error).to.equal('The server is not operational');
+    expect(second.category).to.equal('ResourceUnavailable');
+    expect(third.error).to.equal(null);
+    const graph = await runSimJson(dir, `
+Import-Module Microsoft.Graph.Authentication
+${APP}
+$users = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/users' }
+$org1 = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
+$org2 = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
+@{ users = $users.error; org1 = $org1.details; org2 = $org2.error }`);
+    expect(graph.users).to.equal(null);
+    expect(graph.org1).to.match(/HTTP\/1\.1 503 Service Unavailable[\s\S]*"code":"serviceNotAvailable"/);
+    expect(graph.org2).to.equal(null);
+    const counters = JSON.parse(readFileSync(path.join(dir, 'counters.json'), 'utf8'));
+    expect(counters.commands['Set-ADUser']).to.equal(3);
+  });
+
+  it('answers 429 with Retry-After on every Kth Graph request; each $batch sub-request counts', async () => {
+    dir = makeSimDir(world(), { faults: { graph429Every: 3, retryAfterSeconds: 7 } });
+    const r = await runSimJson(dir, `
+Import-Module Microsoft.Graph.Authentication
+${APP}
+$a = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
+$b = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
+$retry = $null; $status = $null
+try { Invoke-MgGraphRequest -Uri '/v1.0/organization' } catch { $status = [int]$_.Exception.Response.StatusCode; $retry = $_.Exception.Response.Headers.RetryAfter.Delta.TotalSeconds; $details = $_.ErrorDetails.Message }
+$batch = Invoke-MgGraphRequest -Method POST -Uri '/v1.0/$batch' -Body @{ requests = @(1..3 | ForEach-Object { @{ id = [string]$_; method = 'GET'; url = '/organization' } }) }
+@{ a = $a.error; b = $b.error; status = $status; retry = $retry; details = $details
+   batch = @($batch.responses | ForEach-Object { $_.status }); batchRetry = @($batch.responses | Where-Object { $_.status -eq 429 } | ForEach-Object { $_.headers['Retry-After'] }) }`);
+    expect(r.a).to.equal(null);
+    expect(r.b).to.equal(null);
+    expect(r.status).to.equal(429);
+    expect(r.retry).to.equal(7);
+    expect(r.details).to.match(/Retry-After: 7[\s\S]*"code":"TooManyRequests"/);
+    expect(r.batch).to.deep.equal([200, 200, 429]);
+    expect(r.batchRetry).to.deep.equal(['7']);
+  });
+
+  it('kills the host before or after a named call; the lock is released for the next process', async () => {
+    dir = makeSimDir(world(), { faults: { kill: [{ command: 'Set-ADUser', nth: 1, when: 'before', target: 'host' }, { command: 'Set-ADUser', nth: 2, when: 'after', target: 'host' }] } });
+    const code = `Import-Module ActiveDirectory; Set-ADUser ann -Title "t$PID"; 'survived'`;
+    const before = await runSim(dir, code);
+    expect(before.exitCode).to.not.equal(0);
+    expect(before.stdout).to.not.contain('survived');
+    expect(readState(dir).forest.users[0].title ?? null).to.equal(null);
+    const after = await runSim(dir, code);
+    expect(after.exitCode).to.not.equal(0);
+    expect(after.stdout).to.not.contain('survived');
+    expect(readState(dir).forest.users[0].title).to.match(/^t\d+$/);
+    const third = await runSim(dir, code);
+    expect(third.exitCode, third.stderr).to.equal(0);
+    expect(third.stdout).to.contain('survived');
+    expect(readCalls(dir).filter((c) => c.command === 'Set-ADUser')).to.have.length(3);
+  });
+
+  it('kills the parent process (the CLI) and then the host', async () => {
+    dir = makeSimDir(world(), { faults: { kill: [{ command: 'Get-ADUser', nth: 1, when: 'before', target: 'parent' }] } });
+    const host = await resolveTestHost();
+    const script = `'${host.replace(/'/g, "'\\''")}' -NoLogo -NoProfile -NonInteractive -Command "Import-Module ActiveDirectory; Get-ADUser ann; 'host-survived'"; echo parent-survived`;
+    const result = await execa('sh', ['-c', script], {
+      env: { PSModulePath: simModulesDir, UPN_MATCH_SIM_DIR: dir, TERM: 'dumb' },
+      extendEnv: true,
+      reject: false,
+      timeout: 60_000,
+    });
+    expect(result.stdout).to.not.contain('parent-survived');
+    expect(result.stdout).to.not.contain('host-survived');
+    expect(result.signal ?? result.exitCode).to.not.equal(0);
+  });
+
+  it('keeps every write when several processes change the world at once (exclusive lock, atomic replace)', async () => {
+    dir = makeSimDir(world());
+    const workers = 6;
+    const each = 3;
+    const runs = Array.from({ length: workers }, (_, w) => runSim(dir, `
+$ErrorActionPreference = 'Stop'
+Import-Module ActiveDirectory
+foreach ($i in 1..${each}) { Set-ADUser ann -Add @{ proxyAddresses = "smtp:w${w}n$i@contoso.com" } }
+'ok'`));
+    const results = await Promise.all(runs);
+    for (const r of results) expect(r.exitCode, r.stderr).to.equal(0);
+    const proxies: string[] = readState(dir).forest.users[0].proxyAddresses;
+    expect(proxies).to.have.length(workers * each);
+    expect(new Set(proxies).size).to.equal(workers * each);
+    expect(readCalls(dir)).to.have.length(workers * each);
+    expect(JSON.parse(readFileSync(path.join(dir, 'counters.json'), 'utf8')).commands['Set-ADUser']).to.equal(workers * each);
+  });
+});
