@@ -94,6 +94,8 @@ export interface SimState {
     cycle: { startedAt: string; endsAt: string; policyType: string } | null;
     joins: Record<string, string>;
     lastRun: unknown;
+    /** Start of the last delta import: a delta cycle reads only AD users changed since (absent: all). */
+    deltaWatermark?: string;
   };
 }
 

@@ -73,6 +73,8 @@ export class World {
         cycle: null,
         joins: {},
         lastRun: null,
+        // The last delta cycle ran half an hour ago: accounts unchanged since then are not re-read.
+        deltaWatermark: iso(new Date(now.getTime() - 30 * 60_000)),
       },
     };
     void created;

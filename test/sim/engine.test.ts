@@ -106,6 +106,16 @@ scenario('out-of-scope', (s) => {
   s.forest.users.push(adUser({ sam: 'lea', upn: 'lea@contoso.com', ou: 'OU=Elsewhere,DC=contoso,DC=local' }));
   s.tenant.users.push(cloudUser({ upn: 'lea@contoso.com', id: ids.scopeCloud }));
 });
+scenario('delta-watermark', (s) => {
+  // The last delta ran after vic's last change: a delta cycle does not re-read vic; wes changed since.
+  ids.deltaStale = G('cg');
+  ids.deltaFresh = G('ch');
+  s.sync.deltaWatermark = '2025-01-01T00:00:00.000Z';
+  s.forest.users.push(adUser({ sam: 'vic', upn: 'vic@contoso.com' }));
+  s.forest.users.push({ ...adUser({ sam: 'wes', upn: 'wes@contoso.com' }), whenChanged: '2025-06-01T00:00:00.000Z' });
+  s.tenant.users.push(cloudUser({ upn: 'vic@contoso.com', id: ids.deltaStale }));
+  s.tenant.users.push(cloudUser({ upn: 'wes@contoso.com', id: ids.deltaFresh }));
+});
 scenario('staging', (s) => {
   s.sync.stagingModeEnabled = true;
   s.forest.users.push(adUser({ sam: 'max', upn: 'max@contoso.com' }));
@@ -252,6 +262,13 @@ foreach ($dir in @(${dirs})) {
     const s = scenarios['candidate-has-immutable-id']!.state;
     expect(joinsOf(s)).to.deep.equal({});
     expect(errorsOf(s)[0]).to.include({ errorType: 'AttributeValueMustBeUnique', value: 'kim@contoso.com' });
+  });
+
+  it('a delta cycle reads only AD users changed since the last delta watermark', function () {
+    const s = scenarios['delta-watermark']!.state;
+    expect(cloud(s, ids.deltaStale!).onPremisesImmutableId).to.equal(null);
+    expect(cloud(s, ids.deltaFresh!).onPremisesImmutableId).to.be.a('string');
+    expect(Object.values(joinsOf(s))).to.deep.equal([ids.deltaFresh]);
   });
 
   it('users outside sync.syncScopeOUs are ignored', function () {

@@ -318,7 +318,7 @@ function Invoke-SimSyncEngine {
     .SYNOPSIS
         Applies one sync cycle's exports to the state and returns the run report.
     #>
-    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [string] $Now, $Faults)
+    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [string] $Now, $Faults, [string] $Since, [string[]] $Retry = @())
 
     $tenant = $State.tenant
     $sync = $State.sync
@@ -377,11 +377,24 @@ function Invoke-SimSyncEngine {
         $joins.Remove($guid)
     }
 
+    # A delta cycle imports only what changed since the previous cycle's watermark ("Delta import:
+    # imports only the changes since the last import", Microsoft Entra Connect Sync: Scheduler); an
+    # Initial cycle (or a server that never ran) imports everything. Objects whose export failed in
+    # the last run are retried whatever their change time (their export is still pending).
+    $sinceTime = $null
+    if ($Since) { $sinceTime = ConvertFrom-SimTime $Since }
+    $retrySet = New-Object System.Collections.Generic.HashSet[string] -ArgumentList ([StringComparer]::OrdinalIgnoreCase)
+    foreach ($id in $Retry) { if ($id) { $null = $retrySet.Add($id) } }
+
     # 2. Every AD user in scope, in state order.
     foreach ($adUser in @($State.forest.users)) {
         $dn = [string]$adUser.DistinguishedName
         # Only objects in the configured OUs take part (Entra Connect domain/OU filtering).
         if (-not (Test-SimInScope $dn $scope)) { continue }
+        if ($null -ne $sinceTime -and -not $retrySet.Contains([string]$adUser.ObjectGUID)) {
+            $changedAt = ConvertFrom-SimTime ([string](Get-SimValue $adUser 'whenChanged' ''))
+            if ($null -ne $changedAt -and $changedAt -lt $sinceTime) { continue }
+        }
         $guid = [string]$adUser.ObjectGUID
         $anchor = Get-SimSourceAnchor $adUser
 
@@ -572,6 +585,11 @@ function Complete-SimSyncCycle {
     $cycle = $sync.cycle
     $endedAt = [string](Get-SimValue $cycle 'endsAt' (Format-SimTime $Context.Now))
     $staging = [bool](Get-SimValue $sync 'stagingModeEnabled' $false)
+    $since = $null
+    if ([string](Get-SimValue $cycle 'policyType' 'Delta') -ne 'Initial') {
+        $since = [string](Get-SimValue (Get-SimValue $sync 'lastRun') 'startedAt' (Get-SimValue $sync 'deltaWatermark' ''))
+    }
+    $retry = @(@(Get-SimValue (Get-SimValue $sync 'lastRun') 'errors' @()) | ForEach-Object { [string](Get-SimValue $_ 'objectGuid' '') })
     $run = [ordered]@{
         runHistoryId = [string](Get-SimValue $cycle 'runHistoryId' ([guid]::NewGuid().ToString()))
         runNumber    = [int](Get-SimValue $sync 'runNumber' 0)
@@ -589,10 +607,10 @@ function Complete-SimSyncCycle {
         # Staging mode: "the sync engine imports and synchronizes but exports nothing" - computed on a copy,
         # reported as pending exports.
         $copy = Copy-SimData $state
-        $report = Invoke-SimSyncEngine -State $copy -Now $endedAt -Faults $null
+        $report = Invoke-SimSyncEngine -State $copy -Now $endedAt -Faults $null -Since $since -Retry $retry
         $run.pendingExports = $report.actions
     } else {
-        $report = Invoke-SimSyncEngine -State $state -Now $endedAt -Faults $Context.Faults
+        $report = Invoke-SimSyncEngine -State $state -Now $endedAt -Faults $Context.Faults -Since $since -Retry $retry
         $run.exports = [ordered]@{ adds = $report.adds; updates = $report.updates; deletes = $report.deletes }
         $run.joins = $report.joins
         $run.errors = $report.errors
