@@ -1,7 +1,10 @@
 // Crash anywhere, then run again: the CLI is killed (SIGKILL, from the simulator's fault points)
 // before and after the AD write, after an account is created and after the sync starts. The re-run
 // resumes from the journal: every user ends matched exactly once, and no account is duplicated.
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { projectRoot } from '../../lib/paths.js';
+import { resolveTestHost } from '../helpers/host.js';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parseBatchCsv } from '../../lib/batch/read.js';
@@ -69,5 +72,50 @@ describe('end to end: one run at a time', function () {
     utimesSync(lock, old, old);
     const result = await runCli(['apply', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--yes', '--json'], { env: { UPN_MATCH_LOCK_STALE_MS: '10000' } });
     expect(result.exitCode, result.stderr).to.equal(0);
+  });
+});
+
+/** PowerShell processes still running for this simulator folder (Linux: read from /proc). */
+function powershellFor(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      if (environ.includes(`UPN_MATCH_SIM_DIR=${dir}`)) found.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
+
+describe('end to end: Ctrl-C', function () {
+  this.timeout(120_000);
+
+  it('leaves no PowerShell process behind, and the next run resumes', async function () {
+    if (process.platform !== 'linux') this.skip(); // reason: reads /proc to find leftover processes
+    const dir = await initSim('happy-path');
+    const csv = path.join(dir, 'users.csv');
+    const child = execa(process.execPath, [path.join(projectRoot, 'bin', 'upn-match.js'), 'apply', '--sim', dir, '--csv', csv, '--yes', '--json'], {
+      env: { UPN_MATCH_POWERSHELL: await resolveTestHost(), UPN_MATCH_SIM_SYNC_MS: '20000' },
+      reject: false,
+    });
+    // Wait until the run is inside the long sync cycle, then interrupt it.
+    const deadline = Date.now() + 60_000;
+    while (!readFileSync(path.join(dir, 'calls.jsonl'), { encoding: 'utf8', flag: 'a+' }).includes('Start-ADSyncSyncCycle')) {
+      if (Date.now() > deadline) throw new Error('the run never reached the sync');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(powershellFor(path.resolve(dir)).length).to.be.greaterThan(0);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).to.equal(130);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(powershellFor(path.resolve(dir))).to.deep.equal([]);
+    const rerun = await runCli(['apply', '--sim', dir, '--csv', csv, '--yes', '--json', '--verify-timeout', '60'], { env: { UPN_MATCH_SIM_SYNC_MS: '300' } });
+    expect(rerun.exitCode, rerun.stderr).to.equal(0);
+    expect(rerun.json.resumed).to.equal(true);
+    expect(rerun.json.summary.matched).to.equal(4);
   });
 });

@@ -138,6 +138,24 @@ describe('end to end: apply on each scenario', function () {
     expect(stateText(dir)).to.equal(before);
   });
 
+  it('rollback undoes the AD changes of users the sync did not match: UPNs restored, created accounts removed', async () => {
+    const dir = await initSim('happy-path');
+    const before = readState(dir);
+    // Every export fails: the accounts are written but no cloud user gets matched.
+    writeFileSync(path.join(dir, 'faults.json'), JSON.stringify({ syncExportError: true }));
+    const applied = await runCli(['apply', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--yes', '--json', '--verify-timeout', '3']);
+    expect(applied.exitCode, applied.stderr).to.equal(4);
+    expect(readState(dir).forest.users.length).to.equal(before.forest.users.length + 2);
+    const whatIf = await runCli(['rollback', '--sim', dir, '--run', applied.json.runId, '--what-if', '--json']);
+    expect(whatIf.exitCode, whatIf.stderr).to.equal(0);
+    expect(readState(dir).forest.users.length).to.equal(before.forest.users.length + 2);
+    const rolled = await runCli(['rollback', '--sim', dir, '--run', applied.json.runId, '--yes', '--json']);
+    expect(rolled.exitCode, rolled.stderr).to.equal(0);
+    const after = readState(dir);
+    const upns = (state: typeof before) => state.forest.users.map((u) => [u.SamAccountName, u.UserPrincipalName]);
+    expect(upns(after)).to.deep.equal(upns(before));
+  });
+
   it('status and rollback: a run is journaled, and rollback of matched users refuses to undo them', async () => {
     const dir = await initSim('happy-path');
     const applied = await runCli(['apply', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--yes', '--json']);
