@@ -232,7 +232,7 @@ ConvertTo-Json -InputObject $__result -Depth 12 -Compress
   }
 }
 
-/** A PowerShell single-quoted string literal. */
+/** A PowerShell single-quoted string literal (PowerShell also reads ‘ ’ ‚ ‛ as single quotes). */
 export function psq(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
+  return `'${text.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
