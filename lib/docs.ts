@@ -2,6 +2,7 @@
 // from the code: `npm run docs` writes docs/reference.md, and a test fails when it is stale.
 import { rules } from './checks/registry.js';
 import { EXIT, EXIT_MEANING, type ExitName } from './cli/exit-codes.js';
+import { scenarios } from './sim/scenarios.js';
 import { steps } from './steps/registry.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -23,6 +24,12 @@ export function stepsTable(): string {
 export function exitCodesTable(): string {
   const lines = ['| code | meaning |', '| ---: | --- |'];
   for (const name of Object.keys(EXIT) as ExitName[]) lines.push(`| ${EXIT[name]} | ${EXIT_MEANING[name]} |`);
+  return lines.join('\n');
+}
+
+export function scenariosTable(): string {
+  const lines = ['| scenario | the world | what upn-match concludes |', '| --- | --- | --- |'];
+  for (const sc of scenarios) lines.push(`| \`${sc.name}\` | ${cell(sc.description)} | ${cell(sc.expect)} |`);
   return lines.join('\n');
 }
 
@@ -49,6 +56,14 @@ export function referencePage(): string {
     '## Exit codes',
     '',
     exitCodesTable(),
+    '',
+    '## Simulator scenarios',
+    '',
+    '`upn-match sim init DIR --scenario NAME` writes `DIR/state.json`, `DIR/config.json` and the batch',
+    '`DIR/users.csv`; `--users N [--tenant-users T] [--seed S]` writes a large random world instead',
+    '(the same seed gives the same world). See [simulator.md](simulator.md).',
+    '',
+    scenariosTable(),
     '',
   ].join('\n');
 }
