@@ -60,7 +60,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'already-synced',
     description: 'The cloud user already carries an onPremisesImmutableId and is synced: UPN matching works only once.',
-    expect: 'linh.nguyen blocked (already synced)',
+    expect: 'lnguyen2 blocked (already synced)',
     build(world) {
       const pair = world.addSyncedPair('lnguyen2', 'Linh', 'Nguyen-Tran');
       world.addAdUser('lntran', 'Linh', 'Nguyen-Tran');
