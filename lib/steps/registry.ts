@@ -166,6 +166,8 @@ export const steps = {
         UserPrincipalName: z.string().min(1),
         SamAccountName: z.string().optional(),
         DistinguishedName: z.string().optional(),
+        ObjectGuid: z.string().uuid().optional(),
+        PreviousUserPrincipalName: z.string().optional(),
         Create: z.boolean().optional(),
         GivenName: z.string().optional(),
         Surname: z.string().optional(),

@@ -255,9 +255,17 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
         UserPrincipalName: user.cloudUpn,
         ...(user.create
           ? { Create: true, SamAccountName: user.samAccountName ?? undefined, GivenName: user.givenName ?? undefined, Surname: user.surname ?? undefined, Path: user.ou ?? undefined }
-          : user.distinguishedName
-            ? { DistinguishedName: user.distinguishedName }
-            : { SamAccountName: user.samAccountName ?? undefined }),
+          : ev.adUser
+            ? {
+                // The account as the plan found it: written without another read.
+                ObjectGuid: ev.adUser.ObjectGUID,
+                DistinguishedName: ev.adUser.DistinguishedName,
+                SamAccountName: ev.adUser.SamAccountName,
+                PreviousUserPrincipalName: ev.adUser.UserPrincipalName ?? '',
+              }
+            : user.distinguishedName
+              ? { DistinguishedName: user.distinguishedName }
+              : { SamAccountName: user.samAccountName ?? undefined }),
         ...(options.config.ad?.server ? { Server: options.config.ad.server } : {}),
         WhatIf: options.whatIf,
       });

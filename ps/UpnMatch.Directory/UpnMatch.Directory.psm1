@@ -217,6 +217,40 @@ function Get-UpnMatchGraphPages {
     return $count
 }
 
+function Get-UpnMatchGraphCollections {
+    <#
+    .SYNOPSIS
+        Reads several collections at once: their first pages in one $batch, then each one's next pages.
+    .PARAMETER Collections
+        Ordered map: name -> relative URL of the collection's first page.
+    .PARAMETER OnItem
+        Called with the collection's name and each item.
+    .OUTPUTS
+        A hashtable: name -> number of items read.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)] [System.Collections.IDictionary] $Collections,
+        [Parameter(Mandatory = $true)] [scriptblock] $OnItem
+    )
+    $requests = @($Collections.Keys | ForEach-Object { @{ id = [string]$_; url = [string]$Collections[$_] } })
+    $answers = Invoke-UpnMatchGraphBatch -Requests $requests
+    $counts = @{}
+    foreach ($name in @($Collections.Keys)) {
+        $answer = $answers[[string]$name]
+        if ($answer.status -ne 200) {
+            Stop-UpnMatch -Code 'GraphRequestFailed' -Target ([string]$name) -Message ('Graph answered {0} when reading {1}' -f $answer.status, $name)
+        }
+        $count = 0
+        foreach ($item in @($answer.body['value'])) { $count++; $null = & $OnItem $name $item }
+        if ($answer.body.ContainsKey('@odata.nextLink')) {
+            $count += Get-UpnMatchGraphPages -Uri ([string]$answer.body['@odata.nextLink']) -OnItem { param($item) & $OnItem $name $item }
+        }
+        $counts[[string]$name] = $count
+    }
+    return $counts
+}
+
 function Get-UpnMatchPrimarySmtp {
     <#
     .SYNOPSIS
@@ -278,4 +312,4 @@ function Invoke-UpnMatchOnSyncServer {
     return (Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ArgumentList $ArgumentList)
 }
 
-Export-ModuleMember -Function Connect-UpnMatchGraph, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer
+Export-ModuleMember -Function Connect-UpnMatchGraph, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer

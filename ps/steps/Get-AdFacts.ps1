@@ -14,7 +14,7 @@
 .PARAMETER Server
     Domain controller (or domain) to write to; the module's default otherwise.
 .PARAMETER ChunkSize
-    Keys per LDAP query.
+    Clauses per LDAP query: 100 is about 50 users (a UPN and an account name each).
 .OUTPUTS
     { forest: { name, upnSuffixes, domains }, writeDomain, users }
 #>
@@ -24,7 +24,7 @@ param(
     [string[]] $SamAccountName = @(),
     [string[]] $DistinguishedName = @(),
     [string] $Server,
-    [ValidateRange(1, 500)] [int] $ChunkSize = 50
+    [ValidateRange(1, 1000)] [int] $ChunkSize = 100
 )
 
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false

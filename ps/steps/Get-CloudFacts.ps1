@@ -97,18 +97,19 @@ $scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + 
             })
     }
 }
-$scanned.groups = Get-UpnMatchGraphPages -Uri '/groups?$select=id,displayName,mail,proxyAddresses&$top=999' -OnItem {
-    param($item)
-    if (Test-HoldsKey $item) { $cloudObjects.Add((ConvertTo-CloudObject 'group' $item)) }
+# Groups, contacts and soft-deleted users: their first pages in one $batch.
+$others = [ordered]@{
+    group       = '/groups?$select=id,displayName,mail,proxyAddresses&$top=999'
+    contact     = '/contacts?$select=id,displayName,mail,proxyAddresses&$top=999'
+    deletedUser = '/directory/deletedItems/microsoft.graph.user?$select=id,userPrincipalName,displayName,mail,proxyAddresses,onPremisesImmutableId&$top=999'
 }
-$scanned.contacts = Get-UpnMatchGraphPages -Uri '/contacts?$select=id,displayName,mail,proxyAddresses&$top=999' -OnItem {
-    param($item)
-    if (Test-HoldsKey $item) { $cloudObjects.Add((ConvertTo-CloudObject 'contact' $item)) }
+$counts = Get-UpnMatchGraphCollections -Collections $others -OnItem {
+    param($kind, $item)
+    if (Test-HoldsKey $item) { $cloudObjects.Add((ConvertTo-CloudObject $kind $item)) }
 }
-$scanned.deletedUsers = Get-UpnMatchGraphPages -Uri '/directory/deletedItems/microsoft.graph.user?$select=id,userPrincipalName,displayName,mail,proxyAddresses,onPremisesImmutableId&$top=999' -OnItem {
-    param($item)
-    if (Test-HoldsKey $item) { $cloudObjects.Add((ConvertTo-CloudObject 'deletedUser' $item)) }
-}
+$scanned.groups = $counts['group']
+$scanned.contacts = $counts['contact']
+$scanned.deletedUsers = $counts['deletedUser']
 
 [pscustomobject]@{
     cloudUsers   = $cloudUsers.ToArray()

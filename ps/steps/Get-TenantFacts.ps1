@@ -25,8 +25,21 @@ param(
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
 $null = Connect-UpnMatchGraph -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -Interactive:$Interactive
 
-$organization = @((Invoke-UpnMatchGraph -Uri '/organization?$select=id,onPremisesSyncEnabled')['value'])[0]
-$domains = @((Invoke-UpnMatchGraph -Uri '/domains?$select=id,isVerified,authenticationType')['value'] | ForEach-Object {
+# One $batch for what the tenant is: organization, domains, sync features, activated roles.
+$requests = @(
+    @{ id = 'organization'; url = '/organization?$select=id,onPremisesSyncEnabled' },
+    @{ id = 'domains'; url = '/domains?$select=id,isVerified,authenticationType' },
+    @{ id = 'roles'; url = '/directoryRoles?$select=id,displayName' }
+)
+if ($Cloud -eq 'graph') { $requests += @{ id = 'features'; url = '/directory/onPremisesSynchronization' } }
+$answers = Invoke-UpnMatchGraphBatch -Requests $requests
+foreach ($id in @('organization', 'domains', 'roles')) {
+    if ($answers[$id].status -ne 200) {
+        Stop-UpnMatch -Code 'GraphRequestFailed' -Target $id -Message ('Graph answered {0} when reading {1}{2}' -f $answers[$id].status, $id, $(if ($answers[$id].body -and $answers[$id].body['error']) { ': ' + $answers[$id].body['error']['code'] } else { '' }))
+    }
+}
+$organization = @($answers['organization'].body['value'])[0]
+$domains = @(@($answers['domains'].body['value']) | ForEach-Object {
         [pscustomobject]@{ id = [string]$_['id']; isVerified = [bool]$_['isVerified']; authenticationType = [string]$_['authenticationType'] }
     })
 
@@ -49,9 +62,9 @@ if ($Cloud -eq 'msonline') {
     $featuresSource = 'msonline'
     $featuresReadAt = [datetime]::UtcNow
 } else {
-    try {
-        $sync = @((Invoke-UpnMatchGraph -Uri '/directory/onPremisesSynchronization')['value'])[0]
-        $f = $sync['features']
+    $answer = $answers['features']
+    if ($answer.status -eq 200) {
+        $f = @($answer.body['value'])[0]['features']
         $features = [pscustomobject]@{
             softMatchOnUpnEnabled                           = [bool]$f['softMatchOnUpnEnabled']
             blockSoftMatchEnabled                           = [bool]$f['blockSoftMatchEnabled']
@@ -60,21 +73,23 @@ if ($Cloud -eq 'msonline') {
         }
         $featuresSource = 'graph'
         $featuresReadAt = [datetime]::UtcNow
-    } catch {
-        $info = Get-UpnMatchGraphErrorInfo $_
-        if ($info.Status -ne 403 -and $info.Status -ne 401) { throw }
-        $featuresError = 'Graph refused to read the directory-sync features (HTTP {0}{1}): it serves them to delegated sign-ins of a Global Administrator only' -f $info.Status, $(if ($info.Code) { ', ' + $info.Code } else { '' })
+    } elseif ($answer.status -eq 403 -or $answer.status -eq 401) {
+        $code = ''
+        if ($answer.body -and $answer.body['error']) { $code = ', ' + [string]$answer.body['error']['code'] }
+        $featuresError = 'Graph refused to read the directory-sync features (HTTP {0}{1}): it serves them to delegated sign-ins of a Global Administrator only' -f $answer.status, $code
+    } else {
+        Stop-UpnMatch -Code 'GraphRequestFailed' -Target 'onPremisesSynchronization' -Message ('Graph answered {0} when reading the directory-sync features' -f $answer.status)
     }
 }
 
-# Role holders: every member of every activated directory role (a role's members by $batch).
-$roles = @((Invoke-UpnMatchGraph -Uri '/directoryRoles?$select=id,displayName')['value'])
-$requests = @($roles | ForEach-Object { @{ id = [string]$_['id']; url = '/directoryRoles/' + [string]$_['id'] + '/members?$select=id&$top=999' } })
+# Role holders: every member of every activated directory role (each role's members, by $batch).
+$roles = @($answers['roles'].body['value'])
+$memberRequests = @($roles | ForEach-Object { @{ id = [string]$_['id']; url = '/directoryRoles/' + [string]$_['id'] + '/members?$select=id&$top=999' } })
 $holders = New-Object System.Collections.Generic.HashSet[string]
-if ($requests.Count -gt 0) {
-    $answers = Invoke-UpnMatchGraphBatch -Requests $requests
-    foreach ($key in $answers.Keys) {
-        $answer = $answers[$key]
+if ($memberRequests.Count -gt 0) {
+    $members = Invoke-UpnMatchGraphBatch -Requests $memberRequests
+    foreach ($key in $members.Keys) {
+        $answer = $members[$key]
         if ($answer.status -ne 200) { Stop-UpnMatch -Code 'RoleMembersUnreadable' -Message ('could not read the members of directory role {0} (HTTP {1})' -f $key, $answer.status) }
         foreach ($member in @($answer.body['value'])) { $null = $holders.Add([string]$member['id']) }
     }

@@ -10,6 +10,9 @@
     The cloud user's UPN, written exactly as given.
 .PARAMETER SamAccountName
     Update: the account to change (or DistinguishedName). Create: the new account's name.
+.PARAMETER ObjectGuid
+    Update: the account as the facts found it; with DistinguishedName, SamAccountName and
+    PreviousUserPrincipalName it is written without being read again (one AD call per user).
 .PARAMETER Create
     Create a new account in Path with GivenName and Surname.
 .OUTPUTS
@@ -20,6 +23,8 @@ param(
     [Parameter(Mandatory = $true)] [ValidateNotNullOrEmpty()] [string] $UserPrincipalName,
     [string] $SamAccountName,
     [string] $DistinguishedName,
+    [guid] $ObjectGuid,
+    [AllowEmptyString()] [string] $PreviousUserPrincipalName,
     [switch] $Create,
     [string] $GivenName,
     [string] $Surname,
@@ -58,6 +63,24 @@ function New-Result($action, $user, $previous, $changed, $created) {
     }
 }
 
+if (-not $Create -and $PSBoundParameters.ContainsKey('ObjectGuid')) {
+    # The plan read this account a moment ago: write without reading it again.
+    $known = [pscustomobject]@{ ObjectGUID = $ObjectGuid; DistinguishedName = $DistinguishedName; SamAccountName = $SamAccountName }
+    $previous = $null
+    if ($PreviousUserPrincipalName) { $previous = $PreviousUserPrincipalName }
+    if ($previous -ceq $UserPrincipalName) { return (New-Result 'update' $known $previous $false $false) }
+    if ($PSCmdlet.ShouldProcess($DistinguishedName, ('Set UserPrincipalName to ' + $UserPrincipalName))) {
+        try {
+            Set-ADUser -Identity $ObjectGuid -UserPrincipalName $UserPrincipalName @common
+        } catch {
+            if ([string]$_.CategoryInfo.Category -ne 'ObjectNotFound') { throw }
+            Stop-UpnMatch -Code 'AdAccountNotFound' -Category precondition -Target ([string]$ObjectGuid) -Message ('AD account not found: ' + $DistinguishedName)
+        }
+        return (New-Result 'update' $known $previous $true $false)
+    }
+    return (New-Result 'update' $known $previous $false $false)
+}
+
 if (-not $Create) {
     $identity = $DistinguishedName
     if (-not $identity) { $identity = $SamAccountName }
@@ -79,14 +102,18 @@ if (-not $Create) {
 if (-not ($SamAccountName -and $GivenName -and $Surname -and $Path)) {
     Stop-UpnMatch -Code 'CreateDetailsMissing' -Category input -Message 'creating an account needs SamAccountName, GivenName, Surname and Path'
 }
-$existing = @(Get-ADUser -LDAPFilter ('(sAMAccountName=' + (ConvertTo-UpnMatchLdapValue $SamAccountName) + ')') -Properties UserPrincipalName @common)
-if ($existing.Count -gt 0) {
-    if ($existing[0].UserPrincipalName -ceq $UserPrincipalName) { return (New-Result 'create' $existing[0] $null $false $false) }
-    Stop-UpnMatch -Code 'SamAccountNameTaken' -Category precondition -Target $SamAccountName -Message ('sAMAccountName already in use: ' + $SamAccountName)
-}
 $name = $GivenName + ' ' + $Surname
 if ($PSCmdlet.ShouldProcess($Path, ('Create user ' + $SamAccountName + ' with UserPrincipalName ' + $UserPrincipalName))) {
-    $created = New-ADUser -Name $name -SamAccountName $SamAccountName -UserPrincipalName $UserPrincipalName -GivenName $GivenName -Surname $Surname -DisplayName $name -Path $Path -AccountPassword (New-RandomPassword) -Enabled $true -PassThru @common
-    return (New-Result 'create' $created $null $true $true)
+    try {
+        $created = New-ADUser -Name $name -SamAccountName $SamAccountName -UserPrincipalName $UserPrincipalName -GivenName $GivenName -Surname $Surname -DisplayName $name -Path $Path -AccountPassword (New-RandomPassword) -Enabled $true -PassThru @common
+        return (New-Result 'create' $created $null $true $true)
+    } catch {
+        # The account may exist already: created by an earlier, interrupted run (then it carries the UPN).
+        $failure = $_
+        $existing = @(Get-ADUser -LDAPFilter ('(sAMAccountName=' + (ConvertTo-UpnMatchLdapValue $SamAccountName) + ')') -Properties UserPrincipalName @common)
+        if ($existing.Count -eq 0) { throw $failure }
+        if ($existing[0].UserPrincipalName -ceq $UserPrincipalName) { return (New-Result 'create' $existing[0] $null $false $false) }
+        Stop-UpnMatch -Code 'SamAccountNameTaken' -Category precondition -Target $SamAccountName -Message ('sAMAccountName already in use: ' + $SamAccountName)
+    }
 }
 return (New-Result 'create' $null $null $false $false)
