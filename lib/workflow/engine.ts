@@ -28,6 +28,8 @@ export interface EngineDeps {
   journal: JournalStore;
   clock: Clock;
   log?: (level: 'info' | 'warn' | 'error', message: string, meta?: Record<string, unknown>) => void;
+  /** Told how far the AD writes are (for a progress bar). */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface PlanOptions {
@@ -243,7 +245,10 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
   }
 
   // 2. AD writes, one user at a time; one user's failure does not stop the others.
-  for (const ju of run.users.filter((u) => u.state === 'planned' || u.state === 'ad-writing')) {
+  const writes = run.users.filter((u) => u.state === 'planned' || u.state === 'ad-writing');
+  let written = 0;
+  for (const ju of writes) {
+    deps.progress?.(written++, writes.length);
     const ev = evByUpn.get(ju.cloudUpn.toLowerCase());
     if (!ev) continue;
     const user = ev.user;
@@ -298,6 +303,8 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
     }
     save();
   }
+
+  if (writes.length > 0) deps.progress?.(writes.length, writes.length);
 
   // 3. One delta sync for the whole batch.
   const toSync = run.users.filter((u) => u.state === 'ad-written' || (u.state === 'sync-started' && run.sync.state !== 'completed'));

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import cliProgress from 'cli-progress';
 import type { Argv } from 'yargs';
 import { BatchInputError, readBatchCsv, userFromFlags } from '../../batch/read.js';
 import type { BatchUser } from '../../batch/types.js';
@@ -204,7 +205,19 @@ export function matchCommands(yargs: Argv<GlobalOptions>) {
         withSession(argv, async (session) => {
           const users = readUsers(argv);
           await withLock(session, async () => {
-            const report = await apply(session.deps, users, {
+            // A progress bar only for a person watching a long run: not with --json, not without a terminal.
+            const bar = !argv.json && process.stderr.isTTY && users.length >= 20 ? new cliProgress.SingleBar({ format: 'AD writes [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+            const deps = bar
+              ? {
+                  ...session.deps,
+                  progress: (done: number, total: number) => {
+                    if (done === 0) bar.start(total, 0);
+                    bar.update(done);
+                    if (done === total) bar.stop();
+                  },
+                }
+              : session.deps;
+            const report = await apply(deps, users, {
               config: session.context.config,
               enableFeature: Boolean(argv['enable-feature'] || session.context.config.enableFeature),
               featureRecord: readFeatureRecord(session.context),
