@@ -27,7 +27,7 @@ export interface EngineDeps {
   io: StepIO;
   journal: JournalStore;
   clock: Clock;
-  log?: (level: 'info' | 'warn' | 'error', message: string, meta?: Record<string, unknown>) => void;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, meta?: Record<string, unknown>) => void;
   /** Told how far the AD writes are (for a progress bar). */
   progress?: (done: number, total: number) => void;
 }
@@ -292,7 +292,7 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
       };
       ju.state = 'ad-written';
       record(ju, 'ad-written', 'passed', at(), { detail: out.created ? 'account created' : out.changed ? `UPN changed from ${out.previousUserPrincipalName ?? '(none)'}` : 'account already carried the UPN' });
-      log('info', `AD account for ${ju.cloudUpn}: ${out.created ? 'created' : out.changed ? 'updated' : 'unchanged'}`, { objectGuid: out.objectGuid });
+      log('debug', `AD account for ${ju.cloudUpn}: ${out.created ? 'created' : out.changed ? 'updated' : 'unchanged'}`, { objectGuid: out.objectGuid });
     } catch (error) {
       if (isEnvironmentFailure(error)) throw error;
       const failure = failureOf(error);
