@@ -10,7 +10,7 @@ const POWERSHELL_VERSION = '7.6.9';
 const env = currentEnvironment();
 
 function report(host) {
-  console.log(`upn-match: PowerShell host: ${host.path} (${host.source})`);
+  console.error(`upn-match: PowerShell host: ${host.path} (${host.source})`);
   process.exit(0);
 }
 
@@ -29,11 +29,11 @@ if (dotnet.status !== 0) {
   process.exit(1);
 }
 
-console.log(`upn-match: no PowerShell host found; installing PowerShell ${POWERSHELL_VERSION} as a .NET tool into .tools/`);
+console.error(`upn-match: no PowerShell host found; installing PowerShell ${POWERSHELL_VERSION} as a .NET tool into .tools/`);
 const install = spawnSync(
   'dotnet',
   ['tool', 'install', '--tool-path', '.tools', 'PowerShell', '--version', POWERSHELL_VERSION],
-  { cwd: env.projectRoot, stdio: 'inherit' },
+  { cwd: env.projectRoot, stdio: ['ignore', process.stderr, process.stderr] },
 );
 if (install.status !== 0 || !env.exists(projectToolPath(env))) {
   console.error(`upn-match: installing PowerShell failed (dotnet exit code ${install.status}); ${INSTALL_HINT}`);
