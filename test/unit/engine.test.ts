@@ -2,15 +2,14 @@
 // what-if, one user's failure, verification timeout. The checks run for real (they are pure).
 import { expect } from 'chai';
 import { guidToImmutableId } from '../../lib/anchor.js';
-import type { BatchUser } from '../../lib/batch/types.js';
 import { BridgeError } from '../../lib/bridge/errors.js';
 import { exitCodeFor } from '../../lib/cli/commands/match.js';
 import { parseConfig } from '../../lib/config.js';
-import type { AdUser, CloudUser } from '../../lib/facts.js';
 import type { StepDefinition } from '../../lib/steps/registry.js';
 import { apply, planReport, type ApplyOptions, type Clock, type EngineDeps } from '../../lib/workflow/engine.js';
 import type { StepIO } from '../../lib/workflow/io.js';
 import { MemoryJournalStore } from '../../lib/workflow/journal.js';
+import { makeAdUser, makeCloudUser, updateRow } from './checks-fixtures.js';
 
 type Answer = (input: Record<string, unknown>) => unknown;
 
@@ -40,51 +39,14 @@ function fakeClock(): Clock & { t: number } {
   return clock;
 }
 
-const guids = ['11111111-2222-4333-8444-555555555501', '11111111-2222-4333-8444-555555555502', '11111111-2222-4333-8444-555555555503'];
-
-function adUser(i: number, sam: string, upn: string | null): AdUser {
-  return {
-    ObjectGUID: guids[i] as string,
-    SamAccountName: sam,
-    UserPrincipalName: upn,
-    DistinguishedName: `CN=${sam},OU=Users,OU=Corp,DC=contoso,DC=local`,
-    Name: sam,
-    GivenName: null,
-    Surname: null,
-    DisplayName: null,
-    mail: null,
-    proxyAddresses: [],
-    consistencyGuid: null,
-    Enabled: true,
-  };
-}
-
-function cloudUser(id: string, upn: string): CloudUser {
-  return {
-    id,
-    userPrincipalName: upn,
-    displayName: upn,
-    givenName: null,
-    surname: null,
-    mail: upn,
-    proxyAddresses: [`SMTP:${upn}`],
-    userType: 'Member',
-    accountEnabled: true,
-    onPremisesImmutableId: null,
-    onPremisesSyncEnabled: null,
-    onPremisesLastSyncDateTime: null,
-    onPremisesProvisioningErrors: [],
-  };
-}
-
-const upd: BatchUser = { row: 2, cloudUpn: 'anna@contoso.com', samAccountName: 'anna', distinguishedName: null, create: false, givenName: null, surname: null, ou: null };
-const upd2: BatchUser = { row: 3, cloudUpn: 'ben@contoso.com', samAccountName: 'ben', distinguishedName: null, create: false, givenName: null, surname: null, ou: null };
-const missing: BatchUser = { row: 4, cloudUpn: 'ghost@contoso.com', samAccountName: 'ghost', distinguishedName: null, create: false, givenName: null, surname: null, ou: null };
+const upd = updateRow('anna@contoso.com', 'anna', { row: 2 });
+const upd2 = updateRow('ben@contoso.com', 'ben', { row: 3 });
+const missing = updateRow('ghost@contoso.com', 'ghost', { row: 4 });
 
 /** A small world: anna and ben exist in the cloud and in AD, ready to match; the sync joins whoever was written. */
 function world(options: { softMatchOnUpn?: boolean } = {}) {
-  const ad = [adUser(0, 'anna', 'anna@contoso.local'), adUser(1, 'ben', 'ben@contoso.local'), adUser(2, 'ghost', null)];
-  const cloud = [cloudUser('c-anna', 'anna@contoso.com'), cloudUser('c-ben', 'ben@contoso.com')];
+  const ad = [makeAdUser('anna'), makeAdUser('ben'), makeAdUser('ghost', { UserPrincipalName: null })];
+  const cloud = [makeCloudUser('anna@contoso.com', { id: 'c-anna' }), makeCloudUser('ben@contoso.com', { id: 'c-ben' })];
   const written = new Set<string>();
   let synced = false;
   const answers: Record<string, Answer> = {
