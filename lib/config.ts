@@ -67,7 +67,9 @@ export function loadConfig(file: string | undefined): Config {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+    // V8 quotes the text around an unexpected token, and a config file may hold a secret by mistake.
+    const reason = (error as Error).message.replace(/^(Unexpected token)\b.*is not valid JSON$/s, '$1');
+    throw new ConfigError(`config file ${file} is not valid JSON: ${reason}`);
   }
   return parseConfig(json, file);
 }

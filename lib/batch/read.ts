@@ -21,8 +21,8 @@ export class BatchInputError extends Error {
 /** Longest value accepted in any field: far above any real directory value. */
 export const MAX_FIELD_LENGTH = 1024;
 // Control characters (C0, DEL, C1), and the bidirectional and zero-width format characters
-// that make a value look like another.
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/u;
+// that make a value look like another (the Arabic letter mark and the isolates U+2066–U+2069 too).
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 
 export interface UserFlags {
   cloudUpn?: string;
@@ -38,6 +38,11 @@ function clean(value: string | undefined | null): string | null {
   if (value === undefined || value === null) return null;
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
+}
+
+/** A value for a message: quoted, cut to 40 characters, control and invisible characters as \uXXXX. */
+function quote(value: string): string {
+  return JSON.stringify(value.slice(0, 40)).replace(new RegExp(FORBIDDEN.source, 'gu'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function checkField(name: string, value: string | null, row: number, problems: BatchProblem[]): void {
@@ -109,7 +114,7 @@ function parseCreate(value: string | null, row: number, problems: BatchProblem[]
   const v = value.toLowerCase();
   if (['yes', 'y', 'true', '1'].includes(v)) return true;
   if (['no', 'n', 'false', '0'].includes(v)) return false;
-  problems.push({ row, message: `create must be yes or no, not ${JSON.stringify(value.slice(0, 40))}` });
+  problems.push({ row, message: `create must be yes or no, not ${quote(value)}` });
   return false;
 }
 
@@ -127,10 +132,10 @@ export function parseBatchCsv(text: string): BatchUser[] {
   const problems: BatchProblem[] = [];
   const known = new Set<string>(BATCH_COLUMNS);
   const unknown = names.filter((n) => !known.has(n));
-  if (unknown.length > 0) problems.push({ row: 1, message: `unknown column(s) ${unknown.join(', ')}; the columns are ${BATCH_COLUMNS.join(', ')}` });
+  if (unknown.length > 0) problems.push({ row: 1, message: `unknown column(s) ${unknown.map(quote).join(', ')}; the columns are ${BATCH_COLUMNS.join(', ')}` });
   if (!names.includes('cloudUpn')) problems.push({ row: 1, message: 'the header has no cloudUpn column' });
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
-  if (repeated.length > 0) problems.push({ row: 1, message: `column(s) named twice: ${repeated.join(', ')}` });
+  if (repeated.length > 0) problems.push({ row: 1, message: `column(s) named twice: ${repeated.map(quote).join(', ')}` });
   if (problems.length > 0) throw new BatchInputError(problems);
   if (rows.length === 0) throw new BatchInputError([{ row: 2, message: 'the file has a header but no users' }]);
 
