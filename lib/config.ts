@@ -17,10 +17,8 @@ export const ConfigSchema = z.strictObject({
     .optional(),
   ad: z
     .strictObject({
-      /** Domain controller for writes (defaults to the module's own choice). */
+      /** Domain controller for writes (defaults to the module's own choice); other domains are searched by name. */
       server: z.string().min(1).optional(),
-      /** Global catalog for forest-wide uniqueness checks, e.g. dc01.contoso.com:3268. */
-      globalCatalog: z.string().min(1).optional(),
     })
     .optional(),
   syncServer: z

@@ -140,7 +140,9 @@ export class SessionRunner implements PowerShellRunner {
     if (!session) return;
     this.session = undefined;
     try {
-      await Promise.race([session.shell.dispose(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+      let timer: NodeJS.Timeout | undefined;
+      // dispose() can hang on a wedged host: give it three seconds, then kill the tree anyway.
+      await Promise.race([session.shell.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 3000)))]).finally(() => clearTimeout(timer));
     } catch {
       // It was ending anyway.
     }

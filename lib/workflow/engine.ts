@@ -161,7 +161,7 @@ function failureOf(error: unknown): { code: string; message: string } {
 
 /** Environment failures stop the whole run (nothing can work); others fail one user. */
 export function isEnvironmentFailure(error: unknown): boolean {
-  return isBridgeError(error) && (error.reason === 'host-missing' || ['GraphLoginFailed', 'GraphConfigMissing'].includes(error.code));
+  return isBridgeError(error) && (error.reason === 'host-missing' || ['GraphLoginFailed', 'GraphConfigMissing', 'GraphAccessDenied'].includes(error.code));
 }
 
 export async function apply(deps: EngineDeps, batch: BatchUser[], options: ApplyOptions): Promise<RunReport> {

@@ -148,6 +148,12 @@ function Invoke-UpnMatchGraph {
                 Start-Sleep -Seconds $wait
                 continue
             }
+            if ($info.Status -eq 401 -or $info.Status -eq 403) {
+                $route = $Method + ' ' + (($Uri -replace '^https://[^/]+/v1\.0', '') -replace '\?.*$', '')
+                $code = ''
+                if ($info.Code) { $code = ', ' + $info.Code }
+                Stop-UpnMatch -Code 'GraphAccessDenied' -Target $route -Message ('Graph refused {0} (HTTP {1}{2}): the signed-in app or user lacks a permission; see "Graph permissions" in README.md' -f $route, $info.Status, $code)
+            }
             throw
         }
     }

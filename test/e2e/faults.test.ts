@@ -221,9 +221,8 @@ describe('end to end: faults', function () {
 
   it('Authorization_RequestDenied (403) on GET /users: exit 6, not retried, nothing written', async () => {
     const { dir, result, unchanged } = await denied();
-    // The typed code is the PowerShell category (PS.InvalidOperation); the Graph error code itself
-    // (Authorization_RequestDenied) does not reach the message: see docs/hardening.md.
-    expectOneLineFailure(result, 6, /^upn-match: error: PS\.\w+: Response status code does not indicate success: Forbidden/, '403');
+    // The typed code names the refusal, the route and Graph's own error code.
+    expectOneLineFailure(result, 6, /^upn-match: error: GraphAccessDenied: Graph refused GET \/users \(HTTP 403, Authorization_RequestDenied\)/, '403');
     expect(unchanged).to.equal(true);
     expect(counters(dir).commands['Invoke-MgGraphRequest GET /v1.0/users'], 'a 403 is not retried').to.equal(1);
     expect(journals(dir)).to.have.length(0);
