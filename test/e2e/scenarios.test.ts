@@ -169,3 +169,34 @@ describe('end to end: apply on each scenario', function () {
     expect(stateText(dir)).to.equal(before);
   });
 });
+
+describe('end to end: app-only runs and the feature record', function () {
+  this.timeout(180_000);
+
+  it('an app-only run says it could not read the features; after `feature` (delegated) it uses the record', async () => {
+    const dir = await initSim('soft-match-blocked');
+    const appOnly = path.join(dir, 'app-only.json');
+    writeFileSync(
+      appOnly,
+      JSON.stringify({
+        cloud: 'graph',
+        graph: { auth: 'certificate', tenantId: readState(dir).tenant.tenantId, clientId: '00000000-0000-0000-0000-0000000000bb', certificateThumbprint: 'AB'.repeat(20) },
+        workDir: path.join(dir, 'work'),
+      }),
+    );
+    const csv = path.join(dir, 'users.csv');
+    const blind = await runCli(['plan', '--sim', dir, '--config', appOnly, '--csv', csv, '--json']);
+    expect(blind.json.features.source).to.equal('unavailable');
+    expect(blind.json.features.error).to.match(/delegated/);
+    expect(blind.json.tenantFindings.map((f: { code: string }) => f.code)).to.include('FeaturesUnknown');
+
+    const feature = await runCli(['feature', '--sim', dir, '--json']);
+    expect(feature.exitCode, feature.stderr).to.equal(0);
+    expect(feature.json.features.blockSoftMatchEnabled).to.equal(true);
+
+    const informed = await runCli(['plan', '--sim', dir, '--config', appOnly, '--csv', csv, '--json']);
+    expect(informed.exitCode, informed.stderr).to.equal(3);
+    expect(informed.json.features.source).to.equal('record');
+    expect(informed.json.users[0].findings.map((f: { code: string }) => f.code)).to.include('SoftMatchBlocked');
+  });
+});

@@ -128,7 +128,9 @@ function fail(error: unknown, logger?: Logger): void {
   if (error instanceof LockHeldError) return say(error.message, EXIT.lockHeld);
   if (error instanceof UsageError) return say(error.message, EXIT.badInput);
   if (error instanceof BridgeError) {
-    const detail = error.stderrTail ? ` (${error.stderrTail.split('\n').at(-1)})` : '';
+    const last = error.stderrTail.split('\n').at(-1) ?? '';
+    // stderr's last line often repeats the message: add it only when it says something more.
+    const detail = last && !last.includes(error.message) ? ` (${last})` : '';
     if (isEnvironmentFailure(error) || error.reason !== 'input-invalid') return say(`${error.code}: ${error.message}${detail}`, EXIT.environment);
     return say(`${error.code}: ${error.message}`, EXIT.badInput);
   }
