@@ -8,7 +8,7 @@
 // machine's store), so a secret under an extra key is refused as bad input, and a secret given as
 // a typed value (cloud, graph.auth, a thumbprint, a boolean) or in a file that is not valid JSON is
 // refused without being repeated. A secret pasted into a free-text value the run does not send
-// anywhere (graph.clientId with interactive sign-in, ad.globalCatalog) must not be echoed either.
+// anywhere (graph.clientId with interactive sign-in) must not be echoed either.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -70,7 +70,7 @@ describe('end to end: secrets never leak into output, logs, reports or the journ
     const config = path.join(dir, 'secret-config.json');
     writeFileSync(
       config,
-      JSON.stringify({ cloud: 'graph', graph: { auth: 'interactive', clientId: CONFIG_SECRET }, ad: { globalCatalog: CONFIG_SECRET }, syncServer: { computerName: 'local' } }),
+      JSON.stringify({ cloud: 'graph', graph: { auth: 'interactive', clientId: CONFIG_SECRET }, syncServer: { computerName: 'local' } }),
       'utf8',
     );
     const report = path.join(dir, 'report.csv');
