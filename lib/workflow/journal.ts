@@ -88,7 +88,8 @@ export class FileJournalStore implements JournalStore {
 
   save(run: RunJournal): void {
     mkdirSync(this.dir, { recursive: true });
-    writeFileAtomic.sync(path.join(this.dir, `${run.runId}.json`), `${JSON.stringify(run, null, 2)}\n`, { encoding: 'utf8', fsync: true });
+    // Compact: the journal is rewritten before and after every write, so its size is paid per user.
+    writeFileAtomic.sync(path.join(this.dir, `${run.runId}.json`), `${JSON.stringify(run)}\n`, { encoding: 'utf8', fsync: true });
   }
 
   load(runId: string): RunJournal | null {
