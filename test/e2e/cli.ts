@@ -59,3 +59,19 @@ export function adBySam(state: SimState, sam: string) {
 export function cloudByUpn(state: SimState, upn: string) {
   return state.tenant.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase());
 }
+
+/** Runs at most n pieces of work at once (independent CLI runs, each on its own simulator copy). */
+export function limiter(n: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+    try {
+      return await work();
+    } finally {
+      active -= 1;
+      waiting.shift()?.();
+    }
+  };
+}

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { parseBatchCsv } from '../../lib/batch/read.js';
 import type { SimState } from '../../lib/sim/state.js';
-import { adBySam, cloudByUpn, initSim, readState, runCli, stateText, type CliResult } from './cli.js';
+import { adBySam, cloudByUpn, initSim, readState, runCli, stateText, limiter, type CliResult } from './cli.js';
 
 const CONCURRENCY = Math.max(1, Number(process.env.UPN_MATCH_E2E_CONCURRENCY) || 2);
 const STACK_LINE = /^\s+at /m;
@@ -67,21 +67,6 @@ function expectOneLineFailure(result: CliResult, exitCode: number, code: RegExp,
   expect(result.stderr, `${what}: stack trace`).to.not.match(STACK_LINE);
   expect(result.stderr, `${what}: internal error`).to.not.match(/internal error/i);
   expect(result.stdout, `${what}: nothing on stdout`).to.equal('');
-}
-
-function limiter(n: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(work: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    active += 1;
-    try {
-      return await work();
-    } finally {
-      active -= 1;
-      waiting.shift()?.();
-    }
-  };
 }
 
 describe('end to end: faults', function () {

@@ -20,7 +20,7 @@ import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { BATCH_COLUMNS } from '../../lib/batch-columns.js';
-import { adBySam, initSim, readState, runCli, stateText, tempDir, type CliResult } from './cli.js';
+import { adBySam, initSim, readState, runCli, stateText, tempDir, limiter, type CliResult } from './cli.js';
 import { batchKey, hostileStrings, type HostileString } from './hostile-strings.js';
 
 /** The sync scope of the bundled scenarios: an OU under it passes NotInSyncScope. */
@@ -113,21 +113,6 @@ interface Done {
 }
 
 /** At most CONCURRENCY CLI runs at a time. */
-function limiter(n: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(work: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    active += 1;
-    try {
-      return await work();
-    } finally {
-      active -= 1;
-      waiting.shift()?.();
-    }
-  };
-}
-
 /** The clean-refusal contract. */
 function expectCleanRefusal(done: Done, allowed: number[], what: string): void {
   const { result } = done;
