@@ -115,6 +115,10 @@ function simEnv(dir, overrides = {}) {
 // Every process group this script started, so that Ctrl-C or a timeout ends them (and only them).
 const running = new Set();
 function killGroup(pid, signal) {
+  if (process.platform === 'win32') {
+    spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore' });
+    return;
+  }
   try {
     process.kill(-pid, signal);
   } catch {
