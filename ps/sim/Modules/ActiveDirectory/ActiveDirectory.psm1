@@ -73,6 +73,13 @@ Add-AdCatalogEntry @('CanonicalName', 'canonicalName') '*canonicalName' 'canonic
 Add-AdCatalogEntry @('ProtectedFromAccidentalDeletion') '*protected' 'nTSecurityDescriptor' 'bool' -ReadOnly
 for ($n = 1; $n -le 15; $n++) { Add-AdCatalogEntry @("extensionAttribute$n") "extensionAttribute$n" "extensionAttribute$n" }
 
+# LDAP display name (lower case) to its catalog entry: filters name attributes this way.
+$script:CatalogByLdap = @{}
+foreach ($entry in $script:Catalog.Values) {
+    $ldapLower = $entry.Ldap.ToLowerInvariant()
+    if ($entry.Key -ne 'Enabled' -and -not $script:CatalogByLdap.ContainsKey($ldapLower)) { $script:CatalogByLdap[$ldapLower] = $entry }
+}
+
 function Get-AdAttributeEntry {
     param([string] $Name)
     $lower = $Name.ToLowerInvariant()
@@ -140,8 +147,7 @@ function Get-AdLdapValues {
         if ($null -eq $time) { return @() }
         return @($time.ToString('yyyyMMddHHmmss.0Z', [System.Globalization.CultureInfo]::InvariantCulture))
     }
-    $entry = $null
-    foreach ($candidate in $script:Catalog.Values) { if ($candidate.Ldap -ieq $Attribute -and $candidate.Key -ne 'Enabled') { $entry = $candidate; break } }
+    $entry = $script:CatalogByLdap[$lower]
     if ($null -ne $entry) { return @(Get-AdAttributeValues $State $User $entry) }
     foreach ($key in @($User.Keys)) {
         if (([string]$key).Equals($Attribute, [StringComparison]::OrdinalIgnoreCase)) {
@@ -220,6 +226,79 @@ function Get-AdIdentityText {
     return [string]$Identity
 }
 
+function Get-AdUserIndex {
+    <#
+    .SYNOPSIS
+        Positions in state.forest.users by ObjectGUID, SamAccountName, UserPrincipalName and DistinguishedName
+        (New-SimIndex keys), so that a lookup or a filter of equalities on these reads a few users instead of the
+        whole forest, as a domain controller's indexes do.
+    #>
+    param($State)
+    return (Get-SimIndex -Name 'ad.users' -State $State -Build {
+            param($World)
+            return , (New-SimIndex -Items @(Get-SimValue $World.forest 'users' @()) -Fields @('ObjectGUID', 'SamAccountName', 'UserPrincipalName', 'DistinguishedName'))
+        })
+}
+$script:IndexedAttributes = @('objectguid', 'samaccountname', 'userprincipalname', 'distinguishedname')
+
+function Get-AdLdapIndexKeys {
+    <#
+    .SYNOPSIS
+        Index keys of which every user an LDAP filter matches carries one; $null when the filter can match a
+        user without one (then the whole forest is read).
+    #>
+    param($Node)
+    switch ($Node.K) {
+        'eq' {
+            $name = ([string]$Node.A).ToLowerInvariant()
+            if ($name -eq 'objectguid' -or $script:IndexedAttributes -notcontains $name) { return $null }
+            return , @($name + [char]0 + [System.Text.Encoding]::UTF8.GetString([byte[]]$Node.V))
+        }
+        'or' {
+            $keys = New-Object System.Collections.Generic.List[string]
+            foreach ($child in $Node.C) {
+                $childKeys = Get-AdLdapIndexKeys $child
+                if ($null -eq $childKeys) { return $null }
+                $keys.AddRange([string[]]$childKeys)
+            }
+            return , $keys.ToArray()
+        }
+        'and' {
+            foreach ($child in $Node.C) {
+                $childKeys = Get-AdLdapIndexKeys $child
+                if ($null -ne $childKeys) { return , $childKeys }
+            }
+        }
+    }
+    return $null
+}
+
+function Test-AdLdapIndexExact {
+    <# True when a filter is only equalities on indexed attributes joined by OR: the index's hits are its matches. #>
+    param($Node)
+    if ($Node.K -eq 'or') {
+        foreach ($child in $Node.C) { if (-not (Test-AdLdapIndexExact $child)) { return $false } }
+        return $true
+    }
+    return ($Node.K -eq 'eq' -and $null -ne (Get-AdLdapIndexKeys $Node))
+}
+
+function Get-AdSearchCandidates {
+    <# The users a search must test, in forest order: the index's hits when the filter allows, else every user. #>
+    param($State, [string[]] $Keys)
+    $users = @(Get-SimValue $State.forest 'users' @())
+    if ($null -eq $Keys) { return , $users }
+    $index = Get-AdUserIndex $State
+    $positions = New-Object 'System.Collections.Generic.SortedSet[int]'
+    foreach ($key in $Keys) {
+        $hits = $null
+        if ($index.TryGetValue($key, [ref]$hits)) { foreach ($position in $hits) { $null = $positions.Add($position) } }
+    }
+    $candidates = New-Object System.Collections.Generic.List[object]
+    foreach ($position in $positions) { $candidates.Add($users[$position]) }
+    return , $candidates.ToArray()
+}
+
 function Find-AdUser {
     <# Resolves -Identity (GUID, DN, SID, sAMAccountName, or an ADUser object) within a domain. #>
     param($State, $Domain, $Identity)
@@ -227,23 +306,32 @@ function Find-AdUser {
     $domainDn = [string]$Domain.DistinguishedName
     $guid = [guid]::Empty
     $byGuid = [guid]::TryParse($text, [ref]$guid)
-    foreach ($user in @(Get-SimValue $State.forest 'users' @())) {
-        $dn = [string]$user.DistinguishedName
-        if (-not $dn.EndsWith($domainDn, [StringComparison]::OrdinalIgnoreCase)) { continue }
-        if ($byGuid) {
-            if (([string]$user.ObjectGUID).Equals($guid.ToString(), [StringComparison]::OrdinalIgnoreCase)) { return $user }
-            continue
+    # The index names the likely user and the loop checks it; a miss reads the whole forest.
+    $keys = $null
+    if ($byGuid) { $keys = @('objectguid' + [char]0 + $guid.ToString()) }
+    elseif ($text.IndexOf('=') -gt 0) { $keys = @('distinguishedname' + [char]0 + $text) }
+    elseif (-not $text.StartsWith('S-1-', [StringComparison]::OrdinalIgnoreCase)) { $keys = @('samaccountname' + [char]0 + $text) }
+    $passes = @(, @(Get-SimValue $State.forest 'users' @()))
+    if ($null -ne $keys) { $passes = @((Get-AdSearchCandidates $State $keys), $passes[0]) }
+    foreach ($users in $passes) {
+        foreach ($user in $users) {
+            $dn = [string]$user.DistinguishedName
+            if (-not $dn.EndsWith($domainDn, [StringComparison]::OrdinalIgnoreCase)) { continue }
+            if ($byGuid) {
+                if (([string]$user.ObjectGUID).Equals($guid.ToString(), [StringComparison]::OrdinalIgnoreCase)) { return $user }
+                continue
+            }
+            if ($text.StartsWith('S-1-', [StringComparison]::OrdinalIgnoreCase)) {
+                $sid = @(Get-AdAttributeValues $State $user (Get-AdAttributeEntry 'SID'))
+                if ($sid.Count -gt 0 -and ([string]$sid[0]).Equals($text, [StringComparison]::OrdinalIgnoreCase)) { return $user }
+                continue
+            }
+            if ($text.IndexOf('=') -gt 0) {
+                if ($dn.Equals($text, [StringComparison]::OrdinalIgnoreCase)) { return $user }
+                continue
+            }
+            if (([string](Get-SimValue $user 'SamAccountName' '')).Equals($text, [StringComparison]::OrdinalIgnoreCase)) { return $user }
         }
-        if ($text.StartsWith('S-1-', [StringComparison]::OrdinalIgnoreCase)) {
-            $sid = @(Get-AdAttributeValues $State $user (Get-AdAttributeEntry 'SID'))
-            if ($sid.Count -gt 0 -and ([string]$sid[0]).Equals($text, [StringComparison]::OrdinalIgnoreCase)) { return $user }
-            continue
-        }
-        if ($text.IndexOf('=') -gt 0) {
-            if ($dn.Equals($text, [StringComparison]::OrdinalIgnoreCase)) { return $user }
-            continue
-        }
-        if (([string](Get-SimValue $user 'SamAccountName' '')).Equals($text, [StringComparison]::OrdinalIgnoreCase)) { return $user }
     }
     return $null
 }
@@ -477,7 +565,13 @@ function Get-ADUser {
                 $scope = $SearchScope
                 if ($scope -eq '0') { $scope = 'Base' } elseif ($scope -eq '1') { $scope = 'OneLevel' } elseif ($scope -eq '2') { $scope = 'Subtree' }
                 $found = New-Object System.Collections.Generic.List[object]
-                foreach ($user in @(Get-SimValue $state.forest 'users' @())) {
+                $candidates = @(Get-SimValue $state.forest 'users' @())
+                $exact = $false
+                if ($null -ne $ldapTree) {
+                    $candidates = Get-AdSearchCandidates $state (Get-AdLdapIndexKeys $ldapTree)
+                    $exact = Test-AdLdapIndexExact $ldapTree
+                }
+                foreach ($user in $candidates) {
                     $dn = [string]$user.DistinguishedName
                     if ($scope -eq 'Base') { if (-not $dn.Equals($base, [StringComparison]::OrdinalIgnoreCase)) { continue } }
                     else {
@@ -489,6 +583,7 @@ function Get-ADUser {
                     }
                     $match = $false
                     if ($null -ne $tree) { $match = Test-AdFilterNode $tree $user $state $callerVariables $Filter }
+                    elseif ($exact) { $match = $true }
                     else { $match = Test-AdLdapNode $ldapTree $user $state }
                     if ($match) { $found.Add((ConvertTo-AdUserObject $state $user $Properties)) }
                     if ($null -ne $ResultSetSize -and $found.Count -ge [int]$ResultSetSize) { break }
@@ -916,4 +1011,9 @@ function Get-ADDomain {
 
 #endregion
 
-Export-ModuleMember -Function Get-ADUser, New-ADUser, Set-ADUser, Remove-ADUser, Move-ADObject, Get-ADForest, Get-ADDomain
+$exported = @('Get-ADUser', 'New-ADUser', 'Set-ADUser', 'Remove-ADUser', 'Move-ADObject', 'Get-ADForest', 'Get-ADDomain')
+# With a simulator server (UPN_MATCH_SIM_SERVER), each cmdlet forwards its calls there: see UpnMatch.Sim.Remote.ps1.
+foreach ($proxy in @(Enable-SimRemoteProxies -Module $script:ModuleName -Functions @($exported | ForEach-Object { Get-Item -Path ('function:' + $_) }))) {
+    Set-Item -Path ('function:script:' + $proxy.Name) -Value $proxy.Body
+}
+Export-ModuleMember -Function $exported

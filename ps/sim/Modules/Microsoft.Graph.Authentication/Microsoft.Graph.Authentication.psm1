@@ -186,8 +186,20 @@ function Get-GraphCollection {
 }
 
 function Find-GraphUser {
+    <# A user by id or userPrincipalName: the index names it, the loop checks it; a miss reads every user. #>
     param($State, [string] $Key)
-    foreach ($user in (Get-GraphCollection $State 'users')) {
+    $users = @(Get-GraphCollection $State 'users')
+    $index = Get-SimIndex -Name 'graph.users' -State $State -Build { param($World) return , (New-SimIndex -Items @(Get-GraphCollection $World 'users') -Fields @('id', 'userPrincipalName')) }
+    foreach ($lookup in @(('id' + [char]0 + $Key), ('userprincipalname' + [char]0 + $Key))) {
+        $hits = $null
+        if (-not $index.TryGetValue($lookup, [ref]$hits)) { continue }
+        foreach ($position in $hits) {
+            $hit = $users[$position]
+            if (([string]$hit.id).Equals($Key, [StringComparison]::OrdinalIgnoreCase)) { return $hit }
+            if (([string](Get-SimValue $hit 'userPrincipalName' '')).Equals($Key, [StringComparison]::OrdinalIgnoreCase)) { return $hit }
+        }
+    }
+    foreach ($user in $users) {
         if (([string]$user.id).Equals($Key, [StringComparison]::OrdinalIgnoreCase)) { return $user }
         if (([string](Get-SimValue $user 'userPrincipalName' '')).Equals($Key, [StringComparison]::OrdinalIgnoreCase)) { return $user }
     }
@@ -230,6 +242,16 @@ function Get-GraphAllowedProperties {
     return , $allowed
 }
 
+function Test-GraphPropertyAllowed {
+    <# A property the type knows, or one an item carries (the items are read only for a name the type lacks). #>
+    param($Allowed, [object[]] $Items, [string] $Name)
+    if ($Allowed.Contains($Name)) { return $true }
+    foreach ($item in $Items) {
+        if ($item -is [System.Collections.IDictionary] -and $item.Contains($Name)) { $null = $Allowed.Add($Name); return $true }
+    }
+    return $false
+}
+
 function ConvertTo-GraphEntity {
     <# Projects an entity for output: $select, or the type's default property set. #>
     param($Item, [string] $Type, [string[]] $Select)
@@ -241,7 +263,8 @@ function ConvertTo-GraphEntity {
     foreach ($name in $names) {
         $value = $null
         $present = $false
-        foreach ($key in @($Item.Keys)) { if (([string]$key).Equals($name, [StringComparison]::OrdinalIgnoreCase)) { $value = $Item[$key]; $present = $true } }
+        # State dictionaries compare keys case-insensitively, as Graph does property names.
+        if ($Item.Contains($name)) { $value = $Item[$name]; $present = $true }
         if (-not $present -and ($name -eq 'businessPhones' -or $name -eq 'proxyAddresses' -or $name -eq 'otherMails' -or $name -eq 'onPremisesProvisioningErrors')) { $value = @() }
         if ($name -eq 'members') { continue }
         $out[$name] = $value
@@ -284,9 +307,9 @@ function Invoke-GraphList {
         }
     }
     $select = Get-GraphSelect $query
-    $allowed = Get-GraphAllowedProperties $Type $Items
+    $allowed = Get-GraphAllowedProperties $Type @()
     foreach ($name in @($select)) {
-        if ($null -ne $name -and -not $allowed.Contains($name)) {
+        if ($null -ne $name -and -not (Test-GraphPropertyAllowed $allowed $Items $name)) {
             return (New-GraphError 400 'Request_BadRequest' ("Could not find a property named '{0}' on type 'microsoft.graph.{1}'." -f $name, $Type))
         }
     }
@@ -308,7 +331,7 @@ function Invoke-GraphList {
             return (New-GraphError 400 'BadRequest' $_.Exception.Message)
         }
         foreach ($name in @(Get-ODataFilterProperties $parsedFilter.Tree)) {
-            if (-not $allowed.Contains($name)) {
+            if (-not (Test-GraphPropertyAllowed $allowed $Items $name)) {
                 return (New-GraphError 400 'Request_BadRequest' ("Could not find a property named '{0}' on type 'microsoft.graph.{1}'." -f $name, $Type))
             }
         }
@@ -1013,4 +1036,9 @@ function Invoke-MgGraphRequest {
 
 #endregion
 
-Export-ModuleMember -Function Connect-MgGraph, Disconnect-MgGraph, Get-MgContext, Invoke-MgGraphRequest
+$exported = @('Connect-MgGraph', 'Disconnect-MgGraph', 'Get-MgContext', 'Invoke-MgGraphRequest')
+# With a simulator server (UPN_MATCH_SIM_SERVER), each cmdlet forwards its calls there: see UpnMatch.Sim.Remote.ps1.
+foreach ($proxy in @(Enable-SimRemoteProxies -Module $script:ModuleName -Functions @($exported | ForEach-Object { Get-Item -Path ('function:' + $_) }))) {
+    Set-Item -Path ('function:script:' + $proxy.Name) -Value $proxy.Body
+}
+Export-ModuleMember -Function $exported

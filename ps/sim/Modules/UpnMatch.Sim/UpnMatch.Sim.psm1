@@ -18,6 +18,8 @@ $script:JsonHasDateKind = (Get-Command ConvertFrom-Json).Parameters.ContainsKey(
 $script:TypesLoaded = $false
 $script:FastData = $false
 $script:InTransaction = $false
+$script:StateCache = @{ Path = $null; Stamp = $null; State = $null }
+$script:StateIndexes = @{}
 
 # Windows PowerShell 5.1 serialises arrays wrapped in PSObject as {"value":[...],"Count":n} because of an extra
 # type-data entry; without it ConvertTo-Json writes plain arrays (UpnMatch.Common does the same).
@@ -86,6 +88,7 @@ function ConvertFrom-SimJson {
 function ConvertTo-SimJson {
     <# Serialises plain data as JSON (Depth 20). #>
     param([Parameter(Position = 0)] [AllowNull()] $Value, [switch] $Compress)
+    if ($script:FastData) { return [UpnMatchSim.Data]::ToJson($Value, -not $Compress) }
     $data = ConvertTo-SimData $Value
     if ($null -eq $data) { return 'null' }
     return (ConvertTo-Json -InputObject $data -Depth 20 -Compress:$Compress)
@@ -212,13 +215,34 @@ function Enter-SimLock {
     }
 }
 
+function Get-SimStateStamp {
+    <# Size and last write time of state.json: a change means another process (or the CLI) wrote it. #>
+    param([Parameter(Mandatory = $true)] [string] $Path)
+    $info = New-Object System.IO.FileInfo $Path
+    $info.Refresh()
+    if (-not $info.Exists) { return $null }
+    return ('{0}:{1}' -f $info.Length, $info.LastWriteTimeUtc.Ticks)
+}
+
 function Read-SimState {
-    <# Loads DIR/state.json as plain data (ordered dictionaries). #>
+    <#
+    .SYNOPSIS
+        Loads DIR/state.json as plain data (ordered dictionaries).
+    .DESCRIPTION
+        The parsed state is kept for the next call in this process while the file keeps its size and write time
+        (parsing a world of 50,000 users takes seconds). Every writer goes through Write-SimState under the lock,
+        and a body that fails drops the kept copy (Clear-SimStateCache), so the copy always equals the file.
+    #>
     param([Parameter(Mandatory = $true)] [string] $Dir)
     $path = Join-Path $Dir 'state.json'
-    if (-not [System.IO.File]::Exists($path)) {
+    $stamp = Get-SimStateStamp $path
+    if ($null -eq $stamp) {
         throw ("upn-match simulator: no state file at {0} (create one with: upn-match sim init)" -f $path)
     }
+    if ($null -ne $script:StateCache.State -and $script:StateCache.Path -eq $path -and $script:StateCache.Stamp -eq $stamp) {
+        return $script:StateCache.State
+    }
+    Clear-SimStateCache
     $state = Read-SimJsonFile $path
     if ($null -eq $state -or $state -isnot [System.Collections.IDictionary]) {
         throw ("upn-match simulator: {0} does not hold a JSON object" -f $path)
@@ -226,12 +250,66 @@ function Read-SimState {
     foreach ($key in @('tenant', 'forest', 'sync')) {
         if ($null -eq (Get-SimValue $state $key)) { $state[$key] = [ordered]@{} }
     }
+    $script:StateCache = @{ Path = $path; Stamp = $stamp; State = $state }
     return $state
 }
 
 function Write-SimState {
     param([Parameter(Mandatory = $true)] [string] $Dir, [Parameter(Mandatory = $true)] $State)
-    Write-SimFileAtomic -Path (Join-Path $Dir 'state.json') -Text (ConvertTo-SimJson $State)
+    $path = Join-Path $Dir 'state.json'
+    Clear-SimStateCache
+    Write-SimFileAtomic -Path $path -Text (ConvertTo-SimJson $State)
+    $script:StateCache = @{ Path = $path; Stamp = (Get-SimStateStamp $path); State = $State }
+}
+
+function Clear-SimStateCache {
+    <# Forgets the kept state and every index built on it. #>
+    $script:StateCache = @{ Path = $null; Stamp = $null; State = $null }
+    $script:StateIndexes = @{}
+}
+
+function New-SimIndex {
+    <#
+    .SYNOPSIS
+        Positions of the dictionaries in Items by field value: key = lower-case field name, NUL, value (compared
+        case-insensitively); null and empty values are left out. Returns Dictionary[string, List[int]].
+    #>
+    param([AllowNull()] [object[]] $Items, [Parameter(Mandatory = $true)] [string[]] $Fields)
+    if ($null -eq $Items) { $Items = @() }
+    if ($script:FastData) { return , ([UpnMatchSim.Data]::BuildIndex($Items, $Fields)) }
+    $index = New-Object 'System.Collections.Generic.Dictionary[string,System.Collections.Generic.List[int]]' ([StringComparer]::OrdinalIgnoreCase)
+    for ($position = 0; $position -lt $Items.Count; $position++) {
+        $item = $Items[$position]
+        if ($item -isnot [System.Collections.IDictionary]) { continue }
+        foreach ($field in $Fields) {
+            if (-not $item.Contains($field)) { continue }
+            $text = [string]$item[$field]
+            if (-not $text) { continue }
+            $key = $field.ToLowerInvariant() + [char]0 + $text
+            $hits = $null
+            if (-not $index.TryGetValue($key, [ref]$hits)) {
+                $hits = New-Object 'System.Collections.Generic.List[int]'
+                $index[$key] = $hits
+            }
+            $hits.Add($position)
+        }
+    }
+    return , $index
+}
+
+function Get-SimIndex {
+    <#
+    .SYNOPSIS
+        A lookup table built once over the current state and kept until the state changes (a write, a settled
+        sync cycle, a reload). Build gets the state and returns the table.
+    .DESCRIPTION
+        An index can be stale inside a body that changes the state and then looks up: callers use it for
+        lookups only, and check each hit against the object itself.
+    #>
+    param([Parameter(Mandatory = $true)] [string] $Name, [Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [scriptblock] $Build)
+    if (-not [object]::ReferenceEquals($State, $script:StateCache.State)) { return (& $Build $State) }
+    if (-not $script:StateIndexes.ContainsKey($Name)) { $script:StateIndexes[$Name] = (& $Build $State) }
+    return $script:StateIndexes[$Name]
 }
 
 function Get-SimConfig {
@@ -384,6 +462,123 @@ namespace UpnMatchSim {
                 return list.ToArray();
             }
             return Convert.ToString(value, CultureInfo.InvariantCulture);
+        }
+
+        // Positions of the dictionaries in items by field value: key = lower-case field name, NUL, value
+        // (compared case-insensitively); null and empty values are left out.
+        public static System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<int>> BuildIndex(object items, string[] fields) {
+            System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<int>> index =
+                new System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<int>>(StringComparer.OrdinalIgnoreCase);
+            object[] list = items as object[];
+            if (list == null) { return index; }
+            for (int i = 0; i < list.Length; i++) {
+                IDictionary map = list[i] as IDictionary;
+                if (map == null) { continue; }
+                foreach (string field in fields) {
+                    if (!map.Contains(field)) { continue; }
+                    string text = Convert.ToString(map[field], CultureInfo.InvariantCulture);
+                    if (string.IsNullOrEmpty(text)) { continue; }
+                    string key = field.ToLowerInvariant() + "\0" + text;
+                    System.Collections.Generic.List<int> hits;
+                    if (!index.TryGetValue(key, out hits)) {
+                        hits = new System.Collections.Generic.List<int>();
+                        index[key] = hits;
+                    }
+                    hits.Add(i);
+                }
+            }
+            return index;
+        }
+
+        // JSON text of a value, as ConvertTo-Json would write its Normalize()d form (two-space indents), but
+        // without PowerShell's cost per property: the state file of a large world is rewritten on every change.
+        public static string ToJson(object value, bool indent) {
+            StringBuilder builder = new StringBuilder();
+            Write(builder, value, indent, 0);
+            return builder.ToString();
+        }
+
+        private static void Write(StringBuilder b, object value, bool indent, int depth) {
+            if (value is PSObject) { value = Normalize(value); }
+            if (value == null) { b.Append("null"); return; }
+            string text = value as string;
+            if (text != null) { WriteString(b, text); return; }
+            if (value is bool) { b.Append((bool)value ? "true" : "false"); return; }
+            if (value is int || value is long || value is short || value is byte || value is sbyte || value is uint || value is ulong || value is ushort || value is decimal) {
+                b.Append(Convert.ToString(value, CultureInfo.InvariantCulture));
+                return;
+            }
+            if (value is double || value is float) {
+                double number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+                if (double.IsNaN(number) || double.IsInfinity(number)) { WriteString(b, number.ToString(CultureInfo.InvariantCulture)); return; }
+                b.Append(number.ToString("R", CultureInfo.InvariantCulture));
+                return;
+            }
+            IDictionary map = value as IDictionary;
+            if (map != null) {
+                if (map.Count == 0) { b.Append("{}"); return; }
+                b.Append('{');
+                bool first = true;
+                foreach (DictionaryEntry entry in map) {
+                    if (!first) { b.Append(','); }
+                    first = false;
+                    NewLine(b, indent, depth + 1);
+                    WriteString(b, Convert.ToString(entry.Key, CultureInfo.InvariantCulture));
+                    b.Append(indent ? ": " : ":");
+                    Write(b, entry.Value, indent, depth + 1);
+                }
+                NewLine(b, indent, depth);
+                b.Append('}');
+                return;
+            }
+            object[] array = value as object[];
+            if (array != null) {
+                if (array.Length == 0) { b.Append("[]"); return; }
+                b.Append('[');
+                for (int i = 0; i < array.Length; i++) {
+                    if (i > 0) { b.Append(','); }
+                    NewLine(b, indent, depth + 1);
+                    Write(b, array[i], indent, depth + 1);
+                }
+                NewLine(b, indent, depth);
+                b.Append(']');
+                return;
+            }
+            object normalized = Normalize(value);
+            if (normalized is string || normalized is IDictionary || normalized is object[] || normalized is bool || normalized == null) {
+                Write(b, normalized, indent, depth);
+                return;
+            }
+            WriteString(b, Convert.ToString(normalized, CultureInfo.InvariantCulture));
+        }
+
+        private static void NewLine(StringBuilder b, bool indent, int depth) {
+            if (!indent) { return; }
+            b.Append('\n');
+            b.Append(' ', depth * 2);
+        }
+
+        private static void WriteString(StringBuilder b, string text) {
+            b.Append('"');
+            foreach (char c in text) {
+                switch (c) {
+                    case '"': b.Append("\\\""); break;
+                    case '\\': b.Append("\\\\"); break;
+                    case '\n': b.Append("\\n"); break;
+                    case '\r': b.Append("\\r"); break;
+                    case '\t': b.Append("\\t"); break;
+                    case '\b': b.Append("\\b"); break;
+                    case '\f': b.Append("\\f"); break;
+                    default:
+                        if (c < ' ' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                            b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                        } else {
+                            b.Append(c);
+                        }
+                        break;
+                }
+            }
+            b.Append('"');
         }
     }
 
@@ -610,7 +805,7 @@ function ConvertTo-SimLogValue {
 
 function Add-SimCallLog {
     param([string] $Dir, [string] $Module, [string] $Command, [string] $Route, $BoundParameters, $Extra)
-    $entry = [ordered]@{ at = (Format-SimTime (Get-SimNow)); pid = $PID; module = $Module; command = $Command }
+    $entry = [ordered]@{ at = (Format-SimTime (Get-SimNow)); pid = (Get-SimCallerPid); module = $Module; command = $Command }
     if ($Route) { $entry['route'] = $Route }
     $params = [ordered]@{}
     if ($null -ne $BoundParameters) {
@@ -756,6 +951,7 @@ function Invoke-SimCommand {
         $faults = Read-SimJsonFile (Join-Path $dir 'faults.json')
         foreach ($kill in @(Get-SimValue $faults 'kill' @())) {
             if ((Test-SimFaultMatch $kill $Command $Route) -and (Test-SimFaultDue $kill $counters $Command $Route)) {
+                if ($script:IsSimServer) { throw 'upn-match simulator: kill faults cannot be injected through the simulator server (it would kill itself, not the caller)' }
                 $when = [string](Get-SimValue $kill 'when' 'before')
                 if ($when -eq 'after') { $killAfter = $kill } else { Invoke-SimKill ([string](Get-SimValue $kill 'target' 'host')) }
             }
@@ -780,12 +976,23 @@ function Invoke-SimCommand {
         if (-not $NoState) {
             $state = Read-SimState $dir
             $context.State = $state
-            $settled = Update-SimSettle -Context $context
+            $settled = $false
+            try {
+                $settled = Update-SimSettle -Context $context
+            } catch {
+                Clear-SimStateCache
+                throw
+            }
             $snapshot = $null
-            if ($settled) { $snapshot = ConvertTo-SimJson $state }
+            if ($settled) {
+                $script:StateIndexes = @{}
+                $snapshot = ConvertTo-SimJson $state
+            }
             try {
                 $result = & $Body $context
             } catch {
+                # The body may have changed the kept state before it failed: forget it, the file is the truth.
+                Clear-SimStateCache
                 if ($null -ne $snapshot) { Write-SimFileAtomic -Path (Join-Path $dir 'state.json') -Text $snapshot }
                 throw
             }
@@ -825,6 +1032,7 @@ $script:FastData = $false
 if (Initialize-SimTypes) { $script:FastData = $true }
 
 . (Join-Path $PSScriptRoot 'UpnMatch.Sim.Sync.ps1')
+. (Join-Path $PSScriptRoot 'UpnMatch.Sim.Remote.ps1')
 
 Export-ModuleMember -Function @(
     'ConvertTo-SimData', 'ConvertFrom-SimJson', 'ConvertTo-SimJson', 'Copy-SimData', 'Get-SimValue',
@@ -832,5 +1040,6 @@ Export-ModuleMember -Function @(
     'Initialize-SimTypes', 'New-SimException', 'New-SimErrorRecord', 'Invoke-SimCommand', 'Step-SimGraphRequest',
     'Update-SimSettle', 'Start-SimSyncCycle', 'Get-SimSyncCycleMs', 'Get-SimPrimarySmtp', 'Get-SimSourceAnchor',
     'Get-SimAadConnectorName', 'Get-SimAdConnectorName', 'Get-SimRoleHolderIds', 'Get-SimInitialDomain',
-    'Test-SimInScope', 'Get-SimFeature'
+    'Test-SimInScope', 'Get-SimFeature', 'Get-SimIndex', 'New-SimIndex', 'Enable-SimRemoteProxies', 'Invoke-SimRemote',
+    'Invoke-SimServer'
 )

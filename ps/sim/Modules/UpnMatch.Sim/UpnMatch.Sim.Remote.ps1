@@ -1,0 +1,253 @@
+﻿<#
+.SYNOPSIS
+    The simulator server: the fake modules run in a PowerShell process of their own, and the fakes imported
+    anywhere else forward each call to it.
+.DESCRIPTION
+    With $env:UPN_MATCH_SIM_SERVER naming a pipe (started by ps/sim/tools/Start-SimServer.ps1), every exported
+    fake cmdlet is replaced by a proxy with the same parameters that sends the bound parameters to the server
+    and writes back what the server's fake wrote, or throws the error it threw (same exception type, error id,
+    category and, for Graph, the HTTP response). The world is then held once, in the server, as a real
+    directory is held by its servers: the benchmark measures the tool's memory without the simulator's.
+    The call log records the calling process's id. Not supported through the server: -Filter strings that
+    name $variables (the caller's scope stays behind), What-if text (printed by the server), kill faults.
+    Dot-sourced by UpnMatch.Sim.psm1. Runs on Windows PowerShell 5.1 and PowerShell 7.
+#>
+
+$script:IsSimServer = $false
+$script:RemoteClientPid = $null
+# Common parameters that name the caller's variables: they stay with the proxy.
+$script:RemoteLocalParameters = @('ErrorVariable', 'WarningVariable', 'InformationVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable')
+
+function Test-SimRemoteClient {
+    <# True when this process must forward fake calls to a simulator server. #>
+    return ((-not $script:IsSimServer) -and -not [string]::IsNullOrWhiteSpace($env:UPN_MATCH_SIM_SERVER))
+}
+
+function Get-SimCallerPid {
+    <# The process a fake call comes from: the server's client, or this process. #>
+    if ($null -ne $script:RemoteClientPid) { return $script:RemoteClientPid }
+    return $PID
+}
+
+function New-SimRemoteProxy {
+    <# A function body with the parameters of a fake cmdlet that forwards its calls to the server. #>
+    param([Parameter(Mandatory = $true)] [string] $Module, [Parameter(Mandatory = $true)] [System.Management.Automation.FunctionInfo] $Function)
+    $metadata = New-Object System.Management.Automation.CommandMetadata $Function
+    $binding = [System.Management.Automation.ProxyCommand]::GetCmdletBindingAttribute($metadata)
+    $parameters = [System.Management.Automation.ProxyCommand]::GetParamBlock($metadata)
+    $text = "{0}`nparam({1})`nprocess {{ Invoke-SimRemote -Module '{2}' -Command '{3}' -BoundParameters `$PSBoundParameters -Cmdlet `$PSCmdlet }}" -f $binding, $parameters, $Module, $Function.Name
+    return [scriptblock]::Create($text)
+}
+
+function Read-SimFrame {
+    <# One message: a 4-byte little-endian length, then that many bytes of UTF-8. #>
+    param([Parameter(Mandatory = $true)] [System.IO.Stream] $Stream)
+    $header = New-Object byte[] 4
+    $read = 0
+    while ($read -lt 4) {
+        $n = $Stream.Read($header, $read, 4 - $read)
+        if ($n -le 0) { throw 'upn-match simulator: the pipe closed in the middle of a message' }
+        $read += $n
+    }
+    $length = [System.BitConverter]::ToInt32($header, 0)
+    $body = New-Object byte[] $length
+    $read = 0
+    while ($read -lt $length) {
+        $n = $Stream.Read($body, $read, $length - $read)
+        if ($n -le 0) { throw 'upn-match simulator: the pipe closed in the middle of a message' }
+        $read += $n
+    }
+    return $script:Utf8NoBom.GetString($body)
+}
+
+function Write-SimFrame {
+    param([Parameter(Mandatory = $true)] [System.IO.Stream] $Stream, [Parameter(Mandatory = $true)] [string] $Text)
+    $body = $script:Utf8NoBom.GetBytes($Text)
+    $Stream.Write([System.BitConverter]::GetBytes([int]$body.Length), 0, 4)
+    $Stream.Write($body, 0, $body.Length)
+    $Stream.Flush()
+}
+
+function ConvertTo-SimRemoteValue {
+    <# A parameter value as it crosses the pipe: switches as booleans, secure strings and credentials as text. #>
+    param([AllowNull()] $Value)
+    if ($Value -is [System.Management.Automation.SwitchParameter]) { return [bool]$Value }
+    if ($Value -is [System.Security.SecureString]) {
+        return @{ '@secure' = (New-Object System.Management.Automation.PSCredential 'x', $Value).GetNetworkCredential().Password }
+    }
+    if ($Value -is [System.Management.Automation.PSCredential]) {
+        return @{ '@credential' = $Value.UserName; '@password' = $Value.GetNetworkCredential().Password }
+    }
+    return $Value
+}
+
+function ConvertFrom-SimRemoteValue {
+    param([AllowNull()] $Value)
+    if ($Value -is [System.Collections.IDictionary]) {
+        if ($Value.Contains('@secure')) { return (ConvertTo-SecureString -String ([string]$Value['@secure']) -AsPlainText -Force) }
+        if ($Value.Contains('@credential')) {
+            $secure = ConvertTo-SecureString -String ([string]$Value['@password']) -AsPlainText -Force
+            return (New-Object System.Management.Automation.PSCredential ([string]$Value['@credential']), $secure)
+        }
+    }
+    return $Value
+}
+
+function ConvertTo-SimRemoteError {
+    <# What the client needs to throw the same error: type, message, id, category, target, details, HTTP response. #>
+    param([Parameter(Mandatory = $true)] [System.Management.Automation.ErrorRecord] $Record, [string] $Command)
+    $errorId = [string]$Record.FullyQualifiedErrorId
+    foreach ($suffix in @((',' + $Command), (',' + $Record.InvocationInfo.MyCommand.ModuleName + '\' + $Command))) {
+        if ($Command -and $errorId.EndsWith($suffix, [StringComparison]::OrdinalIgnoreCase)) { $errorId = $errorId.Substring(0, $errorId.Length - $suffix.Length) }
+    }
+    $out = @{
+        type     = $Record.Exception.GetType().FullName
+        message  = $Record.Exception.Message
+        errorId  = $errorId
+        category = $Record.CategoryInfo.Category.ToString()
+        target   = $null
+        details  = $null
+    }
+    if ($null -ne $Record.TargetObject) { $out.target = [string]$Record.TargetObject }
+    if ($null -ne $Record.ErrorDetails) { $out.details = $Record.ErrorDetails.Message }
+    $response = $null
+    if ($null -ne $Record.Exception.PSObject.Properties['Response']) { $response = $Record.Exception.Response }
+    if ($response -is [System.Net.Http.HttpResponseMessage]) {
+        $headers = @{}
+        foreach ($header in $response.Headers) {
+            if ($header.Key -ne 'Retry-After') { $headers[$header.Key] = (@($header.Value) -join ',') }
+        }
+        $retryAfter = $null
+        if ($null -ne $response.Headers.RetryAfter -and $null -ne $response.Headers.RetryAfter.Delta) { $retryAfter = $response.Headers.RetryAfter.Delta.TotalSeconds }
+        $content = ''
+        if ($null -ne $response.Content) { $content = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult() }
+        $out['http'] = @{ status = [int]$response.StatusCode; reason = $response.ReasonPhrase; headers = $headers; retryAfter = $retryAfter; content = $content }
+    }
+    return $out
+}
+
+function ConvertFrom-SimRemoteError {
+    param([Parameter(Mandatory = $true)] $Remote)
+    $extra = @()
+    $http = $null
+    if ($Remote.Contains('http')) { $http = $Remote['http'] }
+    $response = $null
+    if ($null -ne $http) {
+        $response = New-Object System.Net.Http.HttpResponseMessage ([System.Net.HttpStatusCode][int]$http.status)
+        $response.ReasonPhrase = [string]$http.reason
+        $response.Content = New-Object System.Net.Http.StringContent ([string]$http.content, [System.Text.Encoding]::UTF8, 'application/json')
+        foreach ($key in @($http.headers.Keys)) { $null = $response.Headers.TryAddWithoutValidation([string]$key, [string]$http.headers[$key]) }
+        if ($null -ne $http.retryAfter) { $response.Headers.RetryAfter = New-Object System.Net.Http.Headers.RetryConditionHeaderValue ([TimeSpan]::FromSeconds([double]$http.retryAfter)) }
+        $extra = @(, $response)
+    }
+    $exception = New-SimException -TypeName ([string]$Remote.type) -Message ([string]$Remote.message) -ExtraArguments $extra
+    if ($null -ne $response -and $null -eq $exception.PSObject.Properties['Response']) { $exception | Add-Member -NotePropertyName Response -NotePropertyValue $response }
+    $category = [System.Management.Automation.ErrorCategory]::NotSpecified
+    try { $category = [System.Management.Automation.ErrorCategory]([string]$Remote.category) } catch { $null = $_ }
+    return (New-SimErrorRecord -Exception $exception -ErrorId ([string]$Remote.errorId) -Category $category -Target $Remote.target -Details ([string]$Remote.details))
+}
+
+function Invoke-SimRemote {
+    <# Client side of a proxy: one request on the pipe, then the server's output written, or its error thrown. #>
+    param(
+        [Parameter(Mandatory = $true)] [string] $Module,
+        [Parameter(Mandatory = $true)] [string] $Command,
+        [Parameter(Mandatory = $true)] [System.Collections.IDictionary] $BoundParameters,
+        [Parameter(Mandatory = $true)] [System.Management.Automation.PSCmdlet] $Cmdlet
+    )
+    $parameters = @{}
+    foreach ($key in @($BoundParameters.Keys)) {
+        if ($script:RemoteLocalParameters -contains [string]$key) { continue }
+        $parameters[[string]$key] = ConvertTo-SimRemoteValue $BoundParameters[$key]
+    }
+    if ($parameters.ContainsKey('Filter') -and ([string]$parameters['Filter']).Contains('$')) {
+        $Cmdlet.ThrowTerminatingError((New-SimErrorRecord -Exception (New-Object System.NotSupportedException 'upn-match simulator: a -Filter that names $variables cannot be sent to the simulator server; put the values in the filter text') -ErrorId 'UpnMatchSimRemoteFilter' -Category NotImplemented))
+    }
+    $request = @{ module = $Module; command = $Command; parameters = $parameters; clientPid = $PID }
+    $pipe = New-Object System.IO.Pipes.NamedPipeClientStream ('.', $env:UPN_MATCH_SIM_SERVER, [System.IO.Pipes.PipeDirection]::InOut)
+    try {
+        $pipe.Connect(60000)
+        Write-SimFrame $pipe ([System.Management.Automation.PSSerializer]::Serialize($request, 8))
+        $response = [System.Management.Automation.PSSerializer]::Deserialize((Read-SimFrame $pipe))
+    } finally {
+        $pipe.Dispose()
+    }
+    if ($null -ne $response['error']) { $Cmdlet.ThrowTerminatingError((ConvertFrom-SimRemoteError $response['error'])) }
+    foreach ($item in @($response['output'])) { $Cmdlet.WriteObject($item) }
+}
+
+function Invoke-SimServerRequest {
+    <# Server side: runs one forwarded call with this process's fakes and returns the serialised reply. #>
+    param([Parameter(Mandatory = $true)] [string] $Text)
+    $request = [System.Management.Automation.PSSerializer]::Deserialize($Text)
+    $command = [string]$request['command']
+    $parameters = @{}
+    foreach ($key in @($request['parameters'].Keys)) { $parameters[[string]$key] = ConvertFrom-SimRemoteValue $request['parameters'][$key] }
+    $reply = @{ output = @(); error = $null }
+    $script:RemoteClientPid = [int]$request['clientPid']
+    try {
+        $target = Get-Command -Name ('{0}\{1}' -f [string]$request['module'], $command) -CommandType Function -ErrorAction Stop
+        $reply.output = @(& $target @parameters)
+    } catch {
+        $reply.error = ConvertTo-SimRemoteError -Record $_ -Command $command
+    } finally {
+        $script:RemoteClientPid = $null
+    }
+    # Depth: a Graph $batch reply nests responses, bodies, pages, users and their address lists.
+    return [System.Management.Automation.PSSerializer]::Serialize($reply, 20)
+}
+
+function Invoke-SimServer {
+    <#
+    .SYNOPSIS
+        Serves forwarded fake calls on a named pipe, one at a time, until a client sends 'stop'.
+    .PARAMETER OnReady
+        Called once the pipe exists (the server script prints a line for whoever started it).
+    #>
+    param([Parameter(Mandatory = $true)] [string] $PipeName, [scriptblock] $OnReady)
+    $script:IsSimServer = $true
+    $newPipe = {
+        New-Object System.IO.Pipes.NamedPipeServerStream ($PipeName, [System.IO.Pipes.PipeDirection]::InOut, [System.IO.Pipes.NamedPipeServerStream]::MaxAllowedServerInstances)
+    }
+    $pipe = & $newPipe
+    if ($OnReady) { & $OnReady }
+    while ($true) {
+        $pipe.WaitForConnection()
+        # The next instance exists before this one closes: a client that connects meanwhile waits in line
+        # (on Unix, closing the last instance would reset its connection).
+        $next = & $newPipe
+        $stop = $false
+        try {
+            $text = Read-SimFrame $pipe
+            if ($text -eq 'stop') {
+                Write-SimFrame $pipe 'stopped'
+                $stop = $true
+            } else {
+                Write-SimFrame $pipe (Invoke-SimServerRequest $text)
+            }
+        } catch {
+            # A client that went away mid-call (killed, timed out) must not stop the server; say why on stderr.
+            [Console]::Error.WriteLine('upn-match simulator server: ' + $_.Exception.Message)
+        } finally {
+            $pipe.Dispose()
+        }
+        $pipe = $next
+        if ($stop) {
+            $pipe.Dispose()
+            return
+        }
+    }
+}
+
+function Enable-SimRemoteProxies {
+    <#
+    .SYNOPSIS
+        In a client process: the FunctionInfo objects given, each paired with the proxy body that replaces it.
+        The fake module defines them in its own scope (Set-Item function:script:...).
+    #>
+    param([Parameter(Mandatory = $true)] [string] $Module, [Parameter(Mandatory = $true)] [System.Management.Automation.FunctionInfo[]] $Functions)
+    if (-not (Test-SimRemoteClient)) { return @() }
+    $proxies = New-Object System.Collections.Generic.List[object]
+    foreach ($function in $Functions) { $proxies.Add(@{ Name = $function.Name; Body = (New-SimRemoteProxy -Module $Module -Function $function) }) }
+    return $proxies.ToArray()
+}

@@ -1,0 +1,179 @@
+// What lets the simulator stand in at scale: the parsed state kept between calls (and dropped when
+// another writer changes the file), indexes for lookups and equality filters, and the simulator
+// server that runs the fakes in a process of their own. Each must give the same answers as before.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { expect } from 'chai';
+import { killTree } from '../../lib/bridge/reaper.js';
+import { projectRoot } from '../../lib/paths.js';
+import { resolveTestHost } from '../helpers/host.js';
+import { adUser, baseState, cloudUser, makeSimDir, readCalls, readState, removeSimDir, runSimJson, type Json } from './fixtures.js';
+
+const ANN = 'a0000000-0000-4000-8000-00000000a001';
+
+function world(): Json {
+  const s = baseState();
+  s.forest.users.push(adUser({ sam: 'ann', upn: 'ann@contoso.com', name: 'Ann Lee', objectGuid: ANN, mail: 'ann@contoso.com', proxyAddresses: ['SMTP:ann@contoso.com'] }));
+  s.forest.users.push(adUser({ sam: 'bob', upn: 'bob@contoso.com', name: 'Bob Ray', extra: { title: 'Ops' } }));
+  s.forest.users.push(adUser({ sam: 'cid', upn: 'cid@contoso.com', name: 'Cid Moe', ou: 'OU=Staff,DC=contoso,DC=local' }));
+  s.tenant.users.push(cloudUser({ upn: 'ann@contoso.com' }));
+  return s;
+}
+
+/** The same questions, asked in one process: equality filters the index answers, and ones it must not. */
+const QUESTIONS = `
+Import-Module ActiveDirectory
+function sams($f) { , @(Get-ADUser -LDAPFilter $f | ForEach-Object { $_.SamAccountName } | Sort-Object) }
+@{
+  orOfIndexed = sams '(|(userPrincipalName=ANN@CONTOSO.COM)(sAMAccountName=bob)(sAMAccountName=nobody))'
+  dn = sams '(distinguishedName=CN=Cid Moe,OU=Staff,DC=contoso,DC=local)'
+  andNarrowed = sams '(&(sAMAccountName=bob)(title=Ops))'
+  andExcludes = sams '(&(sAMAccountName=bob)(title=Dev))'
+  orWithOther = sams '(|(sAMAccountName=ann)(title=Ops))'
+  notIndexed = sams '(!(sAMAccountName=ann))'
+  byGuid = (Get-ADUser -Identity '${ANN}').SamAccountName
+  bySam = (Get-ADUser -Identity 'CID').SamAccountName
+  missing = (Catch-Sim { Get-ADUser -Identity 'nobody' }).type
+  pid = $PID
+}`;
+
+function expectAnswers(r: Json): void {
+  expect(r.orOfIndexed).to.deep.equal(['ann', 'bob']);
+  expect(r.dn).to.deep.equal(['cid']);
+  expect(r.andNarrowed).to.deep.equal(['bob']);
+  expect(r.andExcludes).to.deep.equal([]);
+  expect(r.orWithOther).to.deep.equal(['ann', 'bob']);
+  expect(r.notIndexed).to.deep.equal(['bob', 'cid']);
+  expect(r.byGuid).to.equal('ann');
+  expect(r.bySam).to.equal('cid');
+  expect(r.missing).to.equal('Microsoft.ActiveDirectory.Management.ADIdentityNotFoundException');
+}
+
+interface Server {
+  pipe: string;
+  child: ChildProcess;
+  stderr: () => string;
+}
+
+async function startServer(dir: string, pipe: string): Promise<Server> {
+  const host = await resolveTestHost();
+  const child = spawn(host, ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', path.join(projectRoot, 'ps', 'sim', 'tools', 'Start-SimServer.ps1'), '-PipeName', pipe], {
+    env: { ...process.env, TERM: 'dumb', UPN_MATCH_SIM_DIR: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d) => (err += String(d)));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+      if (out.includes(`ready ${pipe}`)) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`the simulator server ended (exit ${code}): ${err}`)));
+  });
+  return { pipe, child, stderr: () => err };
+}
+
+describe('sim: state cache, indexes and the simulator server', function () {
+  this.timeout(120_000);
+  let dir = '';
+  beforeEach(() => {
+    dir = makeSimDir(world());
+  });
+  afterEach(() => removeSimDir(dir));
+
+  it('answers equality filters through the index exactly as a full read would', async () => {
+    expectAnswers(await runSimJson(dir, QUESTIONS));
+  });
+
+  it('sees its own writes and another writer\'s change to state.json on the next call', async () => {
+    const r = await runSimJson(dir, `
+Import-Module ActiveDirectory
+function sams($f) { , @(Get-ADUser -LDAPFilter $f | ForEach-Object { $_.SamAccountName } | Sort-Object) }
+$before = sams '(userPrincipalName=ann@contoso.com)'
+Set-ADUser -Identity ann -UserPrincipalName 'ann@fabrikam.com'
+$afterOwnWrite = @{ old = (sams '(userPrincipalName=ann@contoso.com)'); new = (sams '(userPrincipalName=ann@fabrikam.com)') }
+# Another writer (the CLI, a test) rewrites the file outside the fakes: same size, later write time.
+$path = Join-Path $env:UPN_MATCH_SIM_DIR 'state.json'
+$text = [IO.File]::ReadAllText($path).Replace('"SamAccountName": "bob"', '"SamAccountName": "bee"')
+Start-Sleep -Milliseconds 20
+[IO.File]::WriteAllText($path, $text)
+@{
+  before = $before; afterOwnWrite = $afterOwnWrite
+  renamed = (sams '(sAMAccountName=bee)'); oldName = (sams '(sAMAccountName=bob)')
+  identity = (Get-ADUser -Identity bee).SamAccountName
+}`);
+    expect(r.before).to.deep.equal(['ann']);
+    expect(r.afterOwnWrite).to.deep.equal({ old: [], new: ['ann'] });
+    expect(r.renamed).to.deep.equal(['bee']);
+    expect(r.oldName).to.deep.equal([]);
+    expect(r.identity).to.equal('bee');
+  });
+
+  describe('the server', () => {
+    let server: Server | null = null;
+    afterEach(() => {
+      // The whole tree: a .NET-tool pwsh is a launcher whose child runs PowerShell.
+      if (server?.child.pid) killTree(server.child.pid);
+      server = null;
+    });
+
+    it('gives a client the same answers and errors as the fakes in its own process, and logs the client\'s pid', async () => {
+      server = await startServer(dir, `upn-match-test-${process.pid}-a`);
+      const env = { UPN_MATCH_SIM_SERVER: server.pipe };
+      const q = await runSimJson(dir, QUESTIONS, env);
+      expectAnswers(q);
+      const r = await runSimJson(dir, `
+Import-Module ActiveDirectory, Microsoft.Graph.Authentication
+$user = Get-ADUser -Identity ann -Properties proxyAddresses, 'mS-DS-ConsistencyGuid'
+Set-ADUser -Identity $user.ObjectGUID -UserPrincipalName 'ann@fabrikam.com'
+Connect-MgGraph -Scopes 'User.Read.All' -NoWelcome
+$page = Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users?$select=id,userPrincipalName'
+$notFound = Catch-Sim { Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users/nobody@contoso.com' }
+$status = $null
+try { Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users/nobody@contoso.com' } catch { $status = [int]$_.Exception.Response.StatusCode }
+@{
+  pid = $PID; guidType = $user.ObjectGUID.GetType().FullName; proxies = @($user.proxyAddresses)
+  upns = @($page.value | ForEach-Object { $_.userPrincipalName }); notFound = $notFound; status = $status
+  adMissing = (Catch-Sim { Get-ADUser -Identity nobody })
+}`, env);
+      expect(r.guidType).to.equal('System.Guid');
+      expect(r.proxies).to.deep.equal(['SMTP:ann@contoso.com']);
+      expect(r.upns).to.deep.equal(['ann@contoso.com']);
+      expect(r.status).to.equal(404);
+      expect(r.notFound.type).to.equal('Microsoft.Graph.PowerShell.Authentication.Helpers.HttpResponseException');
+      expect(r.notFound.details).to.contain('Request_ResourceNotFound');
+      expect(r.adMissing.type).to.equal('Microsoft.ActiveDirectory.Management.ADIdentityNotFoundException');
+      expect(r.adMissing.category).to.equal('ObjectNotFound');
+      expect(r.adMissing.fqid).to.match(/^ActiveDirectoryCmdlet:Microsoft\.ActiveDirectory\.Management\.ADIdentityNotFoundException,Get-ADUser$/);
+      // The write landed in the world the server holds, and the log names the client, not the server.
+      expect(readState(dir).forest.users.find((u: Json) => u.SamAccountName === 'ann').UserPrincipalName).to.equal('ann@fabrikam.com');
+      expect([...new Set(readCalls(dir).map((c) => c.pid))].sort()).to.deep.equal([q.pid, r.pid].sort());
+      expect(server.stderr()).to.equal('');
+    });
+
+    it('serves clients that call at the same time, one call after another', async () => {
+      server = await startServer(dir, `upn-match-test-${process.pid}-b`);
+      const env = { UPN_MATCH_SIM_SERVER: server.pipe };
+      const code = `
+Import-Module ActiveDirectory
+$n = 0
+foreach ($i in 1..15) { if ((Get-ADUser -Identity ann).SamAccountName -eq 'ann') { $n++ } }
+@{ n = $n }`;
+      const results = await Promise.all([runSimJson(dir, code, env), runSimJson(dir, code, env), runSimJson(dir, code, env)]);
+      expect(results.map((x) => x.n)).to.deep.equal([15, 15, 15]);
+      expect(readCalls(dir).filter((c) => c.command === 'Get-ADUser')).to.have.length(45);
+    });
+
+    it('refuses a kill fault instead of killing itself', async () => {
+      removeSimDir(dir);
+      dir = makeSimDir(world(), { faults: { kill: [{ command: 'Get-ADUser', when: 'before', target: 'host' }] } });
+      server = await startServer(dir, `upn-match-test-${process.pid}-c`);
+      const r = await runSimJson(dir, `Import-Module ActiveDirectory; @{ e = (Catch-Sim { Get-ADUser -Identity ann }).error }`, { UPN_MATCH_SIM_SERVER: server.pipe });
+      expect(r.e).to.contain('kill faults cannot be injected through the simulator server');
+      // Still serving: the next call is answered.
+      const again = await runSimJson(dir, `Import-Module ActiveDirectory; @{ e = (Catch-Sim { Get-ADUser -Identity ann }).error }`, { UPN_MATCH_SIM_SERVER: server.pipe });
+      expect(again.e).to.contain('kill faults cannot be injected');
+    });
+  });
+});
