@@ -36,6 +36,9 @@ const USAGE = `usage: npm run bench -- --users N[,N2,...] [options]
   --sync-ms            per sync cycle (default 500)
   --timeout-s          stop ours after this long and report it (default 480)
   --naive-timeout-s    stop the naive side after this long (default 3600)
+  --in-process-sim     run the fake modules inside each measured PowerShell (default: in a simulator
+                       server of their own, ps/sim/tools/Start-SimServer.ps1, so that peak RSS is the
+                       tool's own; the server's is reported apart)
   --dir DIR            where to create the worlds (default: a new temporary folder)
   --keep               keep the worlds (call logs, reports) afterwards
   --json               print JSON instead of a table`;
@@ -49,6 +52,7 @@ const { values: args } = parseArgs({
     'plan-only': { type: 'boolean', default: false },
     'skip-naive': { type: 'boolean', default: false },
     'skip-probe': { type: 'boolean', default: false },
+    'in-process-sim': { type: 'boolean', default: false },
     'graph-latency-ms': { type: 'string', default: '20' },
     'ad-latency-ms': { type: 'string', default: '5' },
     'sync-ms': { type: 'string', default: '500' },
@@ -165,6 +169,49 @@ function measure(command, argv, { env, limitMs, stdoutFile }) {
   });
 }
 
+/**
+ * The simulator server for one world: the fakes run there, the measured processes forward each fake
+ * call to it (UPN_MATCH_SIM_SERVER). Its memory is watched apart. Resolves once it prints "ready".
+ */
+function startSimServer(dir) {
+  const pipe = `upn-match-bench-${process.pid}-${path.basename(path.dirname(dir))}-${path.basename(dir)}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  const argv = ['-NoProfile', '-NonInteractive', '-File', path.join(root, 'ps', 'sim', 'tools', 'Start-SimServer.ps1'), '-PipeName', pipe];
+  const child = spawn(host.path, argv, { env: simEnv(dir, { UPN_MATCH_SIM_SERVER: '' }), cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child.pid);
+  const monitor = new ProcessTreeMonitor(child.pid, 100);
+  const err = [];
+  child.stderr.on('data', (d) => err.push(d));
+  const stop = () => {
+    monitor.sample();
+    monitor.stop();
+    killGroup(child.pid, 'SIGKILL');
+    running.delete(child.pid);
+    const tree = monitor.summary();
+    return { peakRssMb: tree.available ? tree.powershellPeakSumMb : null };
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d.toString('utf8');
+      if (out.includes(`ready ${pipe}`)) resolve({ pipe, stop });
+    });
+    child.on('close', (code) => reject(new Error(`the simulator server ended (exit ${code}) before it was ready: ${Buffer.concat(err).toString('utf8').trim()}`)));
+  });
+}
+
+/** Runs one side with its world's simulator server (unless --in-process-sim); adds the server's memory. */
+async function withSimulator(dir, run) {
+  if (args['in-process-sim']) return { ...(await run({})), simulator: 'in-process' };
+  const server = await startSimServer(dir);
+  try {
+    const side = await run({ UPN_MATCH_SIM_SERVER: server.pipe });
+    return { ...side, simulator: { mode: 'server', ...server.stop() } };
+  } catch (error) {
+    server.stop();
+    throw error;
+  }
+}
+
 function simInit(dir, n, t) {
   const started = performance.now();
   const result = spawnSync(process.execPath, [cli, 'sim', 'init', dir, '--users', String(n), '--tenant-users', String(t), '--seed', String(seed), '--force'], { encoding: 'utf8' });
@@ -214,12 +261,12 @@ function bareStartMs() {
   return Math.round(times.sort((a, b) => a - b)[1]);
 }
 
-async function runOurs(dir, n) {
+async function runOurs(dir, n, serverEnv) {
   const runNumberBefore = syncRunNumber(dir);
   const argv = planOnly
     ? [cli, 'plan', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--json']
     : [cli, 'apply', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--yes', '--json', '--verify-timeout', '600'];
-  const run = await measure(process.execPath, argv, { env: simEnv(dir), limitMs: timeoutMs, stdoutFile: path.join(dir, 'report.json') });
+  const run = await measure(process.execPath, argv, { env: simEnv(dir, serverEnv), limitMs: timeoutMs, stdoutFile: path.join(dir, 'report.json') });
   const calls = readCalls(dir);
   const counts = countCalls(calls);
   let summary = null;
@@ -259,7 +306,7 @@ async function runOurs(dir, n) {
   };
 }
 
-async function runNaive(dir, n) {
+async function runNaive(dir, n, serverEnv) {
   const runNumberBefore = syncRunNumber(dir);
   const argv = [
     '-NoProfile',
@@ -273,7 +320,7 @@ async function runNaive(dir, n) {
     '-ModulePath',
     simModules,
   ];
-  const run = await measure(host.path, argv, { env: simEnv(dir), limitMs: naiveTimeoutMs });
+  const run = await measure(host.path, argv, { env: simEnv(dir, serverEnv), limitMs: naiveTimeoutMs });
   const calls = readCalls(dir);
   const counts = countCalls(calls);
   const syncCycles = syncRunNumber(dir) - runNumberBefore;
@@ -287,7 +334,7 @@ async function runNaive(dir, n) {
   // counting matched users (after the counts above, so this call is not in them).
   await new Promise((r) => setTimeout(r, latency.syncCycleMs + 200));
   spawnSync(host.path, ['-NoProfile', '-NonInteractive', '-Command', `$env:PSModulePath = '${simModules.replace(/'/g, "''")}' + [IO.Path]::PathSeparator + $env:PSModulePath; Import-Module ADSync; $null = Get-ADSyncScheduler`], {
-    env: simEnv(dir, { UPN_MATCH_SIM_AD_LATENCY_MS: '0' }),
+    env: simEnv(dir, { ...serverEnv, UPN_MATCH_SIM_AD_LATENCY_MS: '0' }),
   });
   const tree = run.tree;
   const driverHost = tree.available ? tree.hosts.find((h) => h.ppid === tree.root?.pid || h.pid === tree.root?.pid) : null;
@@ -421,7 +468,7 @@ async function runSize(n) {
     result.simulator = { bareHostStartMs: bareStartMs() };
   }
   log(`ours: ${planOnly ? 'plan' : 'apply'} (time limit ${timeoutMs / 1000} s)`);
-  result.ours = await runOurs(oursDir, n);
+  result.ours = await withSimulator(oursDir, (serverEnv) => runOurs(oursDir, n, serverEnv));
   log(`ours: ${result.ours.timedOut ? 'STOPPED after the time limit' : `${result.ours.wallMs} ms, exit ${result.ours.exitCode}`}`);
   if (!args['skip-probe']) {
     log('timing the fake cmdlets alone (no latency): ours\' read-only calls replayed on a copy of the world');
@@ -430,7 +477,7 @@ async function runSize(n) {
   }
   if (!skipNaive) {
     log(`naive: one PowerShell process per user (${n} users)`);
-    result.naive = await runNaive(naiveDir, n);
+    result.naive = await withSimulator(naiveDir, (serverEnv) => runNaive(naiveDir, n, serverEnv));
     log(`naive: ${result.naive.timedOut ? 'STOPPED after the time limit' : `${result.naive.wallMs} ms, exit ${result.naive.exitCode}`}`);
     result.ratio = Math.round((result.naive.wallMs / result.ours.wallMs) * 100) / 100;
   } else {
@@ -470,6 +517,8 @@ function printResult(r) {
   if (r.mode === 'apply') row('users matched', (s) => s.users?.matched);
   lines.push(table(rows));
   lines.push(`ours RSS: node ${fmt(r.ours.rss.nodeMb)} MB + pwsh ${fmt(r.ours.rss.pwshMb)} MB${r.naive ? `; naive: largest per-user process ${fmt(r.naive.rss.largestUserProcessMb)} MB, driver ${fmt(r.naive.rss.driverMb)} MB` : ''}`);
+  const serverRss = sides.map(([name, side]) => (side.simulator?.mode === 'server' ? `${name} ${fmt(side.simulator.peakRssMb)} MB` : null)).filter(Boolean);
+  lines.push(serverRss.length ? `simulator servers' peak RSS (not counted above): ${serverRss.join(', ')}` : 'simulator: fake modules inside the measured processes (--in-process-sim)');
   const ph = r.ours.phases;
   if (ph) lines.push(`ours phases ms: to first fake call ${fmt(ph.toFirstFakeCallMs)}, facts ${fmt(ph.readFactsMs)}, AD writes ${fmt(ph.adWritesMs)} (${fmt(ph.perUserWriteMs)}/user), sync ${fmt(ph.syncMs)} (settle step ${fmt(ph.settleCallMs)}), verify ${fmt(ph.verifyMs)}, after the last fake call ${fmt(ph.afterLastFakeCallMs)}`);
   const es = r.ours.estimate;
