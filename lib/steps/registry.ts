@@ -59,6 +59,32 @@ const AdWriteOutput = z.object({
 });
 export type AdWriteOutput = z.infer<typeof AdWriteOutput>;
 
+/** Users per Set-AdUserForMatch call: at most this many (the engine's chunk size is an option up to it). */
+export const AD_WRITE_CHUNK_MAX = 100;
+
+/** One user to write: an update of the account the plan found (ObjectGuid...), by name, or a create. */
+const AdWriteItem = z
+  .object({
+    UserPrincipalName: z.string().min(1),
+    SamAccountName: z.string().optional(),
+    DistinguishedName: z.string().optional(),
+    ObjectGuid: z.string().uuid().optional(),
+    PreviousUserPrincipalName: z.string().optional(),
+    Create: z.boolean().optional(),
+    GivenName: z.string().optional(),
+    Surname: z.string().optional(),
+    Path: z.string().optional(),
+  })
+  .strict();
+export type AdWriteItem = z.infer<typeof AdWriteItem>;
+
+/** Each user's result, in input order: what was written, or why not (the others are still written). */
+const AdWriteResult = z.object({
+  userPrincipalName: z.string(),
+  result: AdWriteOutput.nullable(),
+  error: z.object({ code: z.string(), category: z.string(), message: z.string() }).nullable(),
+});
+
 export const MatchStatus = z.object({
   userPrincipalName: z.string(),
   found: z.boolean(),
@@ -158,27 +184,20 @@ export const steps = {
   }),
   adWrite: defineStep({
     id: 'ad-written',
-    title: 'Create or update the AD account with exactly the cloud UPN',
+    title: 'Create or update the AD accounts with exactly their cloud UPNs (a chunk of users per call)',
     script: 'steps/Set-AdUserForMatch.ps1',
     host: 'local',
     input: z
       .object({
-        UserPrincipalName: z.string().min(1),
-        SamAccountName: z.string().optional(),
-        DistinguishedName: z.string().optional(),
-        ObjectGuid: z.string().uuid().optional(),
-        PreviousUserPrincipalName: z.string().optional(),
-        Create: z.boolean().optional(),
-        GivenName: z.string().optional(),
-        Surname: z.string().optional(),
-        Path: z.string().optional(),
+        Users: z.array(AdWriteItem).min(1).max(AD_WRITE_CHUNK_MAX),
         Server: z.string().optional(),
         WhatIf: z.boolean().optional(),
       })
       .strict(),
-    output: AdWriteOutput,
+    output: z.object({ results: z.array(AdWriteResult) }),
     mutates: true,
-    timeoutMs: 120_000,
+    // A chunk of AD_WRITE_CHUNK_MAX users at one second each, the slowest a domain controller should be.
+    timeoutMs: AD_WRITE_CHUNK_MAX * 1_000,
   }),
   adUndo: defineStep({
     id: 'ad-undone',

@@ -8,7 +8,7 @@ import type { Evaluation, Finding, UserEvaluation } from '../checks/types.js';
 import type { Config } from '../config.js';
 import type { Facts } from '../facts.js';
 import { summarize, type RunReport, type UserReport } from '../report/types.js';
-import { steps } from '../steps/registry.js';
+import { AD_WRITE_CHUNK_MAX, steps, type AdWriteItem, type AdWriteOutput } from '../steps/registry.js';
 import { collectFacts, graphSignIn, syncServerName, type FeatureRecord } from './collector.js';
 import type { StepIO } from './io.js';
 import { batchKey, newRunId, type JournalStore, type JournalUser, type RunJournal, type StepId, type StepOutcome } from './journal.js';
@@ -47,7 +47,11 @@ export interface ApplyOptions extends PlanOptions {
   verifyPollMs: number;
   syncWaitSeconds?: number;
   syncPollMs?: number;
+  /** Users per AD write call (default 50, at most AD_WRITE_CHUNK_MAX). */
+  adWriteChunkSize?: number;
 }
+
+const AD_WRITE_CHUNK = 50;
 
 export interface PlanResult {
   facts: Facts;
@@ -164,6 +168,24 @@ export function isEnvironmentFailure(error: unknown): boolean {
   return isBridgeError(error) && (error.reason === 'host-missing' || ['GraphLoginFailed', 'GraphConfigMissing', 'GraphAccessDenied'].includes(error.code));
 }
 
+/** What the AD write needs for one user: the account the plan found (written without another read), or a name, or a create. */
+function adWriteItem(ev: UserEvaluation): AdWriteItem {
+  const user = ev.user;
+  if (user.create) {
+    return { UserPrincipalName: user.cloudUpn, Create: true, SamAccountName: user.samAccountName ?? undefined, GivenName: user.givenName ?? undefined, Surname: user.surname ?? undefined, Path: user.ou ?? undefined };
+  }
+  if (ev.adUser) {
+    return {
+      UserPrincipalName: user.cloudUpn,
+      ObjectGuid: ev.adUser.ObjectGUID,
+      DistinguishedName: ev.adUser.DistinguishedName,
+      SamAccountName: ev.adUser.SamAccountName,
+      PreviousUserPrincipalName: ev.adUser.UserPrincipalName ?? '',
+    };
+  }
+  return user.distinguishedName ? { UserPrincipalName: user.cloudUpn, DistinguishedName: user.distinguishedName } : { UserPrincipalName: user.cloudUpn, SamAccountName: user.samAccountName ?? undefined };
+}
+
 export async function apply(deps: EngineDeps, batch: BatchUser[], options: ApplyOptions): Promise<RunReport> {
   const { io, journal, clock } = deps;
   const log = deps.log ?? (() => undefined);
@@ -244,42 +266,56 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
     }
   }
 
-  // 2. AD writes, one user at a time; one user's failure does not stop the others.
-  const writes = run.users.filter((u) => u.state === 'planned' || u.state === 'ad-writing');
-  let written = 0;
-  for (const ju of writes) {
-    deps.progress?.(written++, writes.length);
-    const ev = evByUpn.get(ju.cloudUpn.toLowerCase());
-    if (!ev) continue;
-    const user = ev.user;
-    ju.state = 'ad-writing';
-    if (ev.cloudUser) ju.snapshot = ev.cloudUser;
+  // 2. AD writes, a chunk of users per call (one journal save before it and one after); one user's
+  //    failure does not stop the others. A resumed chunk repeats no write: the script leaves an account
+  //    that already carries its UPN alone.
+  const writes = run.users
+    .filter((u) => u.state === 'planned' || u.state === 'ad-writing')
+    .flatMap((ju) => {
+      const ev = evByUpn.get(ju.cloudUpn.toLowerCase());
+      return ev ? [{ ju, ev }] : [];
+    });
+  const chunkSize = Math.min(Math.max(1, options.adWriteChunkSize ?? AD_WRITE_CHUNK), AD_WRITE_CHUNK_MAX);
+  const failWrite = (ju: JournalUser, failure: { code: string; message: string }) => {
+    ju.state = 'failed';
+    ju.error = failure;
+    record(ju, 'ad-written', 'error', at(), { code: failure.code, detail: failure.message });
+    log('error', `AD write failed for ${ju.cloudUpn}: ${failure.message}`, { code: failure.code });
+  };
+  for (let start = 0; start < writes.length; start += chunkSize) {
+    deps.progress?.(start, writes.length);
+    const chunk = writes.slice(start, start + chunkSize);
+    for (const { ju, ev } of chunk) {
+      ju.state = 'ad-writing';
+      if (ev.cloudUser) ju.snapshot = ev.cloudUser;
+    }
     save();
+    let results: { result: AdWriteOutput | null; error: { code: string; message: string } | null }[];
     try {
       const out = await io.run(steps.adWrite, {
-        UserPrincipalName: user.cloudUpn,
-        ...(user.create
-          ? { Create: true, SamAccountName: user.samAccountName ?? undefined, GivenName: user.givenName ?? undefined, Surname: user.surname ?? undefined, Path: user.ou ?? undefined }
-          : ev.adUser
-            ? {
-                // The account as the plan found it: written without another read.
-                ObjectGuid: ev.adUser.ObjectGUID,
-                DistinguishedName: ev.adUser.DistinguishedName,
-                SamAccountName: ev.adUser.SamAccountName,
-                PreviousUserPrincipalName: ev.adUser.UserPrincipalName ?? '',
-              }
-            : user.distinguishedName
-              ? { DistinguishedName: user.distinguishedName }
-              : { SamAccountName: user.samAccountName ?? undefined }),
+        Users: chunk.map(({ ev }) => adWriteItem(ev)),
         ...(options.config.ad?.server ? { Server: options.config.ad.server } : {}),
         WhatIf: options.whatIf,
       });
+      // One result per user, in order: anything else is a broken script, and no result is trusted.
+      const inOrder = out.results.length === chunk.length && out.results.every((r, k) => r.userPrincipalName === chunk[k]?.ev.user.cloudUpn);
+      if (!inOrder) throw new Error(`the AD write returned ${out.results.length} results for ${chunk.length} users, or not in order`);
+      results = out.results;
+    } catch (error) {
+      if (isEnvironmentFailure(error)) throw error;
+      const failure = failureOf(error);
+      results = chunk.map(() => ({ result: null, error: failure }));
+    }
+    chunk.forEach(({ ju, ev }, k) => {
+      const { result: out, error } = results[k] ?? { result: null, error: { code: 'UnexpectedError', message: 'no result' } };
+      const user = ev.user;
+      if (error || !out) return failWrite(ju, error ?? { code: 'UnexpectedError', message: 'no result' });
       if (options.whatIf) {
         ju.state = 'planned';
         record(ju, 'ad-written', 'skipped', at(), { detail: `what-if: would ${user.create ? 'create' : 'update'} the account with UPN ${user.cloudUpn}` });
-        continue;
+        return;
       }
-      if (!out.objectGuid) throw new Error('the AD write returned no objectGUID');
+      if (!out.objectGuid) return failWrite(ju, { code: 'UnexpectedError', message: 'the AD write returned no objectGUID' });
       const adUser = ev.adUser;
       ju.ad = {
         objectGuid: out.objectGuid,
@@ -293,14 +329,7 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
       ju.state = 'ad-written';
       record(ju, 'ad-written', 'passed', at(), { detail: out.created ? 'account created' : out.changed ? `UPN changed from ${out.previousUserPrincipalName ?? '(none)'}` : 'account already carried the UPN' });
       log('debug', `AD account for ${ju.cloudUpn}: ${out.created ? 'created' : out.changed ? 'updated' : 'unchanged'}`, { objectGuid: out.objectGuid });
-    } catch (error) {
-      if (isEnvironmentFailure(error)) throw error;
-      const failure = failureOf(error);
-      ju.state = 'failed';
-      ju.error = failure;
-      record(ju, 'ad-written', 'error', at(), { code: failure.code, detail: failure.message });
-      log('error', `AD write failed for ${ju.cloudUpn}: ${failure.message}`, { code: failure.code });
-    }
+    });
     save();
   }
 

@@ -73,9 +73,11 @@ function ConvertTo-UpnMatchWireValue {
     .SYNOPSIS
         Turns a value into plain JSON-ready data: dates as ISO 8601 UTC, GUIDs as strings, byte arrays
         as base64, every collection as an array (a single item stays an array).
+    .NOTES
+        A plain function (no [CmdletBinding()], no parameter attributes), and plain values are copied without
+        a call: it runs once per value of a result, and an advanced function costs several times more per call.
     #>
-    [CmdletBinding()]
-    param([Parameter(Position = 0)] [AllowNull()] $Value)
+    param($Value)
 
     if ($null -eq $Value) { return $null }
     if ($Value -is [string] -or $Value -is [bool] -or $Value -is [int] -or $Value -is [long] -or $Value -is [double] -or $Value -is [decimal]) {
@@ -90,22 +92,77 @@ function ConvertTo-UpnMatchWireValue {
     if ($Value -is [System.ValueType]) { return $Value }
     if ($Value -is [System.Collections.IDictionary]) {
         $map = [ordered]@{}
-        foreach ($key in @($Value.Keys)) { $map[[string]$key] = ConvertTo-UpnMatchWireValue $Value[$key] }
+        foreach ($key in @($Value.Keys)) {
+            $item = $Value[$key]
+            if ($null -eq $item -or $item -is [string] -or $item -is [bool] -or $item -is [int]) { $map[[string]$key] = $item }
+            else { $map[[string]$key] = ConvertTo-UpnMatchWireValue $item }
+        }
         return $map
     }
     if ($Value -is [System.Collections.IEnumerable]) {
         $list = New-Object System.Collections.Generic.List[object]
-        foreach ($item in $Value) { $list.Add((ConvertTo-UpnMatchWireValue $item)) }
+        foreach ($item in $Value) {
+            if ($null -eq $item -or $item -is [string] -or $item -is [bool] -or $item -is [int]) { $list.Add($item) }
+            else { $list.Add((ConvertTo-UpnMatchWireValue $item)) }
+        }
         # The comma keeps PowerShell from unrolling the array (and a one-item array into its item).
         return , $list.ToArray()
     }
     $map = [ordered]@{}
     foreach ($property in $Value.PSObject.Properties) {
         if ($property.MemberType -eq 'NoteProperty' -or $property.MemberType -eq 'Property') {
-            $map[$property.Name] = ConvertTo-UpnMatchWireValue $property.Value
+            $item = $property.Value
+            if ($null -eq $item -or $item -is [string] -or $item -is [bool] -or $item -is [int]) { $map[$property.Name] = $item }
+            else { $map[$property.Name] = ConvertTo-UpnMatchWireValue $item }
         }
     }
     return $map
+}
+
+function ConvertTo-UpnMatchJson {
+    <#
+    .SYNOPSIS
+        JSON text (compact) of a value as ConvertTo-UpnMatchWireValue shapes it.
+    .DESCRIPTION
+        The elements of a top-level object's collections are converted and written one at a time: a result of
+        thousands of users converted at once would hold two more copies of itself in memory.
+    #>
+    param($Value)
+    $isObject = $null -ne $Value -and ($Value -is [System.Collections.IDictionary] -or $Value -is [System.Management.Automation.PSCustomObject])
+    if (-not $isObject) { return (ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $Value) -Depth 64 -Compress) }
+    $members = [ordered]@{}
+    if ($Value -is [System.Collections.IDictionary]) { foreach ($key in @($Value.Keys)) { $members[[string]$key] = $Value[$key] } }
+    else {
+        foreach ($property in $Value.PSObject.Properties) {
+            if ($property.MemberType -eq 'NoteProperty' -or $property.MemberType -eq 'Property') { $members[$property.Name] = $property.Value }
+        }
+    }
+    $text = New-Object System.Text.StringBuilder
+    $null = $text.Append('{')
+    $first = $true
+    foreach ($name in @($members.Keys)) {
+        if (-not $first) { $null = $text.Append(',') }
+        $first = $false
+        $null = $text.Append((ConvertTo-Json -InputObject ([string]$name) -Compress)).Append(':')
+        $member = $members[$name]
+        $isCollection = $null -ne $member -and $member -is [System.Collections.IEnumerable] -and $member -isnot [string] -and $member -isnot [System.Collections.IDictionary] -and $member -isnot [byte[]]
+        if (-not $isCollection) {
+            $null = $text.Append((ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $member) -Depth 64 -Compress))
+            continue
+        }
+        $null = $text.Append('[')
+        $firstItem = $true
+        foreach ($item in $member) {
+            if (-not $firstItem) { $null = $text.Append(',') }
+            $firstItem = $false
+            $wire = ConvertTo-UpnMatchWireValue $item
+            # -InputObject keeps an item that is itself a collection an array.
+            $null = $text.Append((ConvertTo-Json -InputObject $wire -Depth 64 -Compress))
+        }
+        $null = $text.Append(']')
+    }
+    $null = $text.Append('}')
+    return $text.ToString()
 }
 
 function ConvertTo-UpnMatchHashtable {
@@ -140,6 +197,7 @@ function ConvertFrom-UpnMatchJson {
 }
 
 function Get-UpnMatchErrorInfo {
+    <# The envelope's error for an ErrorRecord: { code, category, message, target } (Stop-UpnMatch's, or PS.<category>). #>
     param([System.Management.Automation.ErrorRecord] $Record)
     $exception = $Record.Exception
     $data = $exception.Data
@@ -176,6 +234,7 @@ function Invoke-UpnMatchRequestJson {
     param([Parameter(Mandatory = $true)] [string] $Json)
 
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $dataJson = 'null'
     $stdout = [Console]::Out
     $stderr = [Console]::Error
     $warnings = New-Object System.Collections.Generic.List[string]
@@ -213,7 +272,7 @@ function Invoke-UpnMatchRequestJson {
         if ($output.Count -eq 0 -and $global:LASTEXITCODE -ne 0) {
             Stop-UpnMatch -Code 'ScriptExit' -Category script -Message ("the script ended with exit {0} instead of returning a result" -f $global:LASTEXITCODE)
         }
-        if ($output.Count -eq 1) { $envelope.data = ConvertTo-UpnMatchWireValue $output[0] }
+        if ($output.Count -eq 1) { $dataJson = ConvertTo-UpnMatchJson $output[0] }
         $envelope.ok = $true
     } catch {
         $envelope.error = Get-UpnMatchErrorInfo $_
@@ -223,7 +282,13 @@ function Invoke-UpnMatchRequestJson {
     }
     $envelope.warnings = $warnings.ToArray()
     $envelope.durationMs = [int]$clock.ElapsedMilliseconds
-    $json = ConvertTo-Json -InputObject $envelope -Depth 64 -Compress
+    # The data goes in as text already converted (see ConvertTo-UpnMatchJson).
+    $parts = foreach ($key in @($envelope.Keys)) {
+        $value = $dataJson
+        if ($key -ne 'data') { $value = ConvertTo-Json -InputObject $envelope[$key] -Depth 64 -Compress }
+        (ConvertTo-Json -InputObject ([string]$key) -Compress) + ':' + $value
+    }
+    $json = '{' + ($parts -join ',') + '}'
     $stdout.Write($json)
     $stdout.Write("`n")
     $stdout.Flush()
@@ -241,4 +306,4 @@ function Invoke-UpnMatchRequest {
     $null = Invoke-UpnMatchRequestJson -Json $json
 }
 
-Export-ModuleMember -Function Initialize-UpnMatchHost, Invoke-UpnMatchRequest, Invoke-UpnMatchRequestJson, Stop-UpnMatch, ConvertTo-UpnMatchWireValue, ConvertTo-UpnMatchHashtable
+Export-ModuleMember -Function Initialize-UpnMatchHost, Invoke-UpnMatchRequest, Invoke-UpnMatchRequestJson, Stop-UpnMatch, ConvertTo-UpnMatchWireValue, ConvertTo-UpnMatchHashtable, Get-UpnMatchErrorInfo

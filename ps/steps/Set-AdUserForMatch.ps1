@@ -1,34 +1,30 @@
 ﻿<#
 .SYNOPSIS
-    Gives an AD account exactly the cloud user's UPN: updates an existing account or creates one.
+    Gives AD accounts exactly their cloud users' UPNs: updates existing accounts or creates them, a chunk of
+    users per call.
 .DESCRIPTION
-    Safe to re-run: an account that already carries the UPN is left alone (changed = false), and
-    an account this tool created before a crash is found again by its sAMAccountName. Returns the
-    previous UPN so that the change can be rolled back. A created account is enabled and gets a
-    random password that never leaves this script (set the real one afterwards).
-.PARAMETER UserPrincipalName
-    The cloud user's UPN, written exactly as given.
-.PARAMETER SamAccountName
-    Update: the account to change (or DistinguishedName). Create: the new account's name.
-.PARAMETER ObjectGuid
-    Update: the account as the facts found it; with DistinguishedName, SamAccountName and
-    PreviousUserPrincipalName it is written without being read again (one AD call per user).
-.PARAMETER Create
-    Create a new account in Path with GivenName and Surname.
+    Each user is written on its own: one user's failure is that user's result, and the others are still
+    written. Safe to re-run: an account that already carries the UPN is left alone (changed = false), and
+    an account this tool created before a crash is found again by its sAMAccountName. Returns each previous
+    UPN so that the change can be rolled back. A created account is enabled and gets a random password that
+    never leaves this script (set the real one afterwards).
+.PARAMETER Users
+    The users, each a hashtable:
+    UserPrincipalName - the cloud user's UPN, written exactly as given (required);
+    SamAccountName or DistinguishedName - update: the account to change; create: the new account's name;
+    ObjectGuid (with DistinguishedName, SamAccountName, PreviousUserPrincipalName) - update: the account as
+    the facts found it, written without being read again (one AD call per user);
+    Create (with GivenName, Surname, Path) - create a new account in Path.
+.PARAMETER Server
+    Domain controller (or domain) to write to; the module's default otherwise.
 .OUTPUTS
-    { action, objectGuid, distinguishedName, samAccountName, previousUserPrincipalName, changed, created }
+    { results: [ { userPrincipalName, result: { action, objectGuid, distinguishedName, samAccountName,
+    previousUserPrincipalName, changed, created, whatIf } or null, error: { code, category, message } or null } ] }
+    in the order of Users.
 #>
 [CmdletBinding(SupportsShouldProcess = $true)]
 param(
-    [Parameter(Mandatory = $true)] [ValidateNotNullOrEmpty()] [string] $UserPrincipalName,
-    [string] $SamAccountName,
-    [string] $DistinguishedName,
-    [guid] $ObjectGuid,
-    [AllowEmptyString()] [string] $PreviousUserPrincipalName,
-    [switch] $Create,
-    [string] $GivenName,
-    [string] $Surname,
-    [string] $Path,
+    [Parameter(Mandatory = $true)] [ValidateNotNull()] [hashtable[]] $Users,
     [string] $Server
 )
 
@@ -50,7 +46,7 @@ function New-RandomPassword {
     return $secure
 }
 
-function New-Result($action, $user, $previous, $changed, $created) {
+function New-Result($action, $user, $previous, $changed, $created, $SamAccountName) {
     [pscustomobject]@{
         action                    = $action
         objectGuid                = if ($null -ne $user) { ([guid]$user.ObjectGUID).ToString() } else { $null }
@@ -63,57 +59,84 @@ function New-Result($action, $user, $previous, $changed, $created) {
     }
 }
 
-if (-not $Create -and $PSBoundParameters.ContainsKey('ObjectGuid')) {
-    # The plan read this account a moment ago: write without reading it again.
-    $known = [pscustomobject]@{ ObjectGUID = $ObjectGuid; DistinguishedName = $DistinguishedName; SamAccountName = $SamAccountName }
-    $previous = $null
-    if ($PreviousUserPrincipalName) { $previous = $PreviousUserPrincipalName }
-    if ($previous -ceq $UserPrincipalName) { return (New-Result 'update' $known $previous $false $false) }
-    if ($PSCmdlet.ShouldProcess($DistinguishedName, ('Set UserPrincipalName to ' + $UserPrincipalName))) {
-        try {
-            Set-ADUser -Identity $ObjectGuid -UserPrincipalName $UserPrincipalName @common
-        } catch {
-            if ([string]$_.CategoryInfo.Category -ne 'ObjectNotFound') { throw }
-            Stop-UpnMatch -Code 'AdAccountNotFound' -Category precondition -Target ([string]$ObjectGuid) -Message ('AD account not found: ' + $DistinguishedName)
+function Set-OneUser {
+    <# One user of the chunk; throws (Stop-UpnMatch or the AD error) when it cannot be written. #>
+    param([Parameter(Mandatory = $true)] [hashtable] $Item, [Parameter(Mandatory = $true)] $Cmdlet)
+    $UserPrincipalName = [string]$Item['UserPrincipalName']
+    $SamAccountName = [string]$Item['SamAccountName']
+    $DistinguishedName = [string]$Item['DistinguishedName']
+    $PreviousUserPrincipalName = [string]$Item['PreviousUserPrincipalName']
+    $Create = [bool]$Item['Create']
+    $GivenName = [string]$Item['GivenName']
+    $Surname = [string]$Item['Surname']
+    $Path = [string]$Item['Path']
+    if (-not $UserPrincipalName) { Stop-UpnMatch -Code 'UpnMissing' -Category input -Message 'a user of the chunk has no UserPrincipalName' }
+
+    if (-not $Create -and $Item['ObjectGuid']) {
+        $ObjectGuid = [guid][string]$Item['ObjectGuid']
+        # The plan read this account a moment ago: write without reading it again.
+        $known = [pscustomobject]@{ ObjectGUID = $ObjectGuid; DistinguishedName = $DistinguishedName; SamAccountName = $SamAccountName }
+        $previous = $null
+        if ($PreviousUserPrincipalName) { $previous = $PreviousUserPrincipalName }
+        if ($previous -ceq $UserPrincipalName) { return (New-Result 'update' $known $previous $false $false) }
+        if ($Cmdlet.ShouldProcess($DistinguishedName, ('Set UserPrincipalName to ' + $UserPrincipalName))) {
+            try {
+                Set-ADUser -Identity $ObjectGuid -UserPrincipalName $UserPrincipalName @common
+            } catch {
+                if ([string]$_.CategoryInfo.Category -ne 'ObjectNotFound') { throw }
+                Stop-UpnMatch -Code 'AdAccountNotFound' -Category precondition -Target ([string]$ObjectGuid) -Message ('AD account not found: ' + $DistinguishedName)
+            }
+            return (New-Result 'update' $known $previous $true $false)
         }
-        return (New-Result 'update' $known $previous $true $false)
+        return (New-Result 'update' $known $previous $false $false)
     }
-    return (New-Result 'update' $known $previous $false $false)
+
+    if (-not $Create) {
+        $identity = $DistinguishedName
+        if (-not $identity) { $identity = $SamAccountName }
+        if (-not $identity) { Stop-UpnMatch -Code 'AdAccountNotNamed' -Category input -Message 'name the account to update by sAMAccountName or distinguished name' }
+        try {
+            $user = Get-ADUser -Identity $identity -Properties UserPrincipalName @common
+        } catch {
+            Stop-UpnMatch -Code 'AdAccountNotFound' -Category precondition -Target $identity -Message ('AD account not found: ' + $identity)
+        }
+        $previous = $user.UserPrincipalName
+        if ($previous -ceq $UserPrincipalName) { return (New-Result 'update' $user $previous $false $false) }
+        if ($Cmdlet.ShouldProcess([string]$user.DistinguishedName, ('Set UserPrincipalName to ' + $UserPrincipalName))) {
+            Set-ADUser -Identity $user.ObjectGUID -UserPrincipalName $UserPrincipalName @common
+            return (New-Result 'update' $user $previous $true $false)
+        }
+        return (New-Result 'update' $user $previous $false $false)
+    }
+
+    if (-not ($SamAccountName -and $GivenName -and $Surname -and $Path)) {
+        Stop-UpnMatch -Code 'CreateDetailsMissing' -Category input -Message 'creating an account needs SamAccountName, GivenName, Surname and Path'
+    }
+    $name = $GivenName + ' ' + $Surname
+    if ($Cmdlet.ShouldProcess($Path, ('Create user ' + $SamAccountName + ' with UserPrincipalName ' + $UserPrincipalName))) {
+        try {
+            $created = New-ADUser -Name $name -SamAccountName $SamAccountName -UserPrincipalName $UserPrincipalName -GivenName $GivenName -Surname $Surname -DisplayName $name -Path $Path -AccountPassword (New-RandomPassword) -Enabled $true -PassThru @common
+            return (New-Result 'create' $created $null $true $true)
+        } catch {
+            # The account may exist already: created by an earlier, interrupted run (then it carries the UPN).
+            $failure = $_
+            $existing = @(Get-ADUser -LDAPFilter ('(sAMAccountName=' + (ConvertTo-UpnMatchLdapValue $SamAccountName) + ')') -Properties UserPrincipalName @common)
+            if ($existing.Count -eq 0) { throw $failure }
+            if ($existing[0].UserPrincipalName -ceq $UserPrincipalName) { return (New-Result 'create' $existing[0] $null $false $false) }
+            Stop-UpnMatch -Code 'SamAccountNameTaken' -Category precondition -Target $SamAccountName -Message ('sAMAccountName already in use: ' + $SamAccountName)
+        }
+    }
+    return (New-Result 'create' $null $null $false $false $SamAccountName)
 }
 
-if (-not $Create) {
-    $identity = $DistinguishedName
-    if (-not $identity) { $identity = $SamAccountName }
-    if (-not $identity) { Stop-UpnMatch -Code 'AdAccountNotNamed' -Category input -Message 'name the account to update by sAMAccountName or distinguished name' }
+$results = New-Object System.Collections.Generic.List[object]
+foreach ($item in $Users) {
+    $upn = [string]$item['UserPrincipalName']
     try {
-        $user = Get-ADUser -Identity $identity -Properties UserPrincipalName @common
+        $results.Add([pscustomobject]@{ userPrincipalName = $upn; result = (Set-OneUser -Item $item -Cmdlet $PSCmdlet); error = $null })
     } catch {
-        Stop-UpnMatch -Code 'AdAccountNotFound' -Category precondition -Target $identity -Message ('AD account not found: ' + $identity)
-    }
-    $previous = $user.UserPrincipalName
-    if ($previous -ceq $UserPrincipalName) { return (New-Result 'update' $user $previous $false $false) }
-    if ($PSCmdlet.ShouldProcess([string]$user.DistinguishedName, ('Set UserPrincipalName to ' + $UserPrincipalName))) {
-        Set-ADUser -Identity $user.ObjectGUID -UserPrincipalName $UserPrincipalName @common
-        return (New-Result 'update' $user $previous $true $false)
-    }
-    return (New-Result 'update' $user $previous $false $false)
-}
-
-if (-not ($SamAccountName -and $GivenName -and $Surname -and $Path)) {
-    Stop-UpnMatch -Code 'CreateDetailsMissing' -Category input -Message 'creating an account needs SamAccountName, GivenName, Surname and Path'
-}
-$name = $GivenName + ' ' + $Surname
-if ($PSCmdlet.ShouldProcess($Path, ('Create user ' + $SamAccountName + ' with UserPrincipalName ' + $UserPrincipalName))) {
-    try {
-        $created = New-ADUser -Name $name -SamAccountName $SamAccountName -UserPrincipalName $UserPrincipalName -GivenName $GivenName -Surname $Surname -DisplayName $name -Path $Path -AccountPassword (New-RandomPassword) -Enabled $true -PassThru @common
-        return (New-Result 'create' $created $null $true $true)
-    } catch {
-        # The account may exist already: created by an earlier, interrupted run (then it carries the UPN).
-        $failure = $_
-        $existing = @(Get-ADUser -LDAPFilter ('(sAMAccountName=' + (ConvertTo-UpnMatchLdapValue $SamAccountName) + ')') -Properties UserPrincipalName @common)
-        if ($existing.Count -eq 0) { throw $failure }
-        if ($existing[0].UserPrincipalName -ceq $UserPrincipalName) { return (New-Result 'create' $existing[0] $null $false $false) }
-        Stop-UpnMatch -Code 'SamAccountNameTaken' -Category precondition -Target $SamAccountName -Message ('sAMAccountName already in use: ' + $SamAccountName)
+        $info = Get-UpnMatchErrorInfo $_
+        $results.Add([pscustomobject]@{ userPrincipalName = $upn; result = $null; error = [pscustomobject]@{ code = $info.code; category = $info.category; message = $info.message } })
     }
 }
-return (New-Result 'create' $null $null $false $false)
+[pscustomobject]@{ results = $results.ToArray() }

@@ -49,6 +49,28 @@ function world(options: { softMatchOnUpn?: boolean } = {}) {
   const cloud = [makeCloudUser('anna@contoso.com', { id: 'c-anna' }), makeCloudUser('ben@contoso.com', { id: 'c-ben' })];
   const written = new Set<string>();
   let synced = false;
+  /** One user's AD write, as the script reports it: a result, or (when writeOne throws a coded error) that error. */
+  const writeOne = (item: Record<string, unknown>, whatIf: boolean) => {
+    const sam = String(item.SamAccountName);
+    const user = ad.find((a) => a.SamAccountName === sam);
+    if (!user) throw new BridgeError({ reason: 'precondition-unmet', script: 'x', code: 'AdAccountNotFound', message: 'not found' });
+    const previous = user.UserPrincipalName;
+    if (!whatIf) {
+      user.UserPrincipalName = String(item.UserPrincipalName);
+      written.add(sam);
+    }
+    return { action: 'update', objectGuid: user.ObjectGUID, distinguishedName: user.DistinguishedName, samAccountName: sam, previousUserPrincipalName: previous, changed: !whatIf, created: false, whatIf };
+  };
+  const writeResult = (item: Record<string, unknown>, whatIf: boolean) => {
+    try {
+      return { userPrincipalName: String(item.UserPrincipalName), result: writer.one(item, whatIf), error: null };
+    } catch (error) {
+      const e = error as BridgeError;
+      return { userPrincipalName: String(item.UserPrincipalName), result: null, error: { code: e.code, category: 'precondition', message: e.message } };
+    }
+  };
+  // Tests replace writer.one to make one user's write fail.
+  const writer = { one: writeOne };
   const answers: Record<string, Answer> = {
     'ad-facts': () => ({
       forest: { name: 'contoso.local', upnSuffixes: ['contoso.com'], domains: [{ dnsRoot: 'contoso.local', distinguishedName: 'DC=contoso,DC=local' }] },
@@ -71,17 +93,7 @@ function world(options: { softMatchOnUpn?: boolean } = {}) {
       roleHolderIds: [],
     }),
     'sync-facts': () => ({ serverName: 'AADC01', syncCycleEnabled: true, stagingModeEnabled: false, syncCycleInProgress: false, schedulerSuspended: false, nextSyncCycleStartTimeInUTC: null, scopeOUs: ['OU=Corp,DC=contoso,DC=local'] }),
-    'ad-written': (input) => {
-      const sam = String(input.SamAccountName);
-      const user = ad.find((a) => a.SamAccountName === sam);
-      if (!user) throw new BridgeError({ reason: 'precondition-unmet', script: 'x', code: 'AdAccountNotFound', message: 'not found' });
-      const previous = user.UserPrincipalName;
-      if (!input.WhatIf) {
-        user.UserPrincipalName = String(input.UserPrincipalName);
-        written.add(sam);
-      }
-      return { action: 'update', objectGuid: user.ObjectGUID, distinguishedName: user.DistinguishedName, samAccountName: sam, previousUserPrincipalName: previous, changed: !input.WhatIf, created: false, whatIf: Boolean(input.WhatIf) };
-    },
+    'ad-written': (input) => ({ results: (input.Users as Record<string, unknown>[]).map((item) => writeResult(item, Boolean(input.WhatIf))) }),
     'sync-started': (input) => {
       if (!input.WhatIf) {
         synced = true;
@@ -100,7 +112,7 @@ function world(options: { softMatchOnUpn?: boolean } = {}) {
     }),
     'feature-enabled': (input) => ({ feature: String(input.Feature), enabled: true, changed: !input.WhatIf }),
   };
-  return { ad, cloud, written, answers };
+  return { ad, cloud, written, answers, writer };
 }
 
 function options(overrides: Partial<ApplyOptions> = {}): ApplyOptions {
@@ -126,7 +138,11 @@ describe('workflow engine', () => {
     const io = new FakeIO(w.answers);
     const d = deps(io);
     const report = await apply(d, [upd, upd2], options());
-    expect(io.stepsCalled()).to.deep.equal(['ad-facts', 'cloud-facts', 'tenant-facts', 'sync-facts', 'ad-written', 'ad-written', 'sync-started', 'verified']);
+    expect(io.stepsCalled()).to.deep.equal(['ad-facts', 'cloud-facts', 'tenant-facts', 'sync-facts', 'ad-written', 'sync-started', 'verified']);
+    expect(io.calls.find((c) => c.step === 'ad-written')?.input.Users).to.deep.equal([
+      { UserPrincipalName: 'anna@contoso.com', ObjectGuid: w.ad[0]?.ObjectGUID, DistinguishedName: w.ad[0]?.DistinguishedName, SamAccountName: 'anna', PreviousUserPrincipalName: 'anna@contoso.local' },
+      { UserPrincipalName: 'ben@contoso.com', ObjectGuid: w.ad[1]?.ObjectGUID, DistinguishedName: w.ad[1]?.DistinguishedName, SamAccountName: 'ben', PreviousUserPrincipalName: 'ben@contoso.local' },
+    ]);
     expect(report.summary).to.include({ total: 2, matched: 2, failed: 0, blocked: 0 });
     expect(report.users.map((u) => u.steps.map((s) => `${s.id}:${s.outcome}`))).to.deep.equal([
       ['planned:passed', 'ad-written:passed', 'sync-started:passed', 'verified:passed'],
@@ -154,7 +170,7 @@ describe('workflow engine', () => {
     const w = world();
     const io = new FakeIO(w.answers);
     const report = await apply(deps(io), [upd, missing], options());
-    const writes = io.calls.filter((c) => c.step === 'ad-written').map((c) => c.input.SamAccountName);
+    const writes = io.calls.filter((c) => c.step === 'ad-written').flatMap((c) => (c.input.Users as { SamAccountName: string }[]).map((u) => u.SamAccountName));
     expect(writes).to.deep.equal(['anna']);
     const ghost = report.users.find((u) => u.cloudUpn === 'ghost@contoso.com');
     expect(ghost?.outcome).to.equal('blocked');
@@ -164,16 +180,48 @@ describe('workflow engine', () => {
 
   it("goes on with the other users when one user's AD write fails", async () => {
     const w = world();
-    const write = w.answers['ad-written'] as Answer;
-    w.answers['ad-written'] = (input) => {
-      if (input.SamAccountName === 'anna') throw new BridgeError({ reason: 'script-error', script: 'x', code: 'PS.ResourceUnavailable', message: 'The server is not operational' });
-      return write(input);
+    const one = w.writer.one;
+    w.writer.one = (item, whatIf) => {
+      if (item.SamAccountName === 'anna') throw new BridgeError({ reason: 'script-error', script: 'x', code: 'PS.ResourceUnavailable', message: 'The server is not operational' });
+      return one(item, whatIf);
     };
     const io = new FakeIO(w.answers);
     const report = await apply(deps(io), [upd, upd2], options());
     expect(report.users.map((u) => u.outcome)).to.deep.equal(['failed', 'matched']);
+    expect(report.users[0]?.steps.find((s) => s.id === 'ad-written')).to.include({ outcome: 'error', code: 'PS.ResourceUnavailable' });
     expect(io.stepsCalled().filter((s) => s === 'sync-started')).to.have.length(1);
     expect(exitCodeFor(report)).to.equal(1);
+  });
+
+  it('writes in chunks of the chunk size, saving the journal before and after each chunk', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const d = deps(io);
+    const report = await apply(d, [upd, upd2], options({ adWriteChunkSize: 1 }));
+    const chunks = io.calls.filter((c) => c.step === 'ad-written').map((c) => (c.input.Users as { SamAccountName: string }[]).map((u) => u.SamAccountName));
+    expect(chunks).to.deep.equal([['anna'], ['ben']]);
+    expect(report.summary.matched).to.equal(2);
+    // After the first chunk is saved as written, the second is saved as writing before its call.
+    const pairs = d.journal.saves.map((s) => s.users.map((u) => u.state).join(','));
+    expect(pairs).to.include('ad-writing,planned');
+    expect(pairs).to.include('ad-written,ad-writing');
+    expect(pairs.indexOf('ad-writing,planned')).to.be.lessThan(pairs.indexOf('ad-written,ad-writing'));
+  });
+
+  it('fails every user of a chunk whose call fails, or whose results do not line up with its users', async () => {
+    for (const answer of [
+      () => {
+        throw new BridgeError({ reason: 'timeout', script: 'x', code: 'Timeout', message: 'the step timed out' });
+      },
+      () => ({ results: [] }),
+      (input: Record<string, unknown>) => ({ results: [...(input.Users as Record<string, unknown>[])].reverse().map((item) => ({ userPrincipalName: String(item.UserPrincipalName), result: null, error: null })) }),
+    ]) {
+      const w = world();
+      const io = new FakeIO({ ...w.answers, 'ad-written': answer });
+      const report = await apply(deps(io), [upd, upd2], options());
+      expect(report.users.map((u) => u.outcome)).to.deep.equal(['failed', 'failed']);
+      expect(io.stepsCalled()).to.not.include('sync-started');
+    }
   });
 
   it('resumes an interrupted run without repeating a write that happened', async () => {
@@ -188,7 +236,7 @@ describe('workflow engine', () => {
       thrown = error;
     }
     expect(thrown).to.be.instanceOf(BridgeError);
-    expect(first.calls.filter((c) => c.step === 'ad-written')).to.have.length(2);
+    expect(first.calls.filter((c) => c.step === 'ad-written').flatMap((c) => c.input.Users as unknown[])).to.have.length(2);
     const second = new FakeIO(w.answers);
     const report = await apply(deps(second, journal), [upd2, upd], options());
     expect(report.resumed).to.equal(true);
