@@ -119,17 +119,23 @@ function ConvertTo-UpnMatchWireValue {
     return $map
 }
 
-function ConvertTo-UpnMatchJson {
+function ConvertTo-UpnMatchJsonParts {
     <#
     .SYNOPSIS
-        JSON text (compact) of a value as ConvertTo-UpnMatchWireValue shapes it.
+        JSON text (compact) of a value as ConvertTo-UpnMatchWireValue shapes it, as a list of parts whose
+        concatenation is the text.
     .DESCRIPTION
-        The elements of a top-level object's collections are converted and written one at a time: a result of
-        thousands of users converted at once would hold two more copies of itself in memory.
+        The elements of a top-level object's collections are converted one at a time, each to a part of its own,
+        and the parts are written one after the other: a result of thousands of users converted or concatenated
+        at once would hold several more copies of itself in memory.
     #>
     param($Value)
+    $parts = New-Object System.Collections.Generic.List[string]
     $isObject = $null -ne $Value -and ($Value -is [System.Collections.IDictionary] -or $Value -is [System.Management.Automation.PSCustomObject])
-    if (-not $isObject) { return (ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $Value) -Depth 64 -Compress) }
+    if (-not $isObject) {
+        $parts.Add((ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $Value) -Depth 64 -Compress))
+        return , $parts
+    }
     $members = [ordered]@{}
     if ($Value -is [System.Collections.IDictionary]) { foreach ($key in @($Value.Keys)) { $members[[string]$key] = $Value[$key] } }
     else {
@@ -137,32 +143,26 @@ function ConvertTo-UpnMatchJson {
             if ($property.MemberType -eq 'NoteProperty' -or $property.MemberType -eq 'Property') { $members[$property.Name] = $property.Value }
         }
     }
-    $text = New-Object System.Text.StringBuilder
-    $null = $text.Append('{')
-    $first = $true
+    $separator = '{'
     foreach ($name in @($members.Keys)) {
-        if (-not $first) { $null = $text.Append(',') }
-        $first = $false
-        $null = $text.Append((ConvertTo-Json -InputObject ([string]$name) -Compress)).Append(':')
+        $parts.Add($separator + (ConvertTo-Json -InputObject ([string]$name) -Compress) + ':')
+        $separator = ','
         $member = $members[$name]
         $isCollection = $null -ne $member -and $member -is [System.Collections.IEnumerable] -and $member -isnot [string] -and $member -isnot [System.Collections.IDictionary] -and $member -isnot [byte[]]
         if (-not $isCollection) {
-            $null = $text.Append((ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $member) -Depth 64 -Compress))
+            $parts.Add((ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $member) -Depth 64 -Compress))
             continue
         }
-        $null = $text.Append('[')
-        $firstItem = $true
+        $itemSeparator = '['
         foreach ($item in $member) {
-            if (-not $firstItem) { $null = $text.Append(',') }
-            $firstItem = $false
-            $wire = ConvertTo-UpnMatchWireValue $item
             # -InputObject keeps an item that is itself a collection an array.
-            $null = $text.Append((ConvertTo-Json -InputObject $wire -Depth 64 -Compress))
+            $parts.Add($itemSeparator + (ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $item) -Depth 64 -Compress))
+            $itemSeparator = ','
         }
-        $null = $text.Append(']')
+        if ($itemSeparator -eq '[') { $parts.Add('[]') } else { $parts.Add(']') }
     }
-    $null = $text.Append('}')
-    return $text.ToString()
+    if ($separator -eq '{') { $parts.Add('{}') } else { $parts.Add('}') }
+    return , $parts
 }
 
 function ConvertTo-UpnMatchHashtable {
@@ -234,7 +234,7 @@ function Invoke-UpnMatchRequestJson {
     param([Parameter(Mandatory = $true)] [string] $Json)
 
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
-    $dataJson = 'null'
+    $dataParts = @('null')
     $stdout = [Console]::Out
     $stderr = [Console]::Error
     $warnings = New-Object System.Collections.Generic.List[string]
@@ -272,7 +272,7 @@ function Invoke-UpnMatchRequestJson {
         if ($output.Count -eq 0 -and $global:LASTEXITCODE -ne 0) {
             Stop-UpnMatch -Code 'ScriptExit' -Category script -Message ("the script ended with exit {0} instead of returning a result" -f $global:LASTEXITCODE)
         }
-        if ($output.Count -eq 1) { $dataJson = ConvertTo-UpnMatchJson $output[0] }
+        if ($output.Count -eq 1) { $dataParts = ConvertTo-UpnMatchJsonParts $output[0] }
         $envelope.ok = $true
     } catch {
         $envelope.error = Get-UpnMatchErrorInfo $_
@@ -282,14 +282,15 @@ function Invoke-UpnMatchRequestJson {
     }
     $envelope.warnings = $warnings.ToArray()
     $envelope.durationMs = [int]$clock.ElapsedMilliseconds
-    # The data goes in as text already converted (see ConvertTo-UpnMatchJson).
-    $parts = foreach ($key in @($envelope.Keys)) {
-        $value = $dataJson
-        if ($key -ne 'data') { $value = ConvertTo-Json -InputObject $envelope[$key] -Depth 64 -Compress }
-        (ConvertTo-Json -InputObject ([string]$key) -Compress) + ':' + $value
+    # The data is written as the parts it was converted to (see ConvertTo-UpnMatchJsonParts), never as one string.
+    $separator = '{'
+    foreach ($key in @($envelope.Keys)) {
+        $stdout.Write($separator + (ConvertTo-Json -InputObject ([string]$key) -Compress) + ':')
+        $separator = ','
+        if ($key -eq 'data') { foreach ($part in $dataParts) { $stdout.Write($part) } }
+        else { $stdout.Write((ConvertTo-Json -InputObject $envelope[$key] -Depth 64 -Compress)) }
     }
-    $json = '{' + ($parts -join ',') + '}'
-    $stdout.Write($json)
+    $stdout.Write('}')
     $stdout.Write("`n")
     $stdout.Flush()
     return $envelope.ok

@@ -275,15 +275,18 @@ function ConvertTo-UpnMatchAdUser {
     <#
     .SYNOPSIS
         Shapes an AD user field by field (no raw AD objects on the wire).
+    .NOTES
+        Called once per user of a batch: a plain function returning an ordered dictionary. Reading a
+        [pscustomobject]'s properties to serialise it makes PowerShell keep a member table per object, which
+        costs more memory than the user's data at ten thousand users.
     #>
-    [CmdletBinding()]
-    param([Parameter(Mandatory = $true)] $User)
+    param($User)
     $consistency = $null
     if ($null -ne $User.PSObject.Properties['mS-DS-ConsistencyGuid'] -and $null -ne $User.'mS-DS-ConsistencyGuid') {
         $consistency = [Convert]::ToBase64String([byte[]]$User.'mS-DS-ConsistencyGuid')
     }
     $get = { param($name) if ($null -ne $User.PSObject.Properties[$name]) { return $User.$name } return $null }
-    return [pscustomobject]@{
+    return [ordered]@{
         ObjectGUID        = ([guid]$User.ObjectGUID).ToString()
         SamAccountName    = [string]$User.SamAccountName
         UserPrincipalName = (& $get 'UserPrincipalName')

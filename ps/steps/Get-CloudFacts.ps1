@@ -58,8 +58,9 @@ function Test-HoldsKey($item) {
     return $false
 }
 
+# Ordered dictionaries rather than [pscustomobject]s: thousands of them are serialised (see ConvertTo-UpnMatchAdUser).
 function ConvertTo-CloudObject($kind, $item) {
-    [pscustomobject]@{
+    [ordered]@{
         kind                  = $kind
         id                    = [string](Get-Value $item 'id')
         displayName           = Get-Value $item 'displayName'
@@ -78,7 +79,7 @@ $scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + 
     $cloudObjects.Add((ConvertTo-CloudObject 'user' $item))
     $upn = Get-Value $item 'userPrincipalName'
     if ($upn -and $upns.Contains($upn)) {
-        $cloudUsers.Add([pscustomobject]@{
+        $cloudUsers.Add([ordered]@{
                 id                           = [string]$item['id']
                 userPrincipalName            = [string]$upn
                 displayName                  = Get-Value $item 'displayName'
