@@ -267,7 +267,7 @@ function Get-MsolCompanyInformation {
 
 $exported = @('Connect-MsolService', 'Get-MsolDirSyncFeatures', 'Set-MsolDirSyncFeature', 'Get-MsolUser', 'Get-MsolCompanyInformation')
 # With a simulator server (UPN_MATCH_SIM_SERVER), each cmdlet forwards its calls there: see UpnMatch.Sim.Remote.ps1.
-foreach ($proxy in @(Enable-SimRemoteProxies -Module $script:ModuleName -Functions @($exported | ForEach-Object { Get-Item -Path ('function:' + $_) }))) {
+foreach ($proxy in @(Get-SimRemoteProxies -Module $script:ModuleName -Functions @($exported | ForEach-Object { Get-Item -Path ('function:' + $_) }))) {
     Set-Item -Path ('function:script:' + $proxy.Name) -Value $proxy.Body
 }
 Export-ModuleMember -Function $exported

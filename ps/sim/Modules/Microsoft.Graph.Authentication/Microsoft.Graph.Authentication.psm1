@@ -1038,7 +1038,7 @@ function Invoke-MgGraphRequest {
 
 $exported = @('Connect-MgGraph', 'Disconnect-MgGraph', 'Get-MgContext', 'Invoke-MgGraphRequest')
 # With a simulator server (UPN_MATCH_SIM_SERVER), each cmdlet forwards its calls there: see UpnMatch.Sim.Remote.ps1.
-foreach ($proxy in @(Enable-SimRemoteProxies -Module $script:ModuleName -Functions @($exported | ForEach-Object { Get-Item -Path ('function:' + $_) }))) {
+foreach ($proxy in @(Get-SimRemoteProxies -Module $script:ModuleName -Functions @($exported | ForEach-Object { Get-Item -Path ('function:' + $_) }))) {
     Set-Item -Path ('function:script:' + $proxy.Name) -Value $proxy.Body
 }
 Export-ModuleMember -Function $exported

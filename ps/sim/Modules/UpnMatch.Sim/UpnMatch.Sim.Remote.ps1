@@ -239,11 +239,11 @@ function Invoke-SimServer {
     }
 }
 
-function Enable-SimRemoteProxies {
+function Get-SimRemoteProxies {
     <#
     .SYNOPSIS
-        In a client process: the FunctionInfo objects given, each paired with the proxy body that replaces it.
-        The fake module defines them in its own scope (Set-Item function:script:...).
+        In a client process, the proxies for the given fake cmdlets: @{ Name; Body } each (nothing elsewhere).
+        The fake module defines them in its own scope (Set-Item function:script:...), over the real bodies.
     #>
     param([Parameter(Mandatory = $true)] [string] $Module, [Parameter(Mandatory = $true)] [System.Management.Automation.FunctionInfo[]] $Functions)
     if (-not (Test-SimRemoteClient)) { return @() }
