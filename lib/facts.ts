@@ -97,7 +97,7 @@ export interface Facts {
   forest: ForestFacts;
   /** The batch's cloud users that exist (looked up by UPN). */
   cloudUsers: CloudUser[];
-  /** Every cloud object found holding a batch key: UPN, primary SMTP, proxy address or anchor. */
+  /** Every other cloud object found holding a batch key: UPN, SMTP address or anchor (the batch's own users are in cloudUsers). */
   cloudObjects: CloudObject[];
   /** AD users holding a batch UPN anywhere in the forest, and the accounts the batch names. */
   adUsers: AdUser[];

@@ -16,7 +16,7 @@
 .PARAMETER Interactive
     Sign in as a user instead (delegated).
 .OUTPUTS
-    { cloudUsers, cloudObjects, scanned }
+    { cloudUsers (the batch's users), cloudObjects (every other object that holds a key), scanned }
 #>
 [CmdletBinding()]
 param(
@@ -76,9 +76,11 @@ $scanned = [ordered]@{}
 $scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + '&$top=999') -OnItem {
     param($item)
     if (-not (Test-HoldsKey $item)) { return }
-    $cloudObjects.Add((ConvertTo-CloudObject 'user' $item))
     $upn = Get-Value $item 'userPrincipalName'
-    if ($upn -and $upns.Contains($upn)) {
+    # The batch's own users go to cloudUsers only: the checks count them among the cloud objects too.
+    if (-not ($upn -and $upns.Contains($upn))) {
+        $cloudObjects.Add((ConvertTo-CloudObject 'user' $item))
+    } else {
         $cloudUsers.Add([ordered]@{
                 id                           = [string]$item['id']
                 userPrincipalName            = [string]$upn
