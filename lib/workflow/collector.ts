@@ -19,6 +19,8 @@ export interface CollectOptions {
   config: Config;
   enableFeatureAllowed: boolean;
   featureRecord?: FeatureRecord | null;
+  /** Users per AD facts call (default AD_FACTS_CHUNK). */
+  adFactsChunkSize?: number;
 }
 
 /** How the Graph-using scripts sign in, from the config. */
@@ -38,15 +40,35 @@ function smtpAddresses(user: { mail: string | null; proxyAddresses: string[] }):
   return found;
 }
 
+/**
+ * Users per AD facts call: PowerShell holds one call's accounts at a time (a batch of ten thousand would
+ * otherwise sit in the host, and be converted to JSON, all at once). Each call reads the forest again: two
+ * cheap queries per thousand users.
+ */
+const AD_FACTS_CHUNK = 1000;
+
+async function collectAdFacts(io: StepIO, users: BatchUser[], config: Config, chunkSize: number) {
+  const parts = [];
+  for (let start = 0; start === 0 || start < users.length; start += chunkSize) {
+    const chunk = users.slice(start, start + chunkSize);
+    parts.push(
+      await io.run(steps.adFacts, {
+        UserPrincipalName: chunk.map((u) => u.cloudUpn),
+        SamAccountName: chunk.flatMap((u) => (u.samAccountName ? [u.samAccountName] : [])),
+        DistinguishedName: chunk.flatMap((u) => (u.distinguishedName ? [u.distinguishedName] : [])),
+        ...(config.ad?.server ? { Server: config.ad.server } : {}),
+      }),
+    );
+  }
+  // An account can answer two chunks (a UPN of one, an account name of another): keep it once.
+  const byGuid = new Map(parts.flatMap((part) => part.users).map((user) => [user.ObjectGUID.toLowerCase(), user]));
+  return { ...parts[0]!, users: [...byGuid.values()] };
+}
+
 export async function collectFacts(io: StepIO, users: BatchUser[], options: CollectOptions): Promise<Facts> {
   const { config } = options;
   const upns = users.map((u) => u.cloudUpn);
-  const ad = await io.run(steps.adFacts, {
-    UserPrincipalName: upns,
-    SamAccountName: users.flatMap((u) => (u.samAccountName ? [u.samAccountName] : [])),
-    DistinguishedName: users.flatMap((u) => (u.distinguishedName ? [u.distinguishedName] : [])),
-    ...(config.ad?.server ? { Server: config.ad.server } : {}),
-  });
+  const ad = await collectAdFacts(io, users, config, Math.max(1, options.adFactsChunkSize ?? AD_FACTS_CHUNK));
   const addresses = new Set<string>();
   const anchors = new Set<string>();
   for (const user of ad.users) {

@@ -36,6 +36,8 @@ export interface PlanOptions {
   config: Config;
   enableFeature: boolean;
   featureRecord?: FeatureRecord | null;
+  /** Users per AD facts call (default 1000). */
+  adFactsChunkSize?: number;
 }
 
 export interface ApplyOptions extends PlanOptions {
@@ -89,6 +91,7 @@ export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOp
     config: options.config,
     enableFeatureAllowed: options.enableFeature,
     featureRecord: options.featureRecord,
+    adFactsChunkSize: options.adFactsChunkSize,
   });
   const adopted = adoptExisting(users, facts, run);
   return { facts, evaluation: evaluate(facts, adopted), users: adopted };

@@ -6,7 +6,7 @@ import { BridgeError } from '../../lib/bridge/errors.js';
 import { exitCodeFor } from '../../lib/cli/commands/match.js';
 import { parseConfig } from '../../lib/config.js';
 import type { StepDefinition } from '../../lib/steps/registry.js';
-import { apply, planReport, type ApplyOptions, type Clock, type EngineDeps } from '../../lib/workflow/engine.js';
+import { apply, plan, planReport, type ApplyOptions, type Clock, type EngineDeps } from '../../lib/workflow/engine.js';
 import type { StepIO } from '../../lib/workflow/io.js';
 import { MemoryJournalStore } from '../../lib/workflow/journal.js';
 import { makeAdUser, makeCloudUser, updateRow } from './checks-fixtures.js';
@@ -191,6 +191,20 @@ describe('workflow engine', () => {
     expect(report.users[0]?.steps.find((s) => s.id === 'ad-written')).to.include({ outcome: 'error', code: 'PS.ResourceUnavailable' });
     expect(io.stepsCalled().filter((s) => s === 'sync-started')).to.have.length(1);
     expect(exitCodeFor(report)).to.equal(1);
+  });
+
+  it('reads AD facts in chunks of users and keeps an account that two chunks found once', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const result = await plan(deps(io), [upd, upd2], options({ adFactsChunkSize: 1 }));
+    const calls = io.calls.filter((c) => c.step === 'ad-facts').map((c) => [c.input.UserPrincipalName, c.input.SamAccountName]);
+    expect(calls).to.deep.equal([
+      [['anna@contoso.com'], ['anna']],
+      [['ben@contoso.com'], ['ben']],
+    ]);
+    // Each answer holds every account of the world: the facts hold each one once.
+    expect(result.facts.adUsers.map((u) => u.SamAccountName)).to.deep.equal(['anna', 'ben', 'ghost']);
+    expect(result.evaluation.users.map((u) => u.blocked)).to.deep.equal([false, false]);
   });
 
   it('writes in chunks of the chunk size, saving the journal before and after each chunk', async () => {
