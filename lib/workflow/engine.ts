@@ -288,7 +288,10 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
   for (let start = 0; start < writes.length; start += chunkSize) {
     deps.progress?.(start, writes.length);
     const chunk = writes.slice(start, start + chunkSize);
+    const resumed = new Set<JournalUser>();
     for (const { ju, ev } of chunk) {
+      if (ju.adBefore) resumed.add(ju);
+      else ju.adBefore = { objectGuid: ev.adUser?.ObjectGUID ?? null, userPrincipalName: ev.adUser?.UserPrincipalName ?? null, create: Boolean(ev.user.create) };
       ju.state = 'ad-writing';
       if (ev.cloudUser) ju.snapshot = ev.cloudUser;
     }
@@ -320,13 +323,18 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
       }
       if (!out.objectGuid) return failWrite(ju, { code: 'UnexpectedError', message: 'the AD write returned no objectGUID' });
       const adUser = ev.adUser;
+      // A resumed write that found its work done (the run stopped between the write and the journal): the
+      // change is still this run's, with the UPN the first attempt saw, so that rollback can undo it.
+      const before = resumed.has(ju) && !out.changed && !out.created ? ju.adBefore : undefined;
+      const createdEarlier = Boolean(before?.create);
+      const changedEarlier = Boolean(before && !before.create && before.objectGuid?.toLowerCase() === out.objectGuid.toLowerCase() && before.userPrincipalName !== user.cloudUpn);
       ju.ad = {
         objectGuid: out.objectGuid,
         distinguishedName: out.distinguishedName,
         samAccountName: out.samAccountName,
-        previousUserPrincipalName: out.previousUserPrincipalName,
-        created: out.created,
-        changed: out.changed,
+        previousUserPrincipalName: changedEarlier ? (before?.userPrincipalName ?? null) : out.previousUserPrincipalName,
+        created: out.created || createdEarlier,
+        changed: out.changed || changedEarlier,
         anchor: adUser && adUser.ObjectGUID.toLowerCase() === out.objectGuid.toLowerCase() ? anchorOf(adUser) : guidToImmutableId(out.objectGuid),
       };
       ju.state = 'ad-written';

@@ -41,6 +41,11 @@ export interface JournalUser {
   findings: Finding[];
   steps: StepRecord[];
   ad?: AdChange;
+  /**
+   * The account as the first write attempt found it, saved before that write: a resumed write that finds
+   * the UPN already there still knows that this run put it there, and what was there before.
+   */
+  adBefore?: { objectGuid: string | null; userPrincipalName: string | null; create: boolean };
   /** The cloud user as it was before the sync, so its values can be restored. */
   snapshot?: CloudUser;
   rolledBack?: boolean;

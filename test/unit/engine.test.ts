@@ -55,11 +55,13 @@ function world(options: { softMatchOnUpn?: boolean } = {}) {
     const user = ad.find((a) => a.SamAccountName === sam);
     if (!user) throw new BridgeError({ reason: 'precondition-unmet', script: 'x', code: 'AdAccountNotFound', message: 'not found' });
     const previous = user.UserPrincipalName;
-    if (!whatIf) {
+    // As the script: an account that already carries the UPN is left alone.
+    const change = !whatIf && previous !== String(item.UserPrincipalName);
+    if (change) {
       user.UserPrincipalName = String(item.UserPrincipalName);
       written.add(sam);
     }
-    return { action: 'update', objectGuid: user.ObjectGUID, distinguishedName: user.DistinguishedName, samAccountName: sam, previousUserPrincipalName: previous, changed: !whatIf, created: false, whatIf };
+    return { action: 'update', objectGuid: user.ObjectGUID, distinguishedName: user.DistinguishedName, samAccountName: sam, previousUserPrincipalName: previous, changed: change, created: false, whatIf };
   };
   const writeResult = (item: Record<string, unknown>, whatIf: boolean) => {
     try {
@@ -205,6 +207,35 @@ describe('workflow engine', () => {
     // Each answer holds every account of the world: the facts hold each one once.
     expect(result.facts.adUsers.map((u) => u.SamAccountName)).to.deep.equal(['anna', 'ben', 'ghost']);
     expect(result.evaluation.users.map((u) => u.blocked)).to.deep.equal([false, false]);
+  });
+
+  it('keeps what a write changed when the run stopped between the write and the journal', async () => {
+    const w = world();
+    const journal = new MemoryJournalStore();
+    // The first run writes both accounts, then dies before it hears back.
+    const dying = new FakeIO({
+      ...w.answers,
+      'ad-written': (input) => {
+        (w.answers['ad-written'] as Answer)(input);
+        throw new BridgeError({ reason: 'host-missing', script: 'x', message: 'PowerShell died' });
+      },
+    });
+    let thrown: unknown;
+    try {
+      await apply(deps(dying, journal), [upd, upd2], options());
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).to.be.instanceOf(BridgeError);
+    expect(w.ad[0]?.UserPrincipalName).to.equal('anna@contoso.com');
+    // The re-run finds the UPNs in place (nothing to write) and still records the change for rollback.
+    const report = await apply(deps(new FakeIO(w.answers), journal), [upd, upd2], options());
+    expect(report.summary.matched).to.equal(2);
+    const saved = journal.list()[0];
+    expect(saved?.users.map((u) => [u.ad?.changed, u.ad?.previousUserPrincipalName])).to.deep.equal([
+      [true, 'anna@contoso.local'],
+      [true, 'ben@contoso.local'],
+    ]);
   });
 
   it('writes in chunks of the chunk size, saving the journal before and after each chunk', async () => {
