@@ -297,6 +297,8 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
     }
     save();
     let results: { result: AdWriteOutput | null; error: { code: string; message: string } | null }[];
+    // A user's error reported by the script means its write did not happen; a failed call may have written.
+    let answered = false;
     try {
       const out = await io.run(steps.adWrite, {
         Users: chunk.map(({ ev }) => adWriteItem(ev)),
@@ -307,6 +309,7 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
       const inOrder = out.results.length === chunk.length && out.results.every((r, k) => r.userPrincipalName === chunk[k]?.ev.user.cloudUpn);
       if (!inOrder) throw new Error(`the AD write returned ${out.results.length} results for ${chunk.length} users, or not in order`);
       results = out.results;
+      answered = true;
     } catch (error) {
       if (isEnvironmentFailure(error)) throw error;
       const failure = failureOf(error);
@@ -315,7 +318,10 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
     chunk.forEach(({ ju, ev }, k) => {
       const { result: out, error } = results[k] ?? { result: null, error: { code: 'UnexpectedError', message: 'no result' } };
       const user = ev.user;
-      if (error || !out) return failWrite(ju, error ?? { code: 'UnexpectedError', message: 'no result' });
+      if (error || !out) {
+        if (answered) delete ju.adBefore;
+        return failWrite(ju, error ?? { code: 'UnexpectedError', message: 'no result' });
+      }
       if (options.whatIf) {
         ju.state = 'planned';
         record(ju, 'ad-written', 'skipped', at(), { detail: `what-if: would ${user.create ? 'create' : 'update'} the account with UPN ${user.cloudUpn}` });

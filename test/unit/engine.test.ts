@@ -238,6 +238,32 @@ describe('workflow engine', () => {
     ]);
   });
 
+  it('does not claim a change when the earlier attempt was reported failed and the UPN was set by someone else', async () => {
+    const w = world();
+    const journal = new MemoryJournalStore();
+    const one = w.writer.one;
+    w.writer.one = (item, whatIf) => {
+      if (item.SamAccountName === 'anna') throw new BridgeError({ reason: 'script-error', script: 'x', code: 'PS.ResourceUnavailable', message: 'The server is not operational' });
+      return one(item, whatIf);
+    };
+    // anna's write is reported failed, then the run dies at the sync: it stays open to resume.
+    const crashing = new FakeIO({ ...w.answers, 'sync-started': () => { throw new BridgeError({ reason: 'host-missing', script: 'x', message: 'PowerShell died' }); } });
+    try {
+      await apply(deps(crashing, journal), [upd, upd2], options());
+    } catch {
+      // expected
+    }
+    // An admin sets the UPN by hand; the resumed run finds it in place and writes nothing for anna.
+    w.ad[0]!.UserPrincipalName = 'anna@contoso.com';
+    w.writer.one = one;
+    const report = await apply(deps(new FakeIO(w.answers), journal), [upd, upd2], options());
+    expect(report.resumed).to.equal(true);
+    expect(report.users.map((u) => u.outcome)).to.deep.equal(['matched', 'matched']);
+    const users = journal.list()[0]?.users;
+    expect(users?.[0]?.ad).to.include({ changed: false, previousUserPrincipalName: 'anna@contoso.com' });
+    expect(users?.[1]?.ad).to.include({ changed: true, previousUserPrincipalName: 'ben@contoso.local' });
+  });
+
   it('writes in chunks of the chunk size, saving the journal before and after each chunk', async () => {
     const w = world();
     const io = new FakeIO(w.answers);
