@@ -1,5 +1,5 @@
 // Which PowerShell to run. Order: an explicit setting (config, then UPN_MATCH_POWERSHELL),
-// pwsh on PATH, the project-local .tools/pwsh, and on Windows powershell.exe (5.1).
+// pwsh on PATH, the project-local .NET tool in .tools/, and on Windows powershell.exe (5.1).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BridgeError } from './errors.js';
@@ -33,6 +33,15 @@ export function projectToolPath(env: Pick<HostEnvironment, 'platform' | 'project
   return p.join(env.projectRoot, '.tools', env.platform === 'win32' ? 'pwsh.exe' : 'pwsh');
 }
 
+/**
+ * Outside Windows, `npm run setup` writes this beside the .NET tool: a script that execs
+ * `dotnet pwsh.dll` itself. The tool's own launcher (.tools/pwsh) starts that as a child and waits,
+ * a second .NET process of about 30 MB for every PowerShell the tool starts.
+ */
+export function projectDirectLauncherPath(env: Pick<HostEnvironment, 'platform' | 'projectRoot'>): string | undefined {
+  return env.platform === 'win32' ? undefined : path.posix.join(env.projectRoot, '.tools', 'pwsh-direct');
+}
+
 function onPath(name: string, env: HostEnvironment): string | undefined {
   const p = env.platform === 'win32' ? path.win32 : path.posix;
   const pathVar = env.env.PATH ?? env.env.Path ?? '';
@@ -58,8 +67,8 @@ export function hostCandidates(env: HostEnvironment, configured?: string): HostC
   if (fromEnv) found.push({ path: fromEnv, source: 'env' });
   const pwsh = onPath('pwsh', env);
   if (pwsh) found.push({ path: pwsh, source: 'path' });
-  const local = projectToolPath(env);
-  if (env.exists(local)) found.push({ path: local, source: 'project' });
+  const local = [projectDirectLauncherPath(env), projectToolPath(env)].find((file) => file !== undefined && env.exists(file));
+  if (local) found.push({ path: local, source: 'project' });
   if (env.platform === 'win32') {
     const root = env.env.SystemRoot ?? env.env.windir ?? 'C:\\Windows';
     const windows = path.win32.join(root, 'System32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');

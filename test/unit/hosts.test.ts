@@ -2,7 +2,7 @@
 // passed in, so every machine the tool may meet can be described here.
 import { expect } from 'chai';
 import { BridgeError } from '../../lib/bridge/errors.js';
-import { INSTALL_HINT, hostArguments, hostCandidates, projectToolPath, resolveHostSync, type HostEnvironment } from '../../lib/bridge/hosts.js';
+import { INSTALL_HINT, hostArguments, hostCandidates, projectDirectLauncherPath, projectToolPath, resolveHostSync, type HostEnvironment } from '../../lib/bridge/hosts.js';
 
 const POSIX_ROOT = '/opt/upn-match';
 const WIN_ROOT = 'C:\\upn-match';
@@ -72,6 +72,15 @@ describe('hosts: candidates on Linux/macOS', () => {
     expect(resolveHostSync(machine('linux', { PATH: '/usr/bin' }, [tool]))).to.deep.equal({ path: tool, source: 'project' });
   });
 
+  it('prefers the direct launcher setup writes beside the .NET tool, and offers the project host once', () => {
+    const tool = `${POSIX_ROOT}/.tools/pwsh`;
+    const direct = `${POSIX_ROOT}/.tools/pwsh-direct`;
+    expect(projectDirectLauncherPath({ platform: 'linux', projectRoot: POSIX_ROOT })).to.equal(direct);
+    expect(hostCandidates(machine('linux', { PATH: '/usr/bin' }, [tool, direct]))).to.deep.equal([{ path: direct, source: 'project' }]);
+    // Without the .NET tool's own launcher the direct one is still used (it names pwsh.dll itself).
+    expect(resolveHostSync(machine('linux', { PATH: '/usr/bin' }, [direct]))).to.deep.equal({ path: direct, source: 'project' });
+  });
+
   it('never offers powershell.exe outside Windows, even if such a file exists', () => {
     const m = machine('linux', { PATH: '/usr/bin', SystemRoot: 'C:\\Windows' }, ['C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe']);
     expect(hostCandidates(m)).to.deep.equal([]);
@@ -121,6 +130,7 @@ describe('hosts: candidates on Windows', () => {
 
   it('uses .tools\\pwsh.exe under the project root', () => {
     expect(projectToolPath({ platform: 'win32', projectRoot: WIN_ROOT })).to.equal(tool);
+    expect(projectDirectLauncherPath({ platform: 'win32', projectRoot: WIN_ROOT })).to.equal(undefined);
     expect(resolveHostSync(machine('win32', { PATH: 'C:\\x', SystemRoot: sys }, [tool, windowsPs]))).to.deep.equal({ path: tool, source: 'project' });
   });
 
