@@ -23,6 +23,16 @@ const toBase64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 /** The PowerShell expression that decodes base64 text: data never appears in the command itself. */
 const decoded = (text: string) => `([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(text)}')))`;
 
+/** Removes an invocation from node-powershell's history and drops what it holds (the caller has taken the texts). */
+function forget(shell: PowerShell, record: Awaited<ReturnType<PowerShell['invoke']>>): void {
+  const at = shell.history.indexOf(record);
+  if (at >= 0) (shell.history as unknown[]).splice(at, 1);
+  record.stdout = undefined;
+  record.stderr = undefined;
+  record.raw = '';
+  record.command = '';
+}
+
 interface Session {
   shell: PowerShell;
   pid: number | undefined;
@@ -116,8 +126,11 @@ export class SessionRunner implements PowerShellRunner {
     work.catch(() => undefined);
     try {
       const result = await Promise.race([work, interrupted]);
-      const stdout = result.stdout?.toString('utf8') ?? '';
+      // node-powershell keeps every invocation (the command, stdout as bytes and as text) in the shell's
+      // history for the session's life: megabytes per facts call. Take the texts and let it forget them.
+      const stdout = result.hadErrors ? (result.stdout?.toString('utf8') ?? '') : result.raw;
       const stderr = result.stderr?.toString('utf8') ?? '';
+      forget(session.shell, result);
       return interpretOutput({ script: call.script, stdout, stderr, exitCode: null }, call.output);
     } catch (error) {
       if (error instanceof BridgeError) throw error;
