@@ -23,6 +23,37 @@ export function renderReport(report: RunReport): string {
   return lines.join('\n');
 }
 
+/**
+ * The report as `JSON.stringify(report, null, 2)` writes it, in pieces of at most one user each: the
+ * text of ten thousand users (megabytes) is then never held at once, nor copied again to be written.
+ * Joined, the pieces are exactly that text.
+ */
+export function* reportJsonPieces(report: RunReport): Generator<string> {
+  let first = true;
+  for (const [key, value] of Object.entries(report)) {
+    const streamed = key === 'users' && Array.isArray(value) && value.length > 0;
+    const text = streamed ? '' : JSON.stringify(value, null, 2);
+    if (text === undefined) continue; // a property JSON leaves out (undefined)
+    yield `${first ? '{\n' : ',\n'}  ${JSON.stringify(key)}: `;
+    first = false;
+    if (!streamed) {
+      yield indent(text, '  ');
+      continue;
+    }
+    const items = value as unknown[];
+    for (let i = 0; i < items.length; i += 1) {
+      yield `${i === 0 ? '[\n' : ',\n'}    ${indent(JSON.stringify(items[i], null, 2) ?? 'null', '    ')}`;
+    }
+    yield '\n  ]';
+  }
+  yield first ? '{}' : '\n}';
+}
+
+/** Indents every line but the first (JSON text has line breaks only between its tokens). */
+function indent(json: string, by: string): string {
+  return json.includes('\n') ? json.replaceAll('\n', `\n${by}`) : json;
+}
+
 /** A cell that Excel would read as a formula gets a leading apostrophe. */
 export function neutralizeCell(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;

@@ -10,7 +10,7 @@ import { BridgeError, ProcessRunner, SessionRunner } from '../../bridge/index.js
 import { rules } from '../../checks/registry.js';
 import { ConfigError } from '../../config.js';
 import { createLogger, type Logger } from '../../log.js';
-import { renderReport, reportCsv } from '../../report/render.js';
+import { renderReport, reportCsv, reportJsonPieces } from '../../report/render.js';
 import { summarize, type RunReport } from '../../report/types.js';
 import { steps } from '../../steps/registry.js';
 import { graphSignIn, type FeatureRecord } from '../../workflow/collector.js';
@@ -110,8 +110,43 @@ export function exitCodeFor(report: RunReport): number {
   return EXIT.ok;
 }
 
-function output(argv: UserOptions, report: RunReport): void {
-  console.log(argv.json ? JSON.stringify(report, null, 2) : renderReport(report));
+/**
+ * Writes text to stdout in blocks of about 64 KB, waiting while the pipe is full, with a final line
+ * break. Like console.log, a stdout that is gone (a closed pipe) is not an error: the rest is dropped.
+ */
+async function writeStdout(pieces: Iterable<string>): Promise<void> {
+  const out = process.stdout;
+  let gone = false;
+  const written = (error?: Error | null) => {
+    if (!error) return;
+    gone = true;
+    if (out.listenerCount('error') === 0) out.once('error', () => undefined);
+  };
+  const write = async (block: string) => {
+    if (gone || out.write(block, written)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        out.off('drain', done).off('error', done).off('close', done);
+        resolve();
+      };
+      out.on('drain', done).on('error', done).on('close', done);
+    });
+  };
+  let block = '';
+  for (const piece of pieces) {
+    block += piece;
+    if (block.length >= 65_536) {
+      await write(block);
+      block = '';
+    }
+  }
+  await write(`${block}\n`);
+}
+
+async function output(argv: UserOptions, report: RunReport): Promise<void> {
+  // --json prints the report a user at a time: at ten thousand users its text is megabytes.
+  if (argv.json) await writeStdout(reportJsonPieces(report));
+  else console.log(renderReport(report));
   if (argv.report) writeFileSync(argv.report, reportCsv(report), 'utf8');
   process.exitCode = exitCodeFor(report);
 }
@@ -190,7 +225,7 @@ export function matchCommands(yargs: Argv<GlobalOptions>) {
             enableFeature: Boolean(argv['enable-feature'] || session.context.config.enableFeature),
             featureRecord: readFeatureRecord(session.context),
           });
-          output(argv, report);
+          await output(argv, report);
         }),
     )
     .command(
@@ -231,7 +266,7 @@ export function matchCommands(yargs: Argv<GlobalOptions>) {
               syncWaitSeconds: argv['sync-wait'],
               syncPollMs: 1000,
             });
-            output(argv, report);
+            await output(argv, report);
           });
         }),
     )
@@ -262,7 +297,7 @@ export function matchCommands(yargs: Argv<GlobalOptions>) {
               steps: ju.steps,
               overwrites: [],
             }));
-            output(argv, { runId: run.runId, mode: 'verify', summary: summarize(users), tenantFindings: [], features: null, tenantLeftOpen: run.tenantLeftOpen ?? null, resumed: false, users });
+            await output(argv, { runId: run.runId, mode: 'verify', summary: summarize(users), tenantFindings: [], features: null, tenantLeftOpen: run.tenantLeftOpen ?? null, resumed: false, users });
           });
         }),
     )
@@ -355,7 +390,7 @@ export function matchCommands(yargs: Argv<GlobalOptions>) {
               });
             }
             if (!argv['what-if']) session.deps.journal.save(run);
-            output(argv, { runId: run.runId, mode: 'rollback', summary: summarize(users), tenantFindings: [], features: null, tenantLeftOpen: null, resumed: false, users });
+            await output(argv, { runId: run.runId, mode: 'rollback', summary: summarize(users), tenantFindings: [], features: null, tenantLeftOpen: null, resumed: false, users });
           });
         }),
     )

@@ -1,0 +1,53 @@
+// The report's renderings that need no PowerShell: the JSON text written a user at a time must be
+// exactly the text JSON.stringify(report, null, 2) gives.
+import { expect } from 'chai';
+import { reportJsonPieces } from '../../lib/report/render.js';
+import { summarize, type RunReport, type UserReport } from '../../lib/report/types.js';
+
+function user(n: number, extra: Partial<UserReport> = {}): UserReport {
+  return {
+    cloudUpn: `user${n}@contoso.com`,
+    samAccountName: n % 2 === 0 ? `user${n}` : null,
+    predictedMatch: 'upn',
+    outcome: 'planned',
+    findings: [{ code: 'SmtpMatchesTarget', severity: 'warn', message: `line one\nline "two" — ${n}`, hint: 'the AD account’s address' }],
+    steps: [{ id: 'planned', outcome: 'passed', at: '2026-11-25T10:00:00.000Z', code: undefined }],
+    overwrites: [{ attribute: 'displayName', cloudValue: null, onPremisesValue: `User\t${n}` }],
+    ...extra,
+  };
+}
+
+function report(users: UserReport[], extra: Partial<RunReport> = {}): RunReport {
+  return {
+    runId: null,
+    mode: 'plan',
+    summary: summarize(users),
+    tenantFindings: [{ code: 'FeaturesUnknown', severity: 'warn', message: 'could not be read', hint: 'run `upn-match feature`' }],
+    features: { source: 'graph', readAt: null, error: null },
+    tenantLeftOpen: null,
+    resumed: false,
+    users,
+    ...extra,
+  };
+}
+
+describe('reportJsonPieces', () => {
+  const cases: [string, RunReport][] = [
+    ['no users', report([])],
+    ['one user', report([user(1)])],
+    ['many users, empty and nested lists', report([user(1), user(2, { findings: [], steps: [], overwrites: [] }), user(3)])],
+    ['no features, a run id', report([user(4)], { runId: '20261125-100000-abcd', mode: 'apply', features: null, tenantFindings: [] })],
+    ['a property left undefined', { ...report([user(5)]), tenantLeftOpen: undefined } as unknown as RunReport],
+    ['users not last', (({ users, ...rest }) => ({ users, ...rest }))(report([user(6), user(7)])) as RunReport],
+  ];
+  for (const [name, value] of cases) {
+    it(`joins to JSON.stringify(report, null, 2): ${name}`, () => {
+      expect([...reportJsonPieces(value)].join('')).to.equal(JSON.stringify(value, null, 2));
+    });
+  }
+
+  it('gives each user a piece of its own', () => {
+    const pieces = [...reportJsonPieces(report([user(1), user(2), user(3)]))];
+    expect(pieces.filter((p) => p.includes('"cloudUpn"'))).to.have.length(3);
+  });
+});
