@@ -14,6 +14,7 @@ Set-StrictMode -Version Latest
 . (Join-Path $PSScriptRoot 'ActiveDirectory.Filters.ps1')
 
 $script:ModuleName = 'ActiveDirectory'
+$script:SidTypeUnsupported = $false
 $script:DefaultProperties = @('DistinguishedName', 'Enabled', 'GivenName', 'Name', 'ObjectClass', 'ObjectGUID', 'SamAccountName', 'SID', 'Surname', 'UserPrincipalName')
 
 #region attribute catalog
@@ -354,7 +355,14 @@ function ConvertTo-AdOutputValue {
         'bytes' { if ($list.Count -eq 0) { return $null }; return , ([byte[]]$list[0]) }
         'sid' {
             if ($list.Count -eq 0) { return $null }
-            try { return (New-Object System.Security.Principal.SecurityIdentifier ([string]$list[0])) } catch { return [string]$list[0] }
+            # Off Windows the type exists but cannot be built: the text then, without paying an exception each time.
+            if ($script:SidTypeUnsupported) { return [string]$list[0] }
+            try { return (New-Object System.Security.Principal.SecurityIdentifier ([string]$list[0])) } catch {
+                for ($inner = $_.Exception; $null -ne $inner; $inner = $inner.InnerException) {
+                    if ($inner -is [System.PlatformNotSupportedException]) { $script:SidTypeUnsupported = $true }
+                }
+                return [string]$list[0]
+            }
         }
     }
     if ($Entry.Multi) { return , ([string[]]@($list | ForEach-Object { [string]$_ })) }
@@ -362,13 +370,20 @@ function ConvertTo-AdOutputValue {
     return [string]$list[0]
 }
 
-function ConvertTo-AdUserObject {
-    <# An ADUser-like PSCustomObject: the default property set plus the requested -Properties. #>
+function Get-AdUserObjectPlan {
+    <#
+    .SYNOPSIS
+        The output properties of ConvertTo-AdUserObject for a -Properties list: @{ Names; Slots (Name, Entry);
+        PerUser }. PerUser: the list depends on the user ('*', or a name outside the catalog), so a search builds
+        it again for each user; otherwise one plan serves every user of the search.
+    #>
     param($State, $User, [string[]] $Properties)
     $names = New-Object System.Collections.Generic.List[string]
     foreach ($name in $script:DefaultProperties) { $names.Add($name) }
     $wanted = @($Properties | Where-Object { $_ })
+    $perUser = $false
     if ($wanted -contains '*') {
+        $perUser = $true
         $seen = @{}
         foreach ($entry in $script:Catalog.Values) {
             if ($seen.ContainsKey($entry.Out)) { continue }
@@ -382,26 +397,107 @@ function ConvertTo-AdUserObject {
             $entry = Get-AdAttributeEntry $name
             $out = $name
             if ($null -ne $entry) { $out = $entry.Out }
-            elseif (-not (Test-AdKnownAttribute $State $User $name)) {
-                $exception = New-Object System.ArgumentException ("One or more properties are invalid.`r`nParameter name: {0}" -f $name)
-                throw (New-SimErrorRecord -Exception $exception -ErrorId 'ActiveDirectoryCmdlet:System.ArgumentException' -Category InvalidArgument -Target $name)
+            else {
+                $perUser = $true
+                if (-not (Test-AdKnownAttribute $State $User $name)) {
+                    $exception = New-Object System.ArgumentException ("One or more properties are invalid.`r`nParameter name: {0}" -f $name)
+                    throw (New-SimErrorRecord -Exception $exception -ErrorId 'ActiveDirectoryCmdlet:System.ArgumentException' -Category InvalidArgument -Target $name)
+                }
             }
             $already = $false
             foreach ($existing in $names) { if ($existing -ieq $out) { $already = $true } }
             if (-not $already) { $names.Add($out) }
         }
     }
+    $slots = New-Object System.Collections.Generic.List[object]
+    foreach ($name in $names) { $slots.Add(@{ Name = $name; Entry = (Get-AdAttributeEntry $name) }) }
+    # Get-AdSyntheticSid's domains, read once.
+    $domains = New-Object System.Collections.Generic.List[object]
+    foreach ($domain in @(Get-SimValue $State.forest 'domains' @())) {
+        $domains.Add(@{ Dn = [string](Get-SimValue $domain 'DistinguishedName' ''); Sid = (Get-SimValue $domain 'DomainSID') })
+    }
+    return @{ Names = $names.ToArray(); Slots = $slots.ToArray(); PerUser = $perUser; Domains = $domains.ToArray() }
+}
+
+function ConvertTo-AdUserObject {
+    <#
+    .SYNOPSIS
+        An ADUser-like PSCustomObject: the default property set plus the requested -Properties.
+    .PARAMETER Plan
+        From Get-AdUserObjectPlan for the same -Properties (a search passes one for all its users); built here
+        when missing or when it depends on the user.
+    .NOTES
+        Plain stored attributes (string, guid, bool, int, bytes) are read here directly: a search of a thousand
+        users reads them thousands of times. Others go through Get-AdAttributeValues / ConvertTo-AdOutputValue.
+    #>
+    param($State, $User, [string[]] $Properties, $Plan)
+    if ($null -eq $Plan -or $Plan.PerUser) { $Plan = Get-AdUserObjectPlan $State $User $Properties }
     $object = [ordered]@{}
-    foreach ($name in $names) {
-        $entry = Get-AdAttributeEntry $name
-        if ($null -ne $entry) {
-            $object[$name] = ConvertTo-AdOutputValue @(Get-AdAttributeValues $State $User $entry) $entry
-        } else {
+    foreach ($slot in $Plan.Slots) {
+        $name = $slot.Name
+        $entry = $slot.Entry
+        if ($null -eq $entry) {
             $object[$name] = Get-SimValue $User $name
+            continue
+        }
+        $key = $entry.Key
+        $kind = $entry.Kind
+        if ($key -eq '*objectClass') {
+            # Replaced by 'user' below.
+            $object[$name] = $null
+            continue
+        }
+        if ($key -eq 'SID' -and $kind -eq 'sid') {
+            $value = $null
+            if ($User.Contains('SID')) { $value = $User['SID'] }
+            if ($null -eq $value) {
+                # Get-AdSyntheticSid
+                $domainSid = 'S-1-5-21-1004336348-1177238915-682003330'
+                $userDn = [string]$User.DistinguishedName
+                foreach ($domain in $Plan.Domains) {
+                    if ($domain.Dn -and $userDn.EndsWith($domain.Dn, [StringComparison]::OrdinalIgnoreCase) -and $null -ne $domain.Sid) { $domainSid = [string]$domain.Sid }
+                }
+                $bytes = ([guid][string]$User.ObjectGUID).ToByteArray()
+                $value = '{0}-{1}' -f $domainSid, (1100 + [int]$bytes[0] + 256 * [int]$bytes[1] + 65536 * ([int]$bytes[2] % 16))
+            }
+            $object[$name] = ConvertTo-AdOutputValue @($value) $entry
+            continue
+        }
+        if ($key.StartsWith('*') -or $key -eq 'SID' -or $kind -eq 'date' -or $kind -eq 'sid') {
+            $object[$name] = ConvertTo-AdOutputValue @(Get-AdAttributeValues $State $User $entry) $entry
+            continue
+        }
+        # Get-AdAttributeValues, then ConvertTo-AdOutputValue, for a stored attribute.
+        $value = $null
+        if ($User.Contains($key)) { $value = $User[$key] }
+        $list = $null
+        if ($null -eq $value) { $list = @() }
+        elseif ($kind -eq 'bytes') {
+            if (([string]$value).Length -eq 0) { $list = @() } else { $list = @(, [Convert]::FromBase64String([string]$value)) }
+        }
+        elseif ($value -is [System.Array]) { $list = @($value) }
+        elseif (([string]$value).Length -eq 0 -and $kind -eq 'string') { $list = @() }
+        else { $list = @($value) }
+        if ($kind -eq 'string') {
+            if ($entry.Multi) {
+                $texts = New-Object 'string[]' $list.Count
+                for ($i = 0; $i -lt $list.Count; $i++) { $texts[$i] = [string]$list[$i] }
+                $object[$name] = $texts
+            } elseif ($list.Count -eq 0) { $object[$name] = $null }
+            else { $object[$name] = [string]$list[0] }
+            continue
+        }
+        if ($list.Count -eq 0) { $object[$name] = $null; continue }
+        switch ($kind) {
+            'guid' { $object[$name] = [guid][string]$list[0] }
+            'bool' { $object[$name] = [bool]$list[0] }
+            'int' { $object[$name] = [int]$list[0] }
+            'bytes' { $object[$name] = [byte[]]$list[0] }
+            default { $object[$name] = ConvertTo-AdOutputValue $list $entry }
         }
     }
     if ($object.Contains('ObjectClass')) { $object['ObjectClass'] = 'user' }
-    $object['PropertyNames'] = [string[]]@($names)
+    $object['PropertyNames'] = [string[]]@($Plan.Names)  # an array of its own per object
     $result = New-Object -TypeName PSObject -Property $object
     $result.PSObject.TypeNames.Insert(0, 'Microsoft.ActiveDirectory.Management.ADUser')
     return $result
@@ -565,6 +661,7 @@ function Get-ADUser {
                 $scope = $SearchScope
                 if ($scope -eq '0') { $scope = 'Base' } elseif ($scope -eq '1') { $scope = 'OneLevel' } elseif ($scope -eq '2') { $scope = 'Subtree' }
                 $found = New-Object System.Collections.Generic.List[object]
+                $plan = $null
                 $candidates = @(Get-SimValue $state.forest 'users' @())
                 $exact = $false
                 if ($null -ne $ldapTree) {
@@ -585,7 +682,10 @@ function Get-ADUser {
                     if ($null -ne $tree) { $match = Test-AdFilterNode $tree $user $state $callerVariables $Filter }
                     elseif ($exact) { $match = $true }
                     else { $match = Test-AdLdapNode $ldapTree $user $state }
-                    if ($match) { $found.Add((ConvertTo-AdUserObject $state $user $Properties)) }
+                    if ($match) {
+                        if ($null -eq $plan) { $plan = Get-AdUserObjectPlan $state $user $Properties }
+                        $found.Add((ConvertTo-AdUserObject $state $user $Properties $plan))
+                    }
                     if ($null -ne $ResultSetSize -and $found.Count -ge [int]$ResultSetSize) { break }
                 }
                 return , $found.ToArray()
