@@ -48,8 +48,11 @@ export function evaluate(facts: Facts, users: BatchUser[], rules: readonly Rule[
   const evaluations = rows.map((row, i): UserEvaluation => {
     const { user, cloudUser, adUser } = row;
     const keys = analyseKeys(index, row.upnKey, cloudUser, adUser);
+    // Named, not spread from `global`: a spread context per row made V8 allocate every one of them
+    // in the old generation (22 MB at ten thousand rows, held until the next full collection).
     const ctx: UserContext = {
-      ...global,
+      facts: global.facts,
+      index: global.index,
       user,
       upn: row.upn,
       upnKey: row.upnKey,
