@@ -63,9 +63,20 @@ export function checkInput(call: ScriptCall<unknown>): void {
   }
 }
 
-/** The environment PowerShell starts with: no terminal control codes, our module folders. */
-export function hostEnvironment(options: RunnerOptions): Record<string, string> {
-  return { ...options.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off' };
+/**
+ * .NET's GC (PowerShell 7) otherwise keeps the memory of large transient objects, such as a page of
+ * 999 Graph users, committed: at 10,000 users the host peaked about 45 MB higher. Compacting costs a
+ * little CPU on a host that mostly waits for the directory. Windows PowerShell 5.1 ignores it.
+ */
+const GC_CONSERVE_MEMORY = '9';
+
+/**
+ * The environment PowerShell starts with, over the inherited one: no terminal control codes, our
+ * module folders, a GC that gives memory back (unless the admin set DOTNET_GCConserveMemory).
+ */
+export function hostEnvironment(options: RunnerOptions, inherited: Record<string, string | undefined> = process.env): Record<string, string> {
+  const gc: Record<string, string> = inherited.DOTNET_GCConserveMemory === undefined ? { DOTNET_GCConserveMemory: GC_CONSERVE_MEMORY } : {};
+  return { ...gc, ...options.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off' };
 }
 
 export function cancelledError(script: string, stderr = ''): BridgeError {

@@ -132,6 +132,13 @@ for (const kind of kinds) {
       expect(livePids().filter((pid) => !baseline.has(pid)), 'processes left after close()').to.deep.equal([]);
     });
 
+    it('starts PowerShell with a GC that gives memory back', async () => {
+      const result = await run('Get-GcSetting', {}, z.object({ variable: z.string().nullable(), effective: z.number().nullable() }));
+      // The test run's own environment does not set it: the bridge does.
+      expect(process.env.DOTNET_GCConserveMemory).to.equal(undefined);
+      expect(result.data).to.deep.equal({ variable: '9', effective: 9 });
+    });
+
     it('runs the echo script and returns its data, host and duration', async () => {
       const result = await echo({ Text: 'hello', Items: ['a', 'b'], Map: { key: 'value' } });
       expect(result.data).to.deep.equal({ text: 'hello', textLength: 5, items: ['a', 'b'], itemLengths: [1, 1], map: { key: 'value' } });

@@ -2,6 +2,7 @@
 // passed in, so every machine the tool may meet can be described here.
 import { expect } from 'chai';
 import { BridgeError } from '../../lib/bridge/errors.js';
+import { hostEnvironment } from '../../lib/bridge/runner.js';
 import { INSTALL_HINT, hostArguments, hostCandidates, projectDirectLauncherPath, projectToolPath, resolveHostSync, type HostEnvironment } from '../../lib/bridge/hosts.js';
 
 const POSIX_ROOT = '/opt/upn-match';
@@ -182,5 +183,17 @@ describe('hosts: errors', () => {
     }
     expect(INSTALL_HINT).to.match(/aka\.ms\/powershell/);
     expect(INSTALL_HINT).to.contain('npm run setup');
+  });
+});
+
+describe('hosts: the environment PowerShell starts with', () => {
+  const options = { host: { path: '/usr/bin/pwsh', source: 'path' as const }, env: { UPN_MATCH_SIM_DIR: '/sim' } };
+
+  it('asks .NET to give memory back, with the runner options and no terminal codes', () => {
+    expect(hostEnvironment(options, {})).to.include({ DOTNET_GCConserveMemory: '9', UPN_MATCH_SIM_DIR: '/sim', TERM: 'dumb', NO_COLOR: '1' });
+  });
+
+  it("leaves an admin's own DOTNET_GCConserveMemory alone (it is inherited as it is)", () => {
+    expect(hostEnvironment(options, { DOTNET_GCConserveMemory: '0' })).not.to.have.property('DOTNET_GCConserveMemory');
   });
 });
