@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.js';
-import { currentEnvironment, resolveHostSync, type HostCandidate, type HostEnvironment, type RunnerOptions } from '../bridge/index.js';
+import { currentEnvironment, resolveHostSync, type HostCandidate, type HostEnvironment } from '../bridge/hosts.js';
+import type { RunnerOptions } from '../bridge/runner.js';
 import { simulatorBinding } from '../sim/environment.js';
 
 export interface GlobalOptions {

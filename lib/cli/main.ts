@@ -1,7 +1,7 @@
 // upn-match's command line: parse, run, render, exit code. The work happens in the layers below.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { installExitHooks } from '../bridge/index.js';
+import { installExitHooks } from '../bridge/reaper.js';
 import { ConfigError } from '../config.js';
 import { doctorCommand } from './commands/doctor.js';
 import { matchCommands } from './commands/match.js';

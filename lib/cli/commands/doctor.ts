@@ -1,7 +1,9 @@
 // upn-match doctor: which PowerShell hosts this machine has, and whether the modules the chosen
 // mode needs can be imported, through the bridge.
 import type { Argv } from 'yargs';
-import { BridgeError, ProcessRunner, hostCandidates, resolveHostSync, type HostCandidate } from '../../bridge/index.js';
+import { BridgeError } from '../../bridge/errors.js';
+import { hostCandidates, resolveHostSync, type HostCandidate } from '../../bridge/hosts.js';
+import type { RunnerOptions } from '../../bridge/runner.js';
 import type { Config } from '../../config.js';
 import { runStep, steps, type ModuleStatus } from '../../steps/registry.js';
 import { createContext, type GlobalOptions } from '../context.js';
@@ -32,9 +34,15 @@ export interface DoctorReport {
   problems: string[];
 }
 
+/** The one-shot process runner, loaded by doctor only (with execa): the other commands run a session. */
+async function processRunner(options: RunnerOptions) {
+  const { ProcessRunner } = await import('../../bridge/process-runner.js');
+  return new ProcessRunner(options);
+}
+
 async function probe(candidate: HostCandidate) {
   try {
-    const info = await runStep(new ProcessRunner({ host: candidate }), steps.hostInfo, {});
+    const info = await runStep(await processRunner({ host: candidate }), steps.hostInfo, {});
     return { path: candidate.path, source: candidate.source, edition: info.data.edition, version: info.data.version, error: null };
   } catch (error) {
     return { path: candidate.path, source: candidate.source, edition: null, version: null, error: (error as Error).message };
@@ -56,7 +64,7 @@ export async function runDoctor(options: GlobalOptions): Promise<DoctorReport> {
   let modules: DoctorReport['modules'] = [];
   if (chosen) {
     try {
-      const result = await runStep(new ProcessRunner(context.runnerOptions()), steps.moduleCheck, { Name: [...MODULES] });
+      const result = await runStep(await processRunner(context.runnerOptions()), steps.moduleCheck, { Name: [...MODULES] });
       modules = result.data.modules.map((m) => ({
         ...m,
         required: required.has(m.name),

@@ -2,11 +2,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import cliProgress from 'cli-progress';
 import type { Argv } from 'yargs';
 import { BatchInputError, readBatchCsv, userFromFlags } from '../../batch/read.js';
 import type { BatchUser } from '../../batch/types.js';
-import { BridgeError, ProcessRunner, SessionRunner } from '../../bridge/index.js';
+import { BridgeError } from '../../bridge/errors.js';
+import { SessionRunner } from '../../bridge/session-runner.js';
 import { rules } from '../../checks/registry.js';
 import { ConfigError } from '../../config.js';
 import { createLogger, type Logger } from '../../log.js';
@@ -75,13 +75,14 @@ interface Session {
   close(): Promise<void>;
 }
 
-function openSession(argv: GlobalOptions): Session {
+async function openSession(argv: GlobalOptions): Promise<Session> {
   const context = createContext(argv);
   const logger = createLogger({ logDir: context.logDir, quiet: Boolean(argv.json) });
   const options = context.runnerOptions();
   const local = new SessionRunner(options);
   const syncHost = context.config.syncServer?.powershell;
-  const sync = syncHost ? new ProcessRunner({ ...options, host: { path: syncHost, source: 'config' } }) : local;
+  // The one-shot process runner (and execa) is loaded only when a step needs another host.
+  const sync = syncHost ? new (await import('../../bridge/process-runner.js')).ProcessRunner({ ...options, host: { path: syncHost, source: 'config' } }) : local;
   const io = new BridgeStepIO(local, sync, (call) => logger.debug(`step ${call.step}`, { step: call.step }));
   const deps: EngineDeps = {
     io,
@@ -192,7 +193,7 @@ async function confirmFor(argv: { yes?: boolean; json?: boolean }, report: RunRe
 async function withSession(argv: GlobalOptions, work: (session: Session) => Promise<void>): Promise<void> {
   let session: Session | undefined;
   try {
-    session = openSession(argv);
+    session = await openSession(argv);
     await work(session);
   } catch (error) {
     fail(error, session?.logger);
@@ -243,7 +244,8 @@ export function matchCommands(yargs: Argv<GlobalOptions>) {
           const users = readUsers(argv);
           await withLock(session, async () => {
             // A progress bar only for a person watching a long run: not with --json, not without a terminal.
-            const bar = !argv.json && process.stderr.isTTY && users.length >= 20 ? new cliProgress.SingleBar({ format: 'AD writes [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+            const cliProgress = !argv.json && process.stderr.isTTY && users.length >= 20 ? (await import('cli-progress')).default : null;
+            const bar = cliProgress ? new cliProgress.SingleBar({ format: 'AD writes [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
             const deps = bar
               ? {
                   ...session.deps,

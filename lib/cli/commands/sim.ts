@@ -1,6 +1,5 @@
 // upn-match sim init: creates an offline tenant, forest and Entra Connect server to try upn-match on.
 import type { Argv } from 'yargs';
-import { initSimulator } from '../../sim/init.js';
 import { scenarioNames, scenarios } from '../../sim/scenarios.js';
 import type { GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -20,13 +19,15 @@ export function simCommand(yargs: Argv<GlobalOptions>) {
             .option('seed', { type: 'number', default: 1, describe: 'random seed (same seed, same world)' })
             .option('force', { type: 'boolean', default: false, describe: 'replace an existing simulator' })
             .epilogue(`Scenarios:\n${scenarios.map((s) => `  ${s.name.padEnd(20)} ${s.description}`).join('\n')}`),
-        (argv) => {
+        async (argv) => {
           if (argv.users !== undefined && (!Number.isInteger(argv.users) || argv.users < 1)) {
             console.error('upn-match: --users must be a positive whole number');
             process.exitCode = EXIT.badInput;
             return;
           }
           try {
+            // Loaded here: the world builder is for this command only.
+            const { initSimulator } = await import('../../sim/init.js');
             const result = initSimulator({
               dir: argv.dir,
               scenario: argv.scenario,
