@@ -72,7 +72,8 @@ function protocolError(raw: RawResult, code: string, message: string, cause?: un
 
 /** Parses stdout into the envelope, or throws a protocol error saying what was wrong. */
 export function parseEnvelope(raw: RawResult): Envelope {
-  const text = raw.stdout.replace(/^\uFEFF/, '').trim();
+  // A leading BOM dropped by slicing: replace() would copy the whole text (megabytes), BOM or not.
+  const text = (raw.stdout.charCodeAt(0) === 0xfeff ? raw.stdout.slice(1) : raw.stdout).trim();
   if (text === '') {
     const how = raw.exitCode === null ? '' : ` (exit code ${raw.exitCode})`;
     throw protocolError(raw, 'NoEnvelope', `${raw.script} printed no envelope${how}`);
