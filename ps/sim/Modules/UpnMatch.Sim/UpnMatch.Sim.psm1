@@ -20,6 +20,7 @@ $script:FastData = $false
 $script:InTransaction = $false
 $script:StateCache = @{ Path = $null; Stamp = $null; State = $null }
 $script:StateIndexes = @{}
+$script:ConfigCache = $null
 
 # Windows PowerShell 5.1 serialises arrays wrapped in PSObject as {"value":[...],"Count":n} because of an extra
 # type-data entry; without it ConvertTo-Json writes plain arrays (UpnMatch.Common does the same).
@@ -169,6 +170,10 @@ function Read-SimJsonFile {
 function Write-SimFileAtomic {
     <# Writes text (UTF-8, no BOM) to a temp file beside the target, then moves it over the target. #>
     param([Parameter(Mandatory = $true)] [string] $Path, [Parameter(Mandatory = $true)] [AllowEmptyString()] [string] $Text)
+    if ($script:FastData) {
+        [UpnMatchSim.Files]::WriteAtomic($Path, $Text)
+        return
+    }
     $temp = '{0}.{1}.{2}.tmp' -f $Path, $PID, [guid]::NewGuid().ToString('N')
     [System.IO.File]::WriteAllText($temp, $Text, $script:Utf8NoBom)
     # On Windows a reader outside the lock (the CLI, a test) can hold the target open for a moment: retry.
@@ -199,7 +204,7 @@ function Enter-SimLock {
         process dies, so a killed process never leaves the world locked).
     #>
     param([Parameter(Mandatory = $true)] [string] $Dir, [int] $TimeoutMs = 60000)
-    $path = Join-Path $Dir 'state.lock'
+    $path = [System.IO.Path]::Combine($Dir, 'state.lock')
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $delay = 5
     while ($true) {
@@ -218,6 +223,7 @@ function Enter-SimLock {
 function Get-SimStateStamp {
     <# Size and last write time of state.json: a change means another process (or the CLI) wrote it. #>
     param([Parameter(Mandatory = $true)] [string] $Path)
+    if ($script:FastData) { return [UpnMatchSim.Files]::Stamp($Path) }
     $info = New-Object System.IO.FileInfo $Path
     $info.Refresh()
     if (-not $info.Exists) { return $null }
@@ -234,7 +240,7 @@ function Read-SimState {
         and a body that fails drops the kept copy (Clear-SimStateCache), so the copy always equals the file.
     #>
     param([Parameter(Mandatory = $true)] [string] $Dir)
-    $path = Join-Path $Dir 'state.json'
+    $path = [System.IO.Path]::Combine($Dir, 'state.json')
     $stamp = Get-SimStateStamp $path
     if ($null -eq $stamp) {
         throw ("upn-match simulator: no state file at {0} (create one with: upn-match sim init)" -f $path)
@@ -256,9 +262,10 @@ function Read-SimState {
 
 function Write-SimState {
     param([Parameter(Mandatory = $true)] [string] $Dir, [Parameter(Mandatory = $true)] $State)
-    $path = Join-Path $Dir 'state.json'
+    $path = [System.IO.Path]::Combine($Dir, 'state.json')
     Clear-SimStateCache
-    Write-SimFileAtomic -Path $path -Text (ConvertTo-SimJson $State)
+    if ($script:FastData) { [UpnMatchSim.Data]::WriteJsonFileAtomic($path, $State, $true) }
+    else { Write-SimFileAtomic -Path $path -Text (ConvertTo-SimJson $State) }
     $script:StateCache = @{ Path = $path; Stamp = (Get-SimStateStamp $path); State = $State }
 }
 
@@ -319,7 +326,15 @@ function Get-SimConfig {
         ({ "latency": { "graphMs", "adMs" }, "syncCycleMs" }).
     #>
     param([Parameter(Mandatory = $true)] [string] $Dir)
-    $file = Read-SimJsonFile (Join-Path $Dir 'sim.json')
+    # Kept while sim.json and the three variables stay the same: every fake call reads the configuration.
+    $path = [System.IO.Path]::Combine($Dir, 'sim.json')
+    $key = $null
+    if ($script:FastData) {
+        $key = '{0}|{1}|{2}|{3}|{4}' -f $path, [UpnMatchSim.Files]::Stamp($path), [Environment]::GetEnvironmentVariable('UPN_MATCH_SIM_GRAPH_LATENCY_MS'),
+            [Environment]::GetEnvironmentVariable('UPN_MATCH_SIM_AD_LATENCY_MS'), [Environment]::GetEnvironmentVariable('UPN_MATCH_SIM_SYNC_MS')
+        if ($null -ne $script:ConfigCache -and $script:ConfigCache.Key -ceq $key) { return $script:ConfigCache.Config.Clone() }
+    }
+    $file = Read-SimJsonFile $path
     $latency = Get-SimValue $file 'latency'
     $config = @{
         GraphMs     = [int](Get-SimValue $latency 'graphMs' 0)
@@ -332,6 +347,7 @@ function Get-SimConfig {
     if ($null -ne $ad) { $config.AdMs = $ad }
     $sync = Get-SimEnvInt 'UPN_MATCH_SIM_SYNC_MS'
     if ($null -ne $sync) { $config.SyncCycleMs = $sync }
+    if ($null -ne $key) { $script:ConfigCache = @{ Key = $key; Config = $config.Clone() } }
     return $config
 }
 
@@ -560,25 +576,121 @@ namespace UpnMatchSim {
 
         private static void WriteString(StringBuilder b, string text) {
             b.Append('"');
-            foreach (char c in text) {
+            int run = 0;
+            for (int i = 0; i < text.Length; i++) {
+                char c = text[i];
+                string escape = null;
                 switch (c) {
-                    case '"': b.Append("\\\""); break;
-                    case '\\': b.Append("\\\\"); break;
-                    case '\n': b.Append("\\n"); break;
-                    case '\r': b.Append("\\r"); break;
-                    case '\t': b.Append("\\t"); break;
-                    case '\b': b.Append("\\b"); break;
-                    case '\f': b.Append("\\f"); break;
+                    case '"': escape = "\\\""; break;
+                    case '\\': escape = "\\\\"; break;
+                    case '\n': escape = "\\n"; break;
+                    case '\r': escape = "\\r"; break;
+                    case '\t': escape = "\\t"; break;
+                    case '\b': escape = "\\b"; break;
+                    case '\f': escape = "\\f"; break;
                     default:
                         if (c < ' ' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
-                            b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                        } else {
-                            b.Append(c);
+                            escape = "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture);
                         }
                         break;
                 }
+                if (escape == null) { continue; }
+                if (i > run) { b.Append(text, run, i - run); }
+                b.Append(escape);
+                run = i + 1;
             }
+            if (text.Length > run) { b.Append(text, run, text.Length - run); }
             b.Append('"');
+        }
+
+        // Writes a value's JSON (ToJson) to a file through a temp file beside it, then moves it over the file
+        // (as Write-SimFileAtomic does), without holding the whole text as one string.
+        public static void WriteJsonFileAtomic(string path, object value, bool indent) {
+            StringBuilder builder = new StringBuilder();
+            Write(builder, value, indent, 0);
+            Files.WriteAtomic(path, builder);
+        }
+    }
+
+    // The simulator's own files: written atomically (temp file, then replace), the call log appended.
+    public static class Files {
+        private static readonly UTF8Encoding Utf8NoBom = new UTF8Encoding(false);
+
+        // This process's id, for temp file names (set by UpnMatch.Sim once loaded: $PID).
+        public static int ProcessId;
+
+        public static void WriteAtomic(string path, string text) {
+            StringBuilder builder = new StringBuilder(text);
+            WriteAtomic(path, builder);
+        }
+
+        // Write-SimFileAtomic: the text goes to <path>.<pid>.<guid>.tmp, which then replaces the target. On Windows
+        // a reader outside the lock (the CLI, a test) can hold the target open for a moment: 40 attempts, 25 ms apart.
+        public static void WriteAtomic(string path, StringBuilder text) {
+            string temp = string.Format(CultureInfo.InvariantCulture, "{0}.{1}.{2}.tmp", path, ProcessId, Guid.NewGuid().ToString("N"));
+            using (System.IO.StreamWriter writer = new System.IO.StreamWriter(temp, false, Utf8NoBom, 65536)) {
+                // Slices of 16,000 characters: no string of the whole text (a large object) is made.
+                const int slice = 16000;
+                for (int start = 0; start < text.Length; start += slice) {
+                    writer.Write(text.ToString(start, Math.Min(slice, text.Length - start)));
+                }
+            }
+            int attempt = 0;
+            while (true) {
+                try {
+                    if (System.IO.File.Exists(path)) { System.IO.File.Replace(temp, path, null); } else { System.IO.File.Move(temp, path); }
+                    return;
+                } catch (Exception) {
+                    attempt++;
+                    if (attempt >= 40) {
+                        if (System.IO.File.Exists(temp)) { System.IO.File.Delete(temp); }
+                        throw;
+                    }
+                    System.Threading.Thread.Sleep(25);
+                }
+            }
+        }
+
+        public static void Append(string path, string text) {
+            System.IO.File.AppendAllText(path, text, Utf8NoBom);
+        }
+
+        // Invoke-SimCommand's count of a call in counters.json ({ commands: { <cmdlet>: n, "<cmdlet> <route>": n },
+        // graphRequests: n }, across processes; the caller holds the lock): read, add one, written back. Returns
+        // the counters.
+        public static OrderedDictionary CountCall(string path, string command, string route) {
+            object parsed = null;
+            if (System.IO.File.Exists(path)) {
+                string text = System.IO.File.ReadAllText(path, Encoding.UTF8);
+                if (!string.IsNullOrWhiteSpace(text)) {
+                    try { parsed = Data.ParseJson(text); }
+                    catch (Exception e) { throw new FormatException("upn-match simulator: cannot parse " + path + ": " + e.Message); }
+                }
+            }
+            OrderedDictionary counters = parsed as OrderedDictionary;
+            if (parsed != null && counters == null) { throw new FormatException("upn-match simulator: " + path + " does not hold a JSON object"); }
+            if (counters == null) { counters = new OrderedDictionary(StringComparer.OrdinalIgnoreCase); }
+            if (counters["commands"] == null) { counters["commands"] = new OrderedDictionary(StringComparer.OrdinalIgnoreCase); }
+            IDictionary commands = counters["commands"] as IDictionary;
+            if (commands == null) { throw new FormatException("upn-match simulator: " + path + " has no commands object"); }
+            if (counters["graphRequests"] == null) { counters["graphRequests"] = 0; }
+            Increment(commands, command);
+            if (!string.IsNullOrEmpty(route)) { Increment(commands, command + " " + route); }
+            Data.WriteJsonFileAtomic(path, counters, true);
+            return counters;
+        }
+
+        private static void Increment(IDictionary map, string key) {
+            object value = map[key];
+            int count = value == null ? 0 : Convert.ToInt32(value, CultureInfo.InvariantCulture);
+            map[key] = count + 1;
+        }
+
+        // Size and last write time of a file ("length:ticks"), or null when it does not exist.
+        public static string Stamp(string path) {
+            System.IO.FileInfo info = new System.IO.FileInfo(path);
+            if (!info.Exists) { return null; }
+            return info.Length.ToString(CultureInfo.InvariantCulture) + ":" + info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture);
         }
     }
 
@@ -698,7 +810,7 @@ namespace UpnMatchSim {
 }
 '@
     try {
-        $null = [UpnMatchSim.Data]
+        $null = [UpnMatchSim.Files]
         $script:TypesLoaded = $true
         return $true
     } catch {
@@ -717,7 +829,8 @@ namespace UpnMatchSim {
             $null = [System.IO.Directory]::CreateDirectory($temp)
             $tempDll = Join-Path $temp 'UpnMatchSimTypes.dll'
             if ($script:IsCore) {
-                $references = @('System.Net.Http', 'System.Net.Primitives', 'System.Collections', 'System.Collections.NonGeneric', 'System.Collections.Specialized', 'System.Management.Automation')
+                $references = @('System.Net.Http', 'System.Net.Primitives', 'System.Collections', 'System.Collections.NonGeneric', 'System.Collections.Specialized', 'System.Management.Automation',
+                    'System.Text.Encoding.Extensions', 'System.IO.FileSystem', 'System.Threading.Thread', 'System.Runtime.Extensions')
             } else {
                 # Windows PowerShell references System.dll and System.Management.Automation.dll by default.
                 Add-Type -AssemblyName System.Net.Http
@@ -813,8 +926,14 @@ function Add-SimCallLog {
     }
     $entry['params'] = $params
     if ($null -ne $Extra) { foreach ($key in @($Extra.Keys)) { $entry[$key] = $Extra[$key] } }
+    $path = [System.IO.Path]::Combine($Dir, 'calls.jsonl')
+    if ($script:FastData) {
+        # The same text as ConvertTo-Json -Compress writes for these values (PowerShell 7), without its cost.
+        [UpnMatchSim.Files]::Append($path, [UpnMatchSim.Data]::ToJson($entry, $false) + "`n")
+        return
+    }
     $line = (ConvertTo-Json -InputObject $entry -Depth 10 -Compress) + "`n"
-    [System.IO.File]::AppendAllText((Join-Path $Dir 'calls.jsonl'), $line, $script:Utf8NoBom)
+    [System.IO.File]::AppendAllText($path, $line, $script:Utf8NoBom)
 }
 
 function Get-SimParentProcessId {
@@ -938,17 +1057,29 @@ function Invoke-SimCommand {
     $lock = Enter-SimLock $dir
     $script:InTransaction = $true
     try {
-        $countersPath = Join-Path $dir 'counters.json'
-        $counters = Read-SimJsonFile $countersPath
-        if ($null -eq $counters) { $counters = [ordered]@{} }
-        if ($null -eq (Get-SimValue $counters 'commands')) { $counters['commands'] = [ordered]@{} }
-        if ($null -eq (Get-SimValue $counters 'graphRequests')) { $counters['graphRequests'] = 0 }
-        $counters.commands[$Command] = [int](Get-SimValue $counters.commands $Command 0) + 1
-        if ($Route) { $counters.commands[$Command + ' ' + $Route] = [int](Get-SimValue $counters.commands ($Command + ' ' + $Route) 0) + 1 }
-        Write-SimFileAtomic -Path $countersPath -Text (ConvertTo-SimJson $counters)
+        $countersPath = [System.IO.Path]::Combine($dir, 'counters.json')
+        if ($script:FastData) {
+            try {
+                $counters = [UpnMatchSim.Files]::CountCall($countersPath, $Command, $Route)
+            } catch {
+                $inner = $_.Exception.InnerException
+                if ($inner -is [System.FormatException] -and $inner.Message.StartsWith('upn-match simulator:')) { throw $inner.Message }
+                throw
+            }
+        } else {
+            $counters = Read-SimJsonFile $countersPath
+            if ($null -eq $counters) { $counters = [ordered]@{} }
+            if ($null -eq (Get-SimValue $counters 'commands')) { $counters['commands'] = [ordered]@{} }
+            if ($null -eq (Get-SimValue $counters 'graphRequests')) { $counters['graphRequests'] = 0 }
+            $counters.commands[$Command] = [int](Get-SimValue $counters.commands $Command 0) + 1
+            if ($Route) { $counters.commands[$Command + ' ' + $Route] = [int](Get-SimValue $counters.commands ($Command + ' ' + $Route) 0) + 1 }
+            Write-SimFileAtomic -Path $countersPath -Text (ConvertTo-SimJson $counters)
+        }
         Add-SimCallLog -Dir $dir -Module $Module -Command $Command -Route $Route -BoundParameters $BoundParameters -Extra $LogExtra
 
-        $faults = Read-SimJsonFile (Join-Path $dir 'faults.json')
+        $faults = $null
+        $faultsPath = [System.IO.Path]::Combine($dir, 'faults.json')
+        if ([System.IO.File]::Exists($faultsPath)) { $faults = Read-SimJsonFile $faultsPath }
         foreach ($kill in @(Get-SimValue $faults 'kill' @())) {
             if ((Test-SimFaultMatch $kill $Command $Route) -and (Test-SimFaultDue $kill $counters $Command $Route)) {
                 if ($script:IsSimServer) { throw 'upn-match simulator: kill faults cannot be injected through the simulator server (it would kill itself, not the caller)' }
@@ -993,7 +1124,7 @@ function Invoke-SimCommand {
             } catch {
                 # The body may have changed the kept state before it failed: forget it, the file is the truth.
                 Clear-SimStateCache
-                if ($null -ne $snapshot) { Write-SimFileAtomic -Path (Join-Path $dir 'state.json') -Text $snapshot }
+                if ($null -ne $snapshot) { Write-SimFileAtomic -Path ([System.IO.Path]::Combine($dir, 'state.json')) -Text $snapshot }
                 throw
             }
             if ($context.Dirty -or $settled) { Write-SimState -Dir $dir -State $state }
@@ -1029,7 +1160,10 @@ function Step-SimGraphRequest {
 
 # The typed exceptions and the fast data helpers: compiled once per machine, then loaded from the cache.
 $script:FastData = $false
-if (Initialize-SimTypes) { $script:FastData = $true }
+if (Initialize-SimTypes) {
+    $script:FastData = $true
+    [UpnMatchSim.Files]::ProcessId = $PID
+}
 
 . (Join-Path $PSScriptRoot 'UpnMatch.Sim.Sync.ps1')
 . (Join-Path $PSScriptRoot 'UpnMatch.Sim.Remote.ps1')
