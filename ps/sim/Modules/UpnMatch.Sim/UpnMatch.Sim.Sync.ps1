@@ -135,6 +135,7 @@ function Get-SimCloudAddresses {
 
 function Find-SimCloudByUpn {
     param($State, [string] $Upn, [string] $ExceptId)
+    if ($script:FastData) { return [UpnMatchSim.Lookup]::FirstByText((Get-SimValue $State.tenant 'users' @()), 'userPrincipalName', $Upn, $ExceptId) }
     foreach ($user in @(Get-SimValue $State.tenant 'users' @())) {
         if ($ExceptId -and ([string]$user.id).Equals($ExceptId, [StringComparison]::OrdinalIgnoreCase)) { continue }
         if (([string](Get-SimValue $user 'userPrincipalName' '')).Equals($Upn, [StringComparison]::OrdinalIgnoreCase)) { return $user }
@@ -146,6 +147,13 @@ function Find-SimAddressOwner {
     <# The first Entra user, group or contact (other than ExceptId) that holds the SMTP address. #>
     param($State, [string] $Address, [string] $ExceptId)
     $needle = $Address.ToLowerInvariant()
+    if ($script:FastData) {
+        foreach ($kind in @('users', 'groups', 'contacts')) {
+            $object = [UpnMatchSim.Lookup]::FirstByAddress((Get-SimValue $State.tenant $kind @()), $needle, $ExceptId)
+            if ($null -ne $object) { return @{ Kind = $kind; Object = $object } }
+        }
+        return $null
+    }
     foreach ($kind in @('users', 'groups', 'contacts')) {
         foreach ($object in @(Get-SimValue $State.tenant $kind @())) {
             if ($ExceptId -and ([string]$object.id).Equals($ExceptId, [StringComparison]::OrdinalIgnoreCase)) { continue }
@@ -364,7 +372,8 @@ function Invoke-SimSyncEngine {
         if ($null -ne $adUser -and (Test-SimInScope ([string]$adUser.DistinguishedName) $scope)) { continue }
         $cloudId = [string]$joins[$guid]
         $cloud = $null
-        foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($cloudId, [StringComparison]::OrdinalIgnoreCase)) { $cloud = $user } }
+        if ($script:FastData) { $cloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $cloudId) }
+        else { foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($cloudId, [StringComparison]::OrdinalIgnoreCase)) { $cloud = $user } } }
         $actionList.Add([ordered]@{ action = 'delete'; objectGuid = [string]$guid; cloudId = $cloudId })
         if ($null -ne $exportFaultType -and $null -ne $adUser) { & $failExport $adUser 'delete'; continue }
         if ($null -ne $cloud) {
@@ -399,10 +408,16 @@ function Invoke-SimSyncEngine {
         $anchor = Get-SimSourceAnchor $adUser
 
         $joinedId = $null
-        foreach ($key in @($joins.Keys)) { if (([string]$key).Equals($guid, [StringComparison]::OrdinalIgnoreCase)) { $joinedId = [string]$joins[$key] } }
+        if ($script:FastData) {
+            $joinKey = [UpnMatchSim.Lookup]::LastKey($joins, $guid)
+            if ($null -ne $joinKey) { $joinedId = [string]$joins[$joinKey] }
+        } else {
+            foreach ($key in @($joins.Keys)) { if (([string]$key).Equals($guid, [StringComparison]::OrdinalIgnoreCase)) { $joinedId = [string]$joins[$key] } }
+        }
         $joinedCloud = $null
         if ($joinedId) {
-            foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($joinedId, [StringComparison]::OrdinalIgnoreCase)) { $joinedCloud = $user } }
+            if ($script:FastData) { $joinedCloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $joinedId) }
+            else { foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($joinedId, [StringComparison]::OrdinalIgnoreCase)) { $joinedCloud = $user } } }
             if ($null -eq $joinedCloud) { $joins.Remove($guid) }
         }
 
@@ -430,8 +445,11 @@ function Invoke-SimSyncEngine {
         # value corresponding to the ImmutableId attribute of the existent object in Microsoft Entra ID. If
         # there's a match, Microsoft Entra Connect take over that object ... what is known as hard-match."
         $hardCandidate = $null
-        foreach ($user in @($tenant.users)) {
-            if ([string](Get-SimValue $user 'onPremisesImmutableId' '') -ceq $anchor) { $hardCandidate = $user; break }
+        if ($script:FastData) { $hardCandidate = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.users, 'onPremisesImmutableId', $anchor) }
+        else {
+            foreach ($user in @($tenant.users)) {
+                if ([string](Get-SimValue $user 'onPremisesImmutableId' '') -ceq $anchor) { $hardCandidate = $user; break }
+            }
         }
         if ($null -ne $hardCandidate) {
             $cloudManaged = -not [bool](Get-SimValue $hardCandidate 'onPremisesSyncEnabled' $false)
@@ -461,8 +479,13 @@ function Invoke-SimSyncEngine {
             # A soft-deleted user with this ImmutableId is restored by the hard match ([ERRORS] InvalidHardMatch
             # example: "User was excluded from sync scope and restored ... needs to take over the object already
             # present in Microsoft Entra ID based on a hard match with the same source anchor").
-            foreach ($deleted in @($tenant.deletedUsers)) {
-                if ([string](Get-SimValue $deleted 'onPremisesImmutableId' '') -ceq $anchor) { $match = $deleted; $rule = 'HardMatchRestore'; break }
+            if ($script:FastData) {
+                $match = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.deletedUsers, 'onPremisesImmutableId', $anchor)
+                if ($null -ne $match) { $rule = 'HardMatchRestore' }
+            } else {
+                foreach ($deleted in @($tenant.deletedUsers)) {
+                    if ([string](Get-SimValue $deleted 'onPremisesImmutableId' '') -ceq $anchor) { $match = $deleted; $rule = 'HardMatchRestore'; break }
+                }
             }
         }
 
@@ -488,17 +511,27 @@ function Invoke-SimSyncEngine {
             }
             foreach ($step in $steps) {
                 $candidate = $null
-                foreach ($user in @($tenant.users)) {
-                    $value = $null
-                    if ($step[0] -eq 'SmtpSoftMatch') { $value = Get-SimPrimarySmtp (Get-SimValue $user 'proxyAddresses' @()) (Get-SimValue $user 'mail') }
-                    else { $value = [string](Get-SimValue $user 'userPrincipalName' '') }
-                    if ($value -and ([string]$value).Equals([string]$step[1], [StringComparison]::OrdinalIgnoreCase)) { $candidate = $user; break }
+                if ($script:FastData) {
+                    if ($step[0] -eq 'SmtpSoftMatch') { $candidate = [UpnMatchSim.Lookup]::FirstByPrimarySmtp($tenant.users, [string]$step[1]) }
+                    elseif ([string]$step[1]) { $candidate = [UpnMatchSim.Lookup]::FirstByText($tenant.users, 'userPrincipalName', [string]$step[1], $null) }
+                } else {
+                    foreach ($user in @($tenant.users)) {
+                        $value = $null
+                        if ($step[0] -eq 'SmtpSoftMatch') { $value = Get-SimPrimarySmtp (Get-SimValue $user 'proxyAddresses' @()) (Get-SimValue $user 'mail') }
+                        else { $value = [string](Get-SimValue $user 'userPrincipalName' '') }
+                        if ($value -and ([string]$value).Equals([string]$step[1], [StringComparison]::OrdinalIgnoreCase)) { $candidate = $user; break }
+                    }
                 }
                 if ($null -eq $candidate -and $step[0] -eq 'SmtpSoftMatch') {
                     # [ERRORS] ObjectTypeMismatch: "two objects of different 'object type,' like user, group, or
                     # contact, have the same values for the attributes used to perform the soft match".
                     $other = $null
                     foreach ($kind in @('groups', 'contacts')) {
+                        if ($script:FastData) {
+                            $last = [UpnMatchSim.Lookup]::LastByPrimarySmtp($tenant[$kind], [string]$step[1])
+                            if ($null -ne $last) { $other = $last }
+                            continue
+                        }
                         foreach ($object in @($tenant[$kind])) {
                             $primary = Get-SimPrimarySmtp (Get-SimValue $object 'proxyAddresses' @()) (Get-SimValue $object 'mail')
                             if ($primary -and ([string]$primary).Equals([string]$step[1], [StringComparison]::OrdinalIgnoreCase)) { $other = $object }

@@ -694,6 +694,141 @@ namespace UpnMatchSim {
         }
     }
 
+    // Scans of the sync engine (UpnMatch.Sim.Sync.ps1) over lists of objects (dictionaries), with the
+    // PowerShell semantics of the loops they replace: [string] casts, -ceq (invariant culture), .Equals with
+    // OrdinalIgnoreCase, first or last match. The engine runs them for every AD user over every cloud object.
+    public static class Lookup {
+        private static readonly System.Text.RegularExpressions.Regex SmtpProxy =
+            new System.Text.RegularExpressions.Regex("^(?i)smtp:(.+)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
+        private static object Unwrap(object value) {
+            PSObject wrapped = value as PSObject;
+            if (wrapped != null && !(wrapped.BaseObject is PSCustomObject)) { return wrapped.BaseObject; }
+            return value;
+        }
+
+        // PowerShell's [string] of a value ($null -> '').
+        public static string Text(object value) {
+            value = Unwrap(value);
+            if (value == null) { return string.Empty; }
+            string text = value as string;
+            if (text != null) { return text; }
+            return (string)LanguagePrimitives.ConvertTo(value, typeof(string), CultureInfo.InvariantCulture);
+        }
+
+        // Get-SimValue $Map $Key: null when the map or the key is missing.
+        private static object Get(object map, string key) {
+            IDictionary dictionary = Unwrap(map) as IDictionary;
+            if (dictionary == null || !dictionary.Contains(key)) { return null; }
+            return dictionary[key];
+        }
+
+        // The items of @($List): none for null, the one item for a scalar or a dictionary.
+        private static IList Items(object list) {
+            list = Unwrap(list);
+            ArrayList items = new ArrayList();
+            if (list == null) { return items; }
+            if (list is string || list is IDictionary || !(list is IEnumerable)) { items.Add(list); return items; }
+            foreach (object item in (IEnumerable)list) { items.Add(item); }
+            return items;
+        }
+
+        private static bool IsExcepted(object item, string exceptId) {
+            return !string.IsNullOrEmpty(exceptId) && Text(Get(item, "id")).Equals(exceptId, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // The first item (other than exceptId) whose [string]field equals value, ignoring case (OrdinalIgnoreCase).
+        public static object FirstByText(object list, string field, string value, string exceptId) {
+            foreach (object item in Items(list)) {
+                if (IsExcepted(item, exceptId)) { continue; }
+                if (Text(Get(item, field)).Equals(value, StringComparison.OrdinalIgnoreCase)) { return item; }
+            }
+            return null;
+        }
+
+        // The last item whose [string]field equals value, ignoring case (OrdinalIgnoreCase).
+        public static object LastByText(object list, string field, string value) {
+            object found = null;
+            foreach (object item in Items(list)) {
+                if (Text(Get(item, field)).Equals(value, StringComparison.OrdinalIgnoreCase)) { found = item; }
+            }
+            return found;
+        }
+
+        // The first item whose [string]field -ceq value.
+        public static object FirstByTextExact(object list, string field, string value) {
+            foreach (object item in Items(list)) {
+                if (string.Compare(Text(Get(item, field)), value, CultureInfo.InvariantCulture, CompareOptions.None) == 0) { return item; }
+            }
+            return null;
+        }
+
+        // Get-SimPrimarySmtp: the proxyAddresses entry with the upper-case "SMTP:" prefix, else mail, else null.
+        public static string PrimarySmtp(object proxyAddresses, object mail) {
+            foreach (object proxy in Items(proxyAddresses)) {
+                string text = Unwrap(proxy) as string;
+                if (text != null && text.StartsWith("SMTP:", StringComparison.Ordinal)) { return text.Substring(5); }
+            }
+            string mailText = Unwrap(mail) as string;
+            if (mailText != null && mailText.Length > 0) { return mailText; }
+            return null;
+        }
+
+        private static bool PrimarySmtpIs(object item, string value) {
+            object proxies = Get(item, "proxyAddresses");
+            string primary = PrimarySmtp(proxies == null ? new object[0] : proxies, Get(item, "mail"));
+            return !string.IsNullOrEmpty(primary) && primary.Equals(value, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // The first / last item whose primary SMTP address equals value, ignoring case.
+        public static object FirstByPrimarySmtp(object list, string value) {
+            foreach (object item in Items(list)) { if (PrimarySmtpIs(item, value)) { return item; } }
+            return null;
+        }
+
+        public static object LastByPrimarySmtp(object list, string value) {
+            object found = null;
+            foreach (object item in Items(list)) { if (PrimarySmtpIs(item, value)) { found = item; } }
+            return found;
+        }
+
+        // Get-SimCloudAddresses: every SMTP address an object holds (proxyAddresses without prefix, and mail), lower-case.
+        public static string[] CloudAddresses(object item) {
+            ArrayList addresses = new ArrayList();
+            object proxies = Get(item, "proxyAddresses");
+            foreach (object proxy in Items(proxies == null ? new object[0] : proxies)) {
+                System.Text.RegularExpressions.Match match = SmtpProxy.Match(Text(proxy));
+                if (match.Success) { addresses.Add(match.Groups[1].Value.ToLowerInvariant()); }
+            }
+            object mailValue = Get(item, "mail");
+            string mail = mailValue == null ? string.Empty : Text(mailValue);
+            if (mail.Length > 0) { addresses.Add(mail.ToLowerInvariant()); }
+            return (string[])addresses.ToArray(typeof(string));
+        }
+
+        // The first item (other than exceptId) that holds the address (@(Get-SimCloudAddresses $item) -contains $address).
+        public static object FirstByAddress(object list, string address, string exceptId) {
+            foreach (object item in Items(list)) {
+                if (IsExcepted(item, exceptId)) { continue; }
+                foreach (string held in CloudAddresses(item)) {
+                    if (string.Compare(held, address, CultureInfo.InvariantCulture, CompareOptions.IgnoreCase) == 0) { return item; }
+                }
+            }
+            return null;
+        }
+
+        // The last key of a dictionary whose [string] equals key, ignoring case (OrdinalIgnoreCase); null if none.
+        public static object LastKey(IDictionary map, string key) {
+            object found = null;
+            if (map == null) { return null; }
+            ArrayList keys = new ArrayList(map.Keys);
+            foreach (object candidate in keys) {
+                if (Text(candidate).Equals(key, StringComparison.OrdinalIgnoreCase)) { found = candidate; }
+            }
+            return found;
+        }
+    }
+
     internal sealed class JsonReader {
         private readonly string text;
         public int Position;
@@ -830,7 +965,7 @@ namespace UpnMatchSim {
             $tempDll = Join-Path $temp 'UpnMatchSimTypes.dll'
             if ($script:IsCore) {
                 $references = @('System.Net.Http', 'System.Net.Primitives', 'System.Collections', 'System.Collections.NonGeneric', 'System.Collections.Specialized', 'System.Management.Automation',
-                    'System.Text.Encoding.Extensions', 'System.IO.FileSystem', 'System.Threading.Thread', 'System.Runtime.Extensions')
+                    'System.Text.Encoding.Extensions', 'System.IO.FileSystem', 'System.Threading.Thread', 'System.Runtime.Extensions', 'System.Text.RegularExpressions')
             } else {
                 # Windows PowerShell references System.dll and System.Management.Automation.dll by default.
                 Add-Type -AssemblyName System.Net.Http
