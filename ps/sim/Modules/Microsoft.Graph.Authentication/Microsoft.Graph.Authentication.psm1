@@ -20,6 +20,8 @@ if ($PSVersionTable.PSEdition -ne 'Core') { Add-Type -AssemblyName System.Net.Ht
 
 $script:ModuleName = 'Microsoft.Graph.Authentication'
 $script:Connection = $null
+# The compiled helper's body conversions (UpnMatch.Sim loads it; without it the PowerShell code below runs).
+$script:FastGraph = ($null -ne ('UpnMatchSim.Graph' -as [type]))
 $script:GraphBase = 'https://graph.microsoft.com'
 $script:DelegatedClientId = '14d82eec-204b-4c2f-b7e8-296a70dab67e'
 $script:GlobalAdminTemplateId = '62e90394-69f5-4237-9190-012177145e10'
@@ -260,6 +262,7 @@ function ConvertTo-GraphEntity {
     if ($null -eq $names) {
         if ($Type -eq 'user') { $names = $script:UserDefaultProperties } else { $names = @($Item.Keys) }
     }
+    if ($script:FastGraph -and $Item -is [System.Collections.IDictionary]) { return [UpnMatchSim.Graph]::ProjectEntity($Item, [string[]]@($names)) }
     foreach ($name in $names) {
         $value = $null
         $present = $false
@@ -758,6 +761,7 @@ function Invoke-GraphBatch {
 function ConvertTo-GraphHashtable {
     param($Value)
     if ($null -eq $Value) { return $null }
+    if ($script:FastGraph) { return , ([UpnMatchSim.Graph]::ToHashtable($Value)) }
     if ($Value -is [System.Collections.IDictionary]) {
         $table = @{}
         foreach ($key in @($Value.Keys)) { $table[[string]$key] = ConvertTo-GraphHashtable $Value[$key] }

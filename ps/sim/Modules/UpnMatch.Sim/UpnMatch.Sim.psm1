@@ -829,6 +829,59 @@ namespace UpnMatchSim {
         }
     }
 
+    // The fake Graph module's conversions of response bodies (ConvertTo-GraphEntity, ConvertTo-GraphHashtable):
+    // a users page converts every property of every user.
+    public static class Graph {
+        private static bool IsAny(string name, string[] names) {
+            foreach (string candidate in names) { if (string.Compare(name, candidate, CultureInfo.InvariantCulture, CompareOptions.IgnoreCase) == 0) { return true; } }
+            return false;
+        }
+
+        private static readonly string[] ArrayProperties = new string[] { "businessPhones", "proxyAddresses", "otherMails", "onPremisesProvisioningErrors" };
+        private static readonly string[] Skipped = new string[] { "members" };
+
+        // ConvertTo-GraphEntity once its property names are known.
+        public static OrderedDictionary ProjectEntity(IDictionary item, string[] names) {
+            OrderedDictionary output = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+            foreach (string name in names) {
+                object value = null;
+                bool present = false;
+                if (item.Contains(name)) { value = item[name]; present = true; }
+                if (!present && IsAny(name, ArrayProperties)) { value = new object[0]; }
+                if (IsAny(name, Skipped)) { continue; }
+                output[name] = value;
+            }
+            return output;
+        }
+
+        // ConvertTo-GraphHashtable: dictionaries become hashtables, arrays object[], recursively. What the PowerShell
+        // function's output would be: another enumerable is unrolled (nothing: null, one item: the item).
+        public static object ToHashtable(object value) {
+            if (value == null) { return null; }
+            PSObject wrapped = value as PSObject;
+            object bare = wrapped != null ? wrapped.BaseObject : value;
+            IDictionary map = bare as IDictionary;
+            if (map != null) {
+                Hashtable table = new Hashtable(StringComparer.OrdinalIgnoreCase);
+                foreach (object key in new ArrayList(map.Keys)) { table[Lookup.Text(key)] = ToHashtable(map[key]); }
+                return table;
+            }
+            Array array = bare as Array;
+            if (array != null) {
+                object[] list = new object[array.Length];
+                int i = 0;
+                foreach (object item in array) { list[i++] = ToHashtable(item); }
+                return list;
+            }
+            if (bare is string || !(bare is IEnumerable) || (wrapped != null && wrapped.BaseObject is PSCustomObject)) { return value; }
+            ArrayList items = new ArrayList();
+            foreach (object item in (IEnumerable)bare) { items.Add(item); }
+            if (items.Count == 0) { return null; }
+            if (items.Count == 1) { return items[0]; }
+            return items.ToArray();
+        }
+    }
+
     internal sealed class JsonReader {
         private readonly string text;
         public int Position;
