@@ -40,7 +40,7 @@ function Get-ADSyncPartitions {
         when the list is missing, i.e. every OU is synchronized).
     #>
     param($State, $Connector)
-    $partitions = New-Object System.Collections.Generic.List[object]
+    $partitions = [System.Collections.Generic.List[object]]::new()
     if ($Connector.Kind -eq 'AD') {
         $scope = $null
         if ($State.sync.Contains('syncScopeOUs') -and $null -ne $State.sync['syncScopeOUs']) { $scope = @($State.sync['syncScopeOUs']) }
@@ -203,7 +203,7 @@ function Get-ADSyncConnector {
         $bound = $PSBoundParameters  # the body scriptblock has its own $PSBoundParameters
         $result = Invoke-ADSyncCommand 'Get-ADSyncConnector' $PSBoundParameters {
             param($ctx)
-            $list = New-Object System.Collections.Generic.List[object]
+            $list = [System.Collections.Generic.List[object]]::new()
             foreach ($connector in (Get-ADSyncConnectorData $ctx.State)) {
                 if ($Name -and -not ([string]$connector.Name).Equals($Name, [StringComparison]::OrdinalIgnoreCase)) { continue }
                 if ($bound.ContainsKey('Identifier') -and $connector.Identifier -ne $Identifier) { continue }
@@ -290,7 +290,7 @@ function Get-ADSyncRunProfileResult {
             $state = $ctx.State
             $sync = $state.sync
             $connectors = Get-ADSyncConnectorData $state
-            $runs = New-Object System.Collections.Generic.List[object]
+            $runs = [System.Collections.Generic.List[object]]::new()
             $cycle = Get-SimValue $sync 'cycle'
             if ($null -ne $cycle) { $runs.Add(@{ Run = $cycle; InProgress = $true }) }
             $lastRun = Get-SimValue $sync 'lastRun'
@@ -299,7 +299,7 @@ function Get-ADSyncRunProfileResult {
                 if ($null -ne $lastRun -and [string]$lastRun.runHistoryId -eq [string]$summary.runHistoryId) { $full = $lastRun }
                 $runs.Add(@{ Run = $full; InProgress = $false })
             }
-            $out = New-Object System.Collections.Generic.List[object]
+            $out = [System.Collections.Generic.List[object]]::new()
             $index = 0
             foreach ($entry in $runs) {
                 $run = $entry.Run
@@ -462,7 +462,7 @@ function Get-ADSyncCSObject {
                 }
                 return , @()
             }
-            $list = New-Object System.Collections.Generic.List[object]
+            $list = [System.Collections.Generic.List[object]]::new()
             $scope = $null
             if ($state.sync.Contains('syncScopeOUs') -and $null -ne $state.sync['syncScopeOUs']) { $scope = @($state.sync['syncScopeOUs']) }
             foreach ($user in $users) { if (Test-SimInScope ([string]$user.DistinguishedName) $scope) { $list.Add((& $build $connector $user)) } }

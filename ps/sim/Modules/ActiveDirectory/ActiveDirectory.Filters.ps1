@@ -26,7 +26,7 @@ function New-AdFilterParseError {
 
 function Read-AdFilterTokens {
     param([string] $Text)
-    $tokens = New-Object System.Collections.Generic.List[object]
+    $tokens = [System.Collections.Generic.List[object]]::new()
     $i = 0
     $n = $Text.Length
     while ($i -lt $n) {
@@ -38,7 +38,7 @@ function Read-AdFilterTokens {
         }
         if ($c -eq [char]39 -or $c -eq [char]34) {
             $quote = $c
-            $builder = New-Object System.Text.StringBuilder
+            $builder = [System.Text.StringBuilder]::new()
             $i++
             $closed = $false
             while ($i -lt $n) {
@@ -319,7 +319,7 @@ function Read-AdLdapFilter {
     $node = $null
     if ($c -eq '&' -or $c -eq '|') {
         $Parser.Pos++
-        $children = New-Object System.Collections.Generic.List[object]
+        $children = [System.Collections.Generic.List[object]]::new()
         while ($true) {
             while ($Parser.Pos -lt $text.Length -and $text[$Parser.Pos] -eq ' ') { $Parser.Pos++ }
             if ($Parser.Pos -ge $text.Length) { throw (New-AdLdapFilterError $Parser.Filter) }
@@ -352,7 +352,7 @@ function Read-AdLdapFilter {
 function ConvertFrom-AdLdapValue {
     <# Decodes an assertion value: \XX hex escapes to bytes; a bare ( ) \ or NUL is an error. Returns byte[]. #>
     param([string] $Raw, [string] $Filter)
-    $bytes = New-Object System.Collections.Generic.List[byte]
+    $bytes = [System.Collections.Generic.List[byte]]::new()
     $utf8 = [System.Text.Encoding]::UTF8
     $i = 0
     while ($i -lt $Raw.Length) {
@@ -390,7 +390,7 @@ function ConvertFrom-AdLdapItem {
         if ($raw -eq '*') { return @{ K = 'present'; A = $attribute } }
         if ($raw.IndexOf('*') -ge 0) {
             $parts = $raw.Split('*')
-            $decoded = New-Object System.Collections.Generic.List[object]
+            $decoded = [System.Collections.Generic.List[object]]::new()
             foreach ($part in $parts) { $decoded.Add((ConvertFrom-AdLdapValue $part $Filter)) }
             return @{ K = 'substring'; A = $attribute; Parts = $decoded.ToArray() }
         }
@@ -428,7 +428,7 @@ function Test-AdLdapNode {
         }
         'substring' {
             if ($binary) { return $false }
-            $pattern = New-Object System.Text.StringBuilder
+            $pattern = [System.Text.StringBuilder]::new()
             $null = $pattern.Append('^')
             $parts = @($Node.Parts)
             for ($k = 0; $k -lt $parts.Count; $k++) {

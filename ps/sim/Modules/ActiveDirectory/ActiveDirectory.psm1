@@ -163,8 +163,8 @@ function Get-AdLdapValues {
 function ConvertTo-AdCanonicalName {
     param([string] $DistinguishedName)
     $parts = [regex]::Split($DistinguishedName, '(?<!\\),')
-    $dc = New-Object System.Collections.Generic.List[string]
-    $rest = New-Object System.Collections.Generic.List[string]
+    $dc = [System.Collections.Generic.List[string]]::new()
+    $rest = [System.Collections.Generic.List[string]]::new()
     foreach ($part in $parts) {
         $kv = $part.Split('=', 2)
         if ($kv.Count -lt 2) { continue }
@@ -256,7 +256,7 @@ function Get-AdLdapIndexKeys {
             return , @($name + [char]0 + [System.Text.Encoding]::UTF8.GetString([byte[]]$Node.V))
         }
         'or' {
-            $keys = New-Object System.Collections.Generic.List[string]
+            $keys = [System.Collections.Generic.List[string]]::new()
             foreach ($child in $Node.C) {
                 $childKeys = Get-AdLdapIndexKeys $child
                 if ($null -eq $childKeys) { return $null }
@@ -290,12 +290,12 @@ function Get-AdSearchCandidates {
     $users = @(Get-SimValue $State.forest 'users' @())
     if ($null -eq $Keys) { return , $users }
     $index = Get-AdUserIndex $State
-    $positions = New-Object 'System.Collections.Generic.SortedSet[int]'
+    $positions = [System.Collections.Generic.SortedSet[int]]::new()
     foreach ($key in $Keys) {
         $hits = $null
         if ($index.TryGetValue($key, [ref]$hits)) { foreach ($position in $hits) { $null = $positions.Add($position) } }
     }
-    $candidates = New-Object System.Collections.Generic.List[object]
+    $candidates = [System.Collections.Generic.List[object]]::new()
     foreach ($position in $positions) { $candidates.Add($users[$position]) }
     return , $candidates.ToArray()
 }
@@ -378,7 +378,7 @@ function Get-AdUserObjectPlan {
         it again for each user; otherwise one plan serves every user of the search.
     #>
     param($State, $User, [string[]] $Properties)
-    $names = New-Object System.Collections.Generic.List[string]
+    $names = [System.Collections.Generic.List[string]]::new()
     foreach ($name in $script:DefaultProperties) { $names.Add($name) }
     $wanted = @($Properties | Where-Object { $_ })
     $perUser = $false
@@ -409,10 +409,10 @@ function Get-AdUserObjectPlan {
             if (-not $already) { $names.Add($out) }
         }
     }
-    $slots = New-Object System.Collections.Generic.List[object]
+    $slots = [System.Collections.Generic.List[object]]::new()
     foreach ($name in $names) { $slots.Add(@{ Name = $name; Entry = (Get-AdAttributeEntry $name) }) }
     # Get-AdSyntheticSid's domains, read once.
-    $domains = New-Object System.Collections.Generic.List[object]
+    $domains = [System.Collections.Generic.List[object]]::new()
     foreach ($domain in @(Get-SimValue $State.forest 'domains' @())) {
         $domains.Add(@{ Dn = [string](Get-SimValue $domain 'DistinguishedName' ''); Sid = (Get-SimValue $domain 'DomainSID') })
     }
@@ -480,7 +480,7 @@ function ConvertTo-AdUserObject {
         else { $list = @($value) }
         if ($kind -eq 'string') {
             if ($entry.Multi) {
-                $texts = New-Object 'string[]' $list.Count
+                $texts = [string[]]::new($list.Count)
                 for ($i = 0; $i -lt $list.Count; $i++) { $texts[$i] = [string]$list[$i] }
                 $object[$name] = $texts
             } elseif ($list.Count -eq 0) { $object[$name] = $null }
@@ -660,7 +660,7 @@ function Get-ADUser {
                 }
                 $scope = $SearchScope
                 if ($scope -eq '0') { $scope = 'Base' } elseif ($scope -eq '1') { $scope = 'OneLevel' } elseif ($scope -eq '2') { $scope = 'Subtree' }
-                $found = New-Object System.Collections.Generic.List[object]
+                $found = [System.Collections.Generic.List[object]]::new()
                 $plan = $null
                 $candidates = @(Get-SimValue $state.forest 'users' @())
                 $exact = $false

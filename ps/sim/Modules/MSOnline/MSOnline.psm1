@@ -98,7 +98,7 @@ function Get-MsolDirSyncFeatures {
         $result = Invoke-MsolCommand 'Get-MsolDirSyncFeatures' $PSBoundParameters {
             param($ctx)
             Assert-MsolConnected 'GetDirSyncFeatures'
-            $rows = New-Object System.Collections.Generic.List[object]
+            $rows = [System.Collections.Generic.List[object]]::new()
             foreach ($name in @($script:FeatureMap.Keys)) {
                 if ($Feature -and -not $name.Equals($Feature, [StringComparison]::OrdinalIgnoreCase)) { continue }
                 $row = [pscustomobject]@{ DirSyncFeature = $name; Enabled = (Get-MsolFeatureValue $ctx.State $name) }
@@ -211,7 +211,7 @@ function Get-MsolUser {
                 foreach ($user in $source) { if (([string]$user.id).Equals($ObjectId.ToString(), [StringComparison]::OrdinalIgnoreCase)) { return , @(ConvertTo-MsolUser $user) } }
                 throw (New-MsolError ("User Not Found.  User: {0}." -f $ObjectId) 'GetUser')
             }
-            $list = New-Object System.Collections.Generic.List[object]
+            $list = [System.Collections.Generic.List[object]]::new()
             foreach ($user in $source) {
                 if ($SearchString) {
                     $hay = @([string](Get-SimValue $user 'userPrincipalName' ''), [string](Get-SimValue $user 'displayName' ''), [string](Get-SimValue $user 'mail' ''))

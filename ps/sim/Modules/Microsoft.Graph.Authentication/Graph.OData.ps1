@@ -18,7 +18,7 @@ function New-ODataSyntaxError {
 
 function Read-ODataTokens {
     param([string] $Text)
-    $tokens = New-Object System.Collections.Generic.List[object]
+    $tokens = [System.Collections.Generic.List[object]]::new()
     $i = 0
     $n = $Text.Length
     while ($i -lt $n) {
@@ -27,7 +27,7 @@ function Read-ODataTokens {
         $start = $i
         if ('(),:/'.IndexOf($c) -ge 0) { $tokens.Add(@{ T = [string]$c; V = [string]$c; P = $start }); $i++; continue }
         if ($c -eq [char]39) {
-            $builder = New-Object System.Text.StringBuilder
+            $builder = [System.Text.StringBuilder]::new()
             $i++
             $closed = $false
             while ($i -lt $n) {
@@ -153,7 +153,7 @@ function Read-ODataComparison {
     if (Test-ODataKeyword $token 'in') {
         $Parser.Index++
         $null = Assert-ODataToken $Parser '('
-        $values = New-Object System.Collections.Generic.List[object]
+        $values = [System.Collections.Generic.List[object]]::new()
         while ($true) {
             $literal = Read-ODataPrimary $Parser
             if ($literal.K -ne 'lit') { throw (New-ODataSyntaxError $Parser.Filter $token.P) }
@@ -199,7 +199,7 @@ function Read-ODataPrimary {
     }
     # a member path: prop, prop/sub, or prop/any(x: ...)
     $Parser.Index++
-    $path = New-Object System.Collections.Generic.List[string]
+    $path = [System.Collections.Generic.List[string]]::new()
     $path.Add($word)
     while ($true) {
         $slash = Get-ODataToken $Parser
@@ -225,7 +225,7 @@ function Read-ODataPrimary {
 function Get-ODataFilterProperties {
     <# Every top-level property a filter tree refers to (for validation against the entity type). #>
     param($Node)
-    $names = New-Object System.Collections.Generic.List[string]
+    $names = [System.Collections.Generic.List[string]]::new()
     if ($null -eq $Node -or $Node -isnot [hashtable]) { return $names.ToArray() }
     switch ($Node.K) {
         'prop' { $names.Add([string]$Node.Path[0]) }

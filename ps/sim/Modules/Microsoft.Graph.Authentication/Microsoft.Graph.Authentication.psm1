@@ -114,7 +114,7 @@ function New-GraphHttpErrorRecord {
     $message = 'Response status code does not indicate success: {0} ({1}).' -f $statusName, $reason
     $exception = New-SimException -TypeName 'Microsoft.Graph.PowerShell.Authentication.Helpers.HttpResponseException' -Message $message -ExtraArguments @(, $httpResponse)
     if ($null -eq $exception.PSObject.Properties['Response']) { $exception | Add-Member -NotePropertyName Response -NotePropertyValue $httpResponse }
-    $lines = New-Object System.Collections.Generic.List[string]
+    $lines = [System.Collections.Generic.List[string]]::new()
     $lines.Add(('{0} {1}' -f $Method, $Url))
     $lines.Add(('HTTP/1.1 {0} {1}' -f $status, $reason))
     foreach ($key in @($Response.Headers.Keys)) { $lines.Add(('{0}: {1}' -f $key, $Response.Headers[$key])) }
@@ -237,7 +237,7 @@ function Get-GraphQueryValue {
 
 function Get-GraphAllowedProperties {
     param([string] $Type, $Items)
-    $allowed = New-Object 'System.Collections.Generic.HashSet[string]' ([StringComparer]::OrdinalIgnoreCase)
+    $allowed = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
     if ($Type -eq 'user') { foreach ($name in $script:UserProperties) { $null = $allowed.Add($name) } }
     else { foreach ($name in @('id', 'displayName', 'mail', 'mailNickname', 'proxyAddresses', 'description', 'createdDateTime', 'deletedDateTime', 'onPremisesSyncEnabled', 'givenName', 'surname', 'companyName', 'mailEnabled', 'securityEnabled', 'groupTypes', 'roleTemplateId', 'members', 'visibility')) { $null = $allowed.Add($name) } }
     foreach ($item in @($Items)) { foreach ($key in @($item.Keys)) { $null = $allowed.Add([string]$key) } }
@@ -343,7 +343,7 @@ function Invoke-GraphList {
             if (-not $property) { $property = @(Get-ODataFilterProperties $parsedFilter.Tree)[0] }
             return (New-GraphError 400 'Request_UnsupportedQuery' ("Unsupported or invalid query filter clause specified for property '{0}' of resource '{1}'." -f $property, $ResourceName))
         }
-        $list = New-Object System.Collections.Generic.List[object]
+        $list = [System.Collections.Generic.List[object]]::new()
         foreach ($item in $filtered) { if (Test-ODataNode $parsedFilter.Tree $item @{}) { $list.Add($item) } }
         $filtered = $list.ToArray()
     }
@@ -360,7 +360,7 @@ function Invoke-GraphList {
             return (New-GraphError 400 'Request_BadRequest' 'The specified page token value has expired or is invalid.')
         }
     }
-    $page = New-Object System.Collections.Generic.List[object]
+    $page = [System.Collections.Generic.List[object]]::new()
     for ($k = $offset; $k -lt $filtered.Count -and $page.Count -lt $top; $k++) {
         $page.Add((ConvertTo-GraphEntity $filtered[$k] $Type $select))
     }
@@ -396,7 +396,7 @@ function Get-GraphOnPremSync {
 
 function Get-GraphMemberOf {
     param($State, $User)
-    $list = New-Object System.Collections.Generic.List[object]
+    $list = [System.Collections.Generic.List[object]]::new()
     foreach ($role in (Get-GraphCollection $State 'directoryRoles')) {
         if (@(Get-SimValue $role 'members' @()) -contains [string]$User.id) {
             $list.Add([ordered]@{ '@odata.type' = '#microsoft.graph.directoryRole'; id = [string]$role.id; displayName = Get-SimValue $role 'displayName'; description = Get-SimValue $role 'description'; roleTemplateId = Get-SimValue $role 'roleTemplateId' })
@@ -589,7 +589,7 @@ function Invoke-GraphRoute {
     if ($segments[0] -ieq 'directoryRoles') {
         if (-not (Test-GraphPermission $Connection $script:Permissions.Roles)) { return (New-GraphDenied) }
         $expand = [string](Get-GraphQueryValue $Request.Query 'expand')
-        $roles = New-Object System.Collections.Generic.List[object]
+        $roles = [System.Collections.Generic.List[object]]::new()
         foreach ($role in (Get-GraphCollection $state 'directoryRoles')) {
             $entry = [ordered]@{ id = [string]$role.id; deletedDateTime = $null; description = Get-SimValue $role 'description'; displayName = Get-SimValue $role 'displayName'; roleTemplateId = Get-SimValue $role 'roleTemplateId' }
             $memberObjects = @(@(Get-SimValue $role 'members' @()) | ForEach-Object {
@@ -736,7 +736,7 @@ function Invoke-GraphBatch {
     $requests = @(Get-SimValue $body 'requests' @())
     if ($null -eq $body -or $requests.Count -eq 0) { return (New-GraphError 400 'BadRequest' 'Invalid batch payload format.') }
     if ($requests.Count -gt 20) { return (New-GraphError 400 'BadRequest' 'Too many requests in batch. The maximum number of requests in a batch is 20.') }
-    $responses = New-Object System.Collections.Generic.List[object]
+    $responses = [System.Collections.Generic.List[object]]::new()
     $retryAfter = [int](Get-SimValue $Context.Faults 'retryAfterSeconds' 1)
     foreach ($sub in $requests) {
         $id = [string](Get-SimValue $sub 'id' '')
@@ -768,7 +768,7 @@ function ConvertTo-GraphHashtable {
         return $table
     }
     if ($Value -is [System.Array]) {
-        $list = New-Object System.Collections.Generic.List[object]
+        $list = [System.Collections.Generic.List[object]]::new()
         foreach ($item in $Value) { $list.Add((ConvertTo-GraphHashtable $item)) }
         return , $list.ToArray()
     }

@@ -113,7 +113,7 @@ function Test-SimInScope {
 function Get-SimRoleHolderIds {
     <# Ids of users that hold any directory role (tenant.directoryRoles[].members). #>
     param([Parameter(Mandatory = $true)] $State)
-    $ids = New-Object 'System.Collections.Generic.HashSet[string]' ([StringComparer]::OrdinalIgnoreCase)
+    $ids = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
     foreach ($role in @(Get-SimValue $State.tenant 'directoryRoles' @())) {
         foreach ($member in @(Get-SimValue $role 'members' @())) { $null = $ids.Add([string]$member) }
     }
@@ -123,7 +123,7 @@ function Get-SimRoleHolderIds {
 function Get-SimCloudAddresses {
     <# Every SMTP address an Entra object holds (proxyAddresses without prefix, and mail), lower-case. #>
     param($CloudObject)
-    $addresses = New-Object System.Collections.Generic.List[string]
+    $addresses = [System.Collections.Generic.List[string]]::new()
     foreach ($proxy in @(Get-SimValue $CloudObject 'proxyAddresses' @())) {
         $text = [string]$proxy
         if ($text -match '^(?i)smtp:(.+)$') { $addresses.Add($Matches[1].ToLowerInvariant()) }
@@ -285,7 +285,7 @@ function Find-SimProvisionConflict {
         creation or update"); the sim still reports the conflict as an export error on the object.
     #>
     param($State, $AdUser, [string] $ExceptId, [bool] $CheckUpn = $true)
-    $conflicts = New-Object System.Collections.Generic.List[object]
+    $conflicts = [System.Collections.Generic.List[object]]::new()
     if ($CheckUpn) {
         $upn = Get-SimVerifiedUpn $State ([string](Get-SimValue $AdUser 'UserPrincipalName' ''))
         if ($upn) {
@@ -293,7 +293,7 @@ function Find-SimProvisionConflict {
             if ($null -ne $owner) { $conflicts.Add(@{ Attribute = 'UserPrincipalName'; Value = $upn; OwnerId = [string]$owner.id; Excludes = @('userPrincipalName') }) }
         }
     }
-    $addresses = New-Object System.Collections.Generic.List[object]
+    $addresses = [System.Collections.Generic.List[object]]::new()
     foreach ($proxy in @(Get-SimValue $AdUser 'proxyAddresses' @())) {
         $text = [string]$proxy
         if ($text -match '^(?i)smtp:(.+)$') { $addresses.Add(@('ProxyAddresses', $text, $Matches[1])) }
@@ -316,7 +316,7 @@ function Add-SimConflictErrors {
 
 function Get-SimConflictExcludes {
     param($Conflicts)
-    $names = New-Object System.Collections.Generic.List[string]
+    $names = [System.Collections.Generic.List[string]]::new()
     foreach ($conflict in @($Conflicts)) { foreach ($name in @($conflict.Excludes)) { if (-not $names.Contains($name)) { $names.Add($name) } } }
     return $names.ToArray()
 }
@@ -342,9 +342,9 @@ function Invoke-SimSyncEngine {
     $roleHolders = Get-SimRoleHolderIds $State
 
     $report = [ordered]@{ adds = 0; updates = 0; deletes = 0; joins = @(); errors = @(); actions = @() }
-    $joinList = New-Object System.Collections.Generic.List[object]
-    $errorList = New-Object System.Collections.Generic.List[object]
-    $actionList = New-Object System.Collections.Generic.List[object]
+    $joinList = [System.Collections.Generic.List[object]]::new()
+    $errorList = [System.Collections.Generic.List[object]]::new()
+    $actionList = [System.Collections.Generic.List[object]]::new()
 
     # faults.json "syncExportError": true | "<ErrorType>" makes every export of the cycle fail (sim-specific).
     $exportFault = Get-SimValue $Faults 'syncExportError'
@@ -392,7 +392,7 @@ function Invoke-SimSyncEngine {
     # the last run are retried whatever their change time (their export is still pending).
     $sinceTime = $null
     if ($Since) { $sinceTime = ConvertFrom-SimTime $Since }
-    $retrySet = New-Object System.Collections.Generic.HashSet[string] -ArgumentList ([StringComparer]::OrdinalIgnoreCase)
+    $retrySet = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
     foreach ($id in $Retry) { if ($id) { $null = $retrySet.Add($id) } }
 
     # 2. Every AD user in scope, in state order.
@@ -501,7 +501,7 @@ function Invoke-SimSyncEngine {
         # has an administrative role assigned to it."
         $blocked = $false
         if ($null -eq $match -and -not $blockSoft) {
-            $steps = New-Object System.Collections.Generic.List[object]
+            $steps = [System.Collections.Generic.List[object]]::new()
             $smtp = Get-SimPrimarySmtp (Get-SimValue $adUser 'proxyAddresses' @()) (Get-SimValue $adUser 'mail')
             if ($smtp) { $steps.Add(@('SmtpSoftMatch', $smtp)) }
             # [FEATURES] SoftMatchOnUpn: "Allows objects to join on userPrincipalName in addition to primary SMTP address."

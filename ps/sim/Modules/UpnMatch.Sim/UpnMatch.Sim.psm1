@@ -68,7 +68,7 @@ function ConvertTo-SimDataSlow {
         return $map
     }
     if ($Value -is [System.Collections.IEnumerable]) {
-        $list = New-Object System.Collections.Generic.List[object]
+        $list = [System.Collections.Generic.List[object]]::new()
         foreach ($item in $Value) { $list.Add((ConvertTo-SimDataSlow $item)) }
         return , $list.ToArray()
     }
@@ -284,7 +284,7 @@ function New-SimIndex {
     param([AllowNull()] [object[]] $Items, [Parameter(Mandatory = $true)] [string[]] $Fields)
     if ($null -eq $Items) { $Items = @() }
     if ($script:FastData) { return , ([UpnMatchSim.Data]::BuildIndex($Items, $Fields)) }
-    $index = New-Object 'System.Collections.Generic.Dictionary[string,System.Collections.Generic.List[int]]' ([StringComparer]::OrdinalIgnoreCase)
+    $index = [System.Collections.Generic.Dictionary[string,System.Collections.Generic.List[int]]]::new([StringComparer]::OrdinalIgnoreCase)
     for ($position = 0; $position -lt $Items.Count; $position++) {
         $item = $Items[$position]
         if ($item -isnot [System.Collections.IDictionary]) { continue }
@@ -295,7 +295,7 @@ function New-SimIndex {
             $key = $field.ToLowerInvariant() + [char]0 + $text
             $hits = $null
             if (-not $index.TryGetValue($key, [ref]$hits)) {
-                $hits = New-Object 'System.Collections.Generic.List[int]'
+                $hits = [System.Collections.Generic.List[int]]::new()
                 $index[$key] = $hits
             }
             $hits.Add($position)
@@ -1097,7 +1097,7 @@ function ConvertTo-SimLogValue {
         return [string]$Value
     }
     if ($Value -is [System.Collections.IEnumerable]) {
-        $list = New-Object System.Collections.Generic.List[object]
+        $list = [System.Collections.Generic.List[object]]::new()
         foreach ($item in $Value) { $list.Add((ConvertTo-SimLogValue $item ($Depth - 1))) }
         return , $list.ToArray()
     }
@@ -1163,7 +1163,7 @@ function Invoke-SimKill {
     #>
     param([string] $Target = 'host')
     if ($Target -eq 'parent') {
-        $launchers = New-Object System.Collections.Generic.List[int]
+        $launchers = [System.Collections.Generic.List[int]]::new()
         $parentId = Get-SimParentProcessId $PID
         while ($null -ne $parentId -and $parentId -gt 1 -and $launchers.Count -lt 3) {
             $name = [string](Get-SimProcessName $parentId)
