@@ -15,6 +15,8 @@
 
 $script:IsSimServer = $false
 $script:RemoteClientPid = $null
+# Server side: the fake functions by 'Module\Command', looked up once.
+$script:RemoteTargets = @{}
 # Common parameters that name the caller's variables: they stay with the proxy.
 $script:RemoteLocalParameters = @('ErrorVariable', 'WarningVariable', 'InformationVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable')
 
@@ -42,7 +44,7 @@ function New-SimRemoteProxy {
 function Read-SimFrame {
     <# One message: a 4-byte little-endian length, then that many bytes of UTF-8. #>
     param([Parameter(Mandatory = $true)] [System.IO.Stream] $Stream)
-    $header = New-Object byte[] 4
+    $header = [byte[]]::new(4)
     $read = 0
     while ($read -lt 4) {
         $n = $Stream.Read($header, $read, 4 - $read)
@@ -50,7 +52,7 @@ function Read-SimFrame {
         $read += $n
     }
     $length = [System.BitConverter]::ToInt32($header, 0)
-    $body = New-Object byte[] $length
+    $body = [byte[]]::new($length)
     $read = 0
     while ($read -lt $length) {
         $n = $Stream.Read($body, $read, $length - $read)
@@ -148,13 +150,13 @@ function ConvertFrom-SimRemoteError {
 }
 
 function Invoke-SimRemote {
-    <# Client side of a proxy: one request on the pipe, then the server's output written, or its error thrown. #>
-    param(
-        [Parameter(Mandatory = $true)] [string] $Module,
-        [Parameter(Mandatory = $true)] [string] $Command,
-        [Parameter(Mandatory = $true)] [System.Collections.IDictionary] $BoundParameters,
-        [Parameter(Mandatory = $true)] [System.Management.Automation.PSCmdlet] $Cmdlet
-    )
+    <#
+    .SYNOPSIS
+        Client side of a proxy: one request on the pipe, then the server's output written, or its error thrown.
+    .NOTES
+        A plain function (no parameter attributes): it runs on every forwarded call.
+    #>
+    param([string] $Module, [string] $Command, [System.Collections.IDictionary] $BoundParameters, [System.Management.Automation.PSCmdlet] $Cmdlet)
     $parameters = @{}
     foreach ($key in @($BoundParameters.Keys)) {
         if ($script:RemoteLocalParameters -contains [string]$key) { continue }
@@ -164,7 +166,7 @@ function Invoke-SimRemote {
         $Cmdlet.ThrowTerminatingError((New-SimErrorRecord -Exception (New-Object System.NotSupportedException 'upn-match simulator: a -Filter that names $variables cannot be sent to the simulator server; put the values in the filter text') -ErrorId 'UpnMatchSimRemoteFilter' -Category NotImplemented))
     }
     $request = @{ module = $Module; command = $Command; parameters = $parameters; clientPid = $PID }
-    $pipe = New-Object System.IO.Pipes.NamedPipeClientStream ('.', $env:UPN_MATCH_SIM_SERVER, [System.IO.Pipes.PipeDirection]::InOut)
+    $pipe = [System.IO.Pipes.NamedPipeClientStream]::new('.', $env:UPN_MATCH_SIM_SERVER, [System.IO.Pipes.PipeDirection]::InOut)
     try {
         $pipe.Connect(60000)
         Write-SimFrame $pipe ([System.Management.Automation.PSSerializer]::Serialize($request, 8))
@@ -186,7 +188,12 @@ function Invoke-SimServerRequest {
     $reply = @{ output = @(); error = $null }
     $script:RemoteClientPid = [int]$request['clientPid']
     try {
-        $target = Get-Command -Name ('{0}\{1}' -f [string]$request['module'], $command) -CommandType Function -ErrorAction Stop
+        $name = '{0}\{1}' -f [string]$request['module'], $command
+        $target = $script:RemoteTargets[$name]
+        if ($null -eq $target) {
+            $target = Get-Command -Name $name -CommandType Function -ErrorAction Stop
+            $script:RemoteTargets[$name] = $target
+        }
         $reply.output = @(& $target @parameters)
     } catch {
         $reply.error = ConvertTo-SimRemoteError -Record $_ -Command $command
@@ -197,17 +204,91 @@ function Invoke-SimServerRequest {
     return [System.Management.Automation.PSSerializer]::Serialize($reply, 20)
 }
 
+function Invoke-SimServerWarmUp {
+    <#
+    .SYNOPSIS
+        Before the server takes calls: parses the world (kept for the first call) and runs the calls a run of
+        the tool makes once each - AD search, lookup and write, Graph page and $batch, a sync cycle and its
+        settle step - against a copy of a few of its objects in a temp folder, so that their code is compiled
+        before a client waits for it (the first of each took up to 1.5 s more than the next).
+    .DESCRIPTION
+        Best effort: any failure is ignored. The world, its call log and counters are not touched; the
+        environment and the Graph connection are restored afterwards.
+    #>
+    $dir = $null
+    try { $dir = Get-SimDirectory } catch { return }
+    $names = @('UPN_MATCH_SIM_DIR', 'UPN_MATCH_SIM_GRAPH_LATENCY_MS', 'UPN_MATCH_SIM_AD_LATENCY_MS', 'UPN_MATCH_SIM_SYNC_MS')
+    $saved = @{}
+    foreach ($name in $names) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+    $graph = Get-Module Microsoft.Graph.Authentication
+    $connection = $null
+    if ($null -ne $graph) { $connection = & $graph { $script:Connection } }
+    $temp = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), ('upn-match-sim-warmup-{0}-{1}' -f $PID, [guid]::NewGuid().ToString('N')))
+    try {
+        $state = Read-SimState $dir
+        $mini = [ordered]@{}
+        foreach ($key in @($state.Keys)) { if (@('forest', 'tenant', 'sync') -notcontains [string]$key) { $mini[[string]$key] = Copy-SimData $state[$key] } }
+        foreach ($part in @('forest', 'tenant', 'sync')) {
+            $copy = [ordered]@{}
+            foreach ($key in @($state[$part].Keys)) {
+                $value = $state[$part][$key]
+                # A few objects of each list (users, groups, ...), the rest as it is.
+                if ($value -is [object[]]) { $value = @($value | Select-Object -First 3) }
+                $copy[[string]$key] = Copy-SimData $value
+            }
+            $mini[$part] = $copy
+        }
+        $mini.sync['cycle'] = $null
+        $null = [System.IO.Directory]::CreateDirectory($temp)
+        [System.IO.File]::WriteAllText([System.IO.Path]::Combine($temp, 'state.json'), (ConvertTo-SimJson $mini), $script:Utf8NoBom)
+        $env:UPN_MATCH_SIM_DIR = $temp
+        $env:UPN_MATCH_SIM_GRAPH_LATENCY_MS = '0'
+        $env:UPN_MATCH_SIM_AD_LATENCY_MS = '0'
+        $env:UPN_MATCH_SIM_SYNC_MS = '0'
+        $adUser = @($mini.forest.users)[0]
+        $cloudUser = @($mini.tenant.users)[0]
+        $steps = @(
+            { Get-ADForest },
+            { Get-ADDomain },
+            { Get-ADUser -LDAPFilter ('(|(sAMAccountName={0})(userPrincipalName={1}))' -f $adUser.SamAccountName, $adUser.UserPrincipalName) -Properties UserPrincipalName, DisplayName, mail, proxyAddresses, 'mS-DS-ConsistencyGuid', Enabled },
+            { Get-ADUser -Identity ([string]$adUser.ObjectGUID) -Properties UserPrincipalName },
+            { Set-ADUser -Identity ([string]$adUser.ObjectGUID) -UserPrincipalName ([string]$adUser.UserPrincipalName) },
+            { Connect-MgGraph -Scopes 'User.Read.All' },
+            { Get-MgContext },
+            { Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users?$select=id,userPrincipalName,displayName,mail,proxyAddresses,onPremisesImmutableId&$top=999' -OutputType Hashtable },
+            { Invoke-MgGraphRequest -Method POST -Uri '/v1.0/$batch' -ContentType 'application/json' -OutputType Hashtable -Body ('{"requests":[{"id":"1","method":"GET","url":"/users/' + [string]$cloudUser.id + '?$select=id,userPrincipalName"},{"id":"2","method":"GET","url":"/organization"}]}') },
+            { Get-ADSyncScheduler },
+            { Get-ADSyncConnector },
+            { Start-ADSyncSyncCycle -PolicyType Delta },
+            { Get-ADSyncScheduler }
+        )
+        foreach ($step in $steps) {
+            try { $null = & $step } catch { $null = $_ }
+        }
+    } catch {
+        $null = $_
+    } finally {
+        foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        if ($null -ne $graph) { & $graph { $script:Connection = $args[0] } $connection }
+        try { if ([System.IO.Directory]::Exists($temp)) { [System.IO.Directory]::Delete($temp, $true) } } catch { $null = $_ }
+        # The world again, parsed for the first call (the temp world replaced it in the cache).
+        try { $null = Read-SimState $dir } catch { $null = $_ }
+    }
+}
+
 function Invoke-SimServer {
     <#
     .SYNOPSIS
-        Serves forwarded fake calls on a named pipe, one at a time, until a client sends 'stop'.
+        Serves forwarded fake calls on a named pipe, one at a time, until a client sends 'stop'. Warms up
+        first (Invoke-SimServerWarmUp).
     .PARAMETER OnReady
         Called once the pipe exists (the server script prints a line for whoever started it).
     #>
     param([Parameter(Mandatory = $true)] [string] $PipeName, [scriptblock] $OnReady)
     $script:IsSimServer = $true
+    Invoke-SimServerWarmUp
     $newPipe = {
-        New-Object System.IO.Pipes.NamedPipeServerStream ($PipeName, [System.IO.Pipes.PipeDirection]::InOut, [System.IO.Pipes.NamedPipeServerStream]::MaxAllowedServerInstances)
+        [System.IO.Pipes.NamedPipeServerStream]::new($PipeName, [System.IO.Pipes.PipeDirection]::InOut, [System.IO.Pipes.NamedPipeServerStream]::MaxAllowedServerInstances)
     }
     $pipe = & $newPipe
     if ($OnReady) { & $OnReady }
@@ -247,7 +328,7 @@ function Get-SimRemoteProxies {
     #>
     param([Parameter(Mandatory = $true)] [string] $Module, [Parameter(Mandatory = $true)] [System.Management.Automation.FunctionInfo[]] $Functions)
     if (-not (Test-SimRemoteClient)) { return @() }
-    $proxies = New-Object System.Collections.Generic.List[object]
+    $proxies = [System.Collections.Generic.List[object]]::new()
     foreach ($function in $Functions) { $proxies.Add(@{ Name = $function.Name; Body = (New-SimRemoteProxy -Module $Module -Function $function) }) }
     return $proxies.ToArray()
 }
