@@ -1,6 +1,7 @@
 // A long-lived PowerShell session (node-powershell) for a whole run: modules are imported and
 // connections made once. A call that times out kills the session; the next call starts a new one.
 import { PowerShell } from 'node-powershell';
+import { readBetweenDelimiters } from './bulk-reader.js';
 import { BridgeError, tail } from './errors.js';
 import { interpretOutput, type ScriptOutput } from './envelope.js';
 import { hostArguments } from './hosts.js';
@@ -22,6 +23,15 @@ const toBase64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** The PowerShell expression that decodes base64 text: data never appears in the command itself. */
 const decoded = (text: string) => `([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(text)}')))`;
+
+/**
+ * Gives the shell the reader of bulk-reader.ts in place of node-powershell's own (a private method of
+ * child-shell 5's Shell, same arguments and result); a version without it keeps its own reader.
+ */
+function readOutputInChunks(shell: PowerShell): void {
+  const internals = shell as unknown as { readBulkFromOutput?: unknown };
+  if (typeof internals.readBulkFromOutput === 'function') internals.readBulkFromOutput = readBetweenDelimiters;
+}
 
 /** Removes an invocation from node-powershell's history and drops what it holds (the caller has taken the texts). */
 function forget(shell: PowerShell, record: Awaited<ReturnType<PowerShell['invoke']>>): void {
@@ -65,6 +75,7 @@ export class SessionRunner implements PowerShellRunner {
       spawnOptions: { env: { ...process.env, ...hostEnvironment(this.options) }, windowsHide: true },
       throwOnInvocationError: false,
     });
+    readOutputInChunks(shell);
     const pid = (shell as unknown as { process: { pid?: number } }).process.pid;
     track(pid);
     this.started += 1;
