@@ -2,6 +2,7 @@
 // another writer changes the file), indexes for lookups and equality filters, and the simulator
 // server that runs the fakes in a process of their own. Each must give the same answers as before.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { killTree } from '../../lib/bridge/reaper.js';
@@ -149,6 +150,22 @@ try { Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users/nobody@contoso.com' } 
       // The write landed in the world the server holds, and the log names the client, not the server.
       expect(readState(dir).forest.users.find((u: Json) => u.SamAccountName === 'ann').UserPrincipalName).to.equal('ann@fabrikam.com');
       expect([...new Set(readCalls(dir).map((c) => c.pid))].sort()).to.deep.equal([q.pid, r.pid].sort());
+      expect(server.stderr()).to.equal('');
+    });
+
+    it('warms up before it is ready without touching the world: no call log, no counters, the same state.json, no Graph sign-in', async () => {
+      const before = readFileSync(path.join(dir, 'state.json'));
+      server = await startServer(dir, `upn-match-test-${process.pid}-w`);
+      expect(readFileSync(path.join(dir, 'state.json')).equals(before)).to.equal(true);
+      expect(existsSync(path.join(dir, 'calls.jsonl'))).to.equal(false);
+      expect(existsSync(path.join(dir, 'counters.json'))).to.equal(false);
+      const r = await runSimJson(dir, `
+Import-Module Microsoft.Graph.Authentication, ADSync
+@{ context = $null -eq (Get-MgContext); request = (Catch-Sim { Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users' }).error; busy = (Get-ADSyncScheduler).SyncCycleInProgress }`, { UPN_MATCH_SIM_SERVER: server.pipe });
+      expect(r.context).to.equal(true);
+      expect(r.request).to.contain('Connect-MgGraph');
+      expect(r.busy).to.equal(false);
+      expect(readCalls(dir).map((c) => c.command)).to.deep.equal(['Invoke-MgGraphRequest', 'Get-ADSyncScheduler']);
       expect(server.stderr()).to.equal('');
     });
 
