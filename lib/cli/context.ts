@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.js';
 import { currentEnvironment, resolveHostSync, type HostCandidate, type HostEnvironment } from '../bridge/hosts.js';
-import type { RunnerOptions } from '../bridge/runner.js';
+import type { PowerShellRunner, RunnerOptions } from '../bridge/runner.js';
 import { simulatorBinding } from '../sim/environment.js';
 
 export interface GlobalOptions {
@@ -44,6 +44,12 @@ export function createContext(options: GlobalOptions): CommandContext {
       return { host, modulePath: binding?.modulePath, env: binding?.env };
     },
   };
+}
+
+/** A one-shot process runner, loaded on first use: it brings execa, which a session-only command never needs. */
+export async function newProcessRunner(options: RunnerOptions): Promise<PowerShellRunner> {
+  const { ProcessRunner } = await import('../bridge/process-runner.js');
+  return new ProcessRunner(options);
 }
 
 function defaultWorkDir(): string {

@@ -3,10 +3,9 @@
 import type { Argv } from 'yargs';
 import { BridgeError } from '../../bridge/errors.js';
 import { hostCandidates, resolveHostSync, type HostCandidate } from '../../bridge/hosts.js';
-import type { RunnerOptions } from '../../bridge/runner.js';
 import type { Config } from '../../config.js';
 import { runStep, steps, type ModuleStatus } from '../../steps/registry.js';
-import { createContext, type GlobalOptions } from '../context.js';
+import { createContext, newProcessRunner, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
 export const MODULES = ['ActiveDirectory', 'Microsoft.Graph.Authentication', 'MSOnline', 'ADSync'] as const;
@@ -34,15 +33,9 @@ export interface DoctorReport {
   problems: string[];
 }
 
-/** The one-shot process runner, loaded by doctor only (with execa): the other commands run a session. */
-async function processRunner(options: RunnerOptions) {
-  const { ProcessRunner } = await import('../../bridge/process-runner.js');
-  return new ProcessRunner(options);
-}
-
 async function probe(candidate: HostCandidate) {
   try {
-    const info = await runStep(await processRunner({ host: candidate }), steps.hostInfo, {});
+    const info = await runStep(await newProcessRunner({ host: candidate }), steps.hostInfo, {});
     return { path: candidate.path, source: candidate.source, edition: info.data.edition, version: info.data.version, error: null };
   } catch (error) {
     return { path: candidate.path, source: candidate.source, edition: null, version: null, error: (error as Error).message };
@@ -64,7 +57,7 @@ export async function runDoctor(options: GlobalOptions): Promise<DoctorReport> {
   let modules: DoctorReport['modules'] = [];
   if (chosen) {
     try {
-      const result = await runStep(await processRunner(context.runnerOptions()), steps.moduleCheck, { Name: [...MODULES] });
+      const result = await runStep(await newProcessRunner(context.runnerOptions()), steps.moduleCheck, { Name: [...MODULES] });
       modules = result.data.modules.map((m) => ({
         ...m,
         required: required.has(m.name),

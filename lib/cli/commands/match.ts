@@ -18,7 +18,7 @@ import { apply, isEnvironmentFailure, outcomeOf, planReport, systemClock, verify
 import { BridgeStepIO } from '../../workflow/io.js';
 import { FileJournalStore } from '../../workflow/journal.js';
 import { acquireRunLock, LockHeldError } from '../../workflow/lock.js';
-import { createContext, type CommandContext, type GlobalOptions } from '../context.js';
+import { createContext, newProcessRunner, type CommandContext, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
 interface UserOptions extends GlobalOptions {
@@ -81,8 +81,7 @@ async function openSession(argv: GlobalOptions): Promise<Session> {
   const options = context.runnerOptions();
   const local = new SessionRunner(options);
   const syncHost = context.config.syncServer?.powershell;
-  // The one-shot process runner (and execa) is loaded only when a step needs another host.
-  const sync = syncHost ? new (await import('../../bridge/process-runner.js')).ProcessRunner({ ...options, host: { path: syncHost, source: 'config' } }) : local;
+  const sync = syncHost ? await newProcessRunner({ ...options, host: { path: syncHost, source: 'config' } }) : local;
   const io = new BridgeStepIO(local, sync, (call) => logger.debug(`step ${call.step}`, { step: call.step }));
   const deps: EngineDeps = {
     io,
