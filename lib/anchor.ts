@@ -19,7 +19,11 @@ export function guidToImmutableId(guid: string): string {
   return guidToBytes(guid).toString('base64');
 }
 
-/** The anchor Entra Connect will use for an AD user. */
-export function sourceAnchor(user: { ObjectGUID: string; 'mS-DS-ConsistencyGuid'?: string | null }): string {
-  return user['mS-DS-ConsistencyGuid'] || guidToImmutableId(user.ObjectGUID);
+/**
+ * The anchor Entra Connect gives the cloud user once it joins this AD account: the one place that says so.
+ * An empty mS-DS-ConsistencyGuid counts as none: Entra Connect then writes objectGUID into it before the
+ * export (rule sheet 6.3), so the anchor is objectGUID's.
+ */
+export function anchorOf(user: { ObjectGUID: string; consistencyGuid: string | null }): string {
+  return user.consistencyGuid || guidToImmutableId(user.ObjectGUID);
 }

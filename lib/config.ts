@@ -1,6 +1,7 @@
 // The configuration file (--config FILE, JSON), checked against one schema.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { InputError } from './input-error.js';
 
 export const ConfigSchema = z.strictObject({
   /** PowerShell host to use locally (pwsh or powershell.exe); otherwise it is searched for. */
@@ -39,7 +40,7 @@ export const ConfigSchema = z.strictObject({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   override readonly name = 'ConfigError';
 }
 

@@ -1,7 +1,7 @@
 // Reference pages generated from the registries (checks and steps), so that the docs cannot drift
 // from the code: `npm run docs` writes docs/reference.md, and a test fails when it is stale.
 import { rules } from './checks/registry.js';
-import { EXIT, EXIT_MEANING, type ExitName } from './cli/exit-codes.js';
+import { EXIT, EXIT_MEANING, type ExitName } from './exit-codes.js';
 import { scenarios } from './sim/scenarios.js';
 import { steps } from './steps/registry.js';
 

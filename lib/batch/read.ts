@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { BATCH_COLUMNS } from '../batch-columns.js';
 import type { BatchUser } from './types.js';
+import { InputError } from '../input-error.js';
 
 export interface BatchProblem {
   /** CSV row (the header is row 1), or 0 for flags. */
@@ -11,7 +12,7 @@ export interface BatchProblem {
   message: string;
 }
 
-export class BatchInputError extends Error {
+export class BatchInputError extends InputError {
   override readonly name = 'BatchInputError';
   constructor(readonly problems: BatchProblem[]) {
     super(problems.map((p) => (p.row > 0 ? `row ${p.row}: ${p.message}` : p.message)).join('\n'));

@@ -1,6 +1,6 @@
 // Runs the rule registry over a batch: indexes the facts once, looks each row up in constant time,
 // and returns the findings, the predicted match and the values the match will overwrite.
-import { sourceAnchor } from '../anchor.js';
+import { anchorOf } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
 import type { AdUser, CloudUser, Facts } from '../facts.js';
 import { buildIndex, isTarget, type FactsIndex } from './facts-index.js';
@@ -153,9 +153,9 @@ function othersOfKeys(users: BatchUser[], map: Map<string, number[]>, keys: stri
 }
 
 /** The anchor Entra Connect will use for the account; null when its ObjectGUID is unreadable. */
-function anchorOf(adUser: AdUser): string | null {
+function readableAnchorOf(adUser: AdUser): string | null {
   try {
-    return sourceAnchor({ ObjectGUID: adUser.ObjectGUID, 'mS-DS-ConsistencyGuid': adUser.consistencyGuid });
+    return anchorOf(adUser);
   } catch {
     return null;
   }
@@ -168,7 +168,7 @@ export function analyseKeys(index: FactsIndex, upnKey: string, cloudUser: CloudU
     ...(index.cloudByUpn.get(address) ?? []).map((object): Holder => ({ object, via: 'upn' })),
     ...(index.cloudBySmtp.get(address) ?? []),
   ];
-  const anchor = adUser ? anchorOf(adUser) : null;
+  const anchor = adUser ? readableAnchorOf(adUser) : null;
   const primarySmtp = adUser ? primarySmtpOf(adUser) : null;
   const otherSmtp: string[] = [];
   if (adUser) {

@@ -2,11 +2,16 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { installExitHooks } from '../bridge/reaper.js';
-import { ConfigError } from '../config.js';
+import { InputError } from '../input-error.js';
+import { EXIT, exitCodeTable } from '../exit-codes.js';
+import { applyCommand } from './commands/apply.js';
 import { doctorCommand } from './commands/doctor.js';
-import { matchCommands } from './commands/match.js';
+import { featureCommand } from './commands/feature.js';
+import { planCommand } from './commands/plan.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { simCommand } from './commands/sim.js';
-import { EXIT, exitCodeTable } from './exit-codes.js';
+import { statusCommand } from './commands/status.js';
+import { verifyCommand } from './commands/verify.js';
 
 export async function main(argv: string[]): Promise<void> {
   installExitHooks();
@@ -16,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('config', { type: 'string', describe: 'JSON config file (see README)' })
     .option('sim', { type: 'string', describe: 'run against the offline simulator in this folder' })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
+    .option('work-dir', { type: 'string', describe: 'folder for the journal, lock and logs' })
     .epilogue(`Exit codes:\n${exitCodeTable()}`)
     .demandCommand(1, 'name a command')
     .strict()
@@ -25,13 +31,11 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`upn-match: ${message}\nRun "upn-match --help" for usage.`);
       process.exit(EXIT.badInput);
     });
-  doctorCommand(cli);
-  simCommand(cli);
-  matchCommands(cli);
+  for (const command of [doctorCommand, simCommand, planCommand, applyCommand, verifyCommand, statusCommand, rollbackCommand, featureCommand]) command(cli);
   try {
     await cli.parseAsync();
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof InputError) {
       console.error(`upn-match: ${error.message}`);
       process.exitCode = EXIT.badInput;
       return;

@@ -1,8 +1,25 @@
 // The report every command prints (--json) and renders (console, CSV).
 import type { Finding, Overwrite, PredictedMatch } from '../checks/types.js';
-import type { StepRecord } from '../workflow/journal.js';
 
-export type UserOutcome = 'matched' | 'blocked' | 'failed' | 'planned' | 'skipped';
+/** The steps of a user's run, in the order `apply` takes them; `ad-undone` is rollback's. */
+export type StepId = 'planned' | 'feature-enabled' | 'ad-written' | 'sync-started' | 'verified' | 'ad-undone';
+export type StepOutcome = 'passed' | 'failed' | 'skipped' | 'error' | 'not-run';
+
+export interface StepRecord {
+  id: StepId;
+  outcome: StepOutcome;
+  at: string;
+  code?: string;
+  detail?: string;
+}
+
+/**
+ * A user's outcome: `matched`; `blocked` (a precondition stopped it, nothing written for it); `failed` (the
+ * service refused, or the match was not seen); `error` (the tool or the environment failed, not the user's
+ * data); `planned` (what-if, or plan); `skipped` (not asked, or nothing to do); `rolled-back`.
+ */
+export const USER_OUTCOMES = ['matched', 'blocked', 'failed', 'error', 'planned', 'skipped', 'rolled-back'] as const;
+export type UserOutcome = (typeof USER_OUTCOMES)[number];
 
 export interface UserReport {
   cloudUpn: string;
@@ -17,7 +34,7 @@ export interface UserReport {
 export interface RunReport {
   runId: string | null;
   mode: 'plan' | 'apply' | 'what-if' | 'verify' | 'rollback';
-  summary: { total: number; matched: number; blocked: number; failed: number; planned: number; skipped: number };
+  summary: { total: number } & Record<UserOutcome, number>;
   tenantFindings: Finding[];
   /** Where the directory-sync features came from, and when they were read. */
   features: { source: string; readAt: string | null; error: string | null } | null;
@@ -28,6 +45,8 @@ export interface RunReport {
 }
 
 export function summarize(users: UserReport[]): RunReport['summary'] {
-  const count = (o: UserOutcome) => users.filter((u) => u.outcome === o).length;
-  return { total: users.length, matched: count('matched'), blocked: count('blocked'), failed: count('failed'), planned: count('planned'), skipped: count('skipped') };
+  const summary = { total: users.length } as RunReport['summary'];
+  for (const outcome of USER_OUTCOMES) summary[outcome] = 0;
+  for (const user of users) summary[user.outcome] += 1;
+  return summary;
 }

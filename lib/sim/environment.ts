@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { psDir } from '../paths.js';
+import { InputError } from '../input-error.js';
 
 export const simModulesDir = path.join(psDir, 'sim', 'Modules');
 
@@ -14,7 +15,7 @@ export interface SimulatorBinding {
 export function simulatorBinding(dir: string): SimulatorBinding {
   const absolute = path.resolve(dir);
   if (!existsSync(path.join(absolute, 'state.json'))) {
-    throw new Error(`${dir} holds no simulator (no state.json); create one with: upn-match sim init ${dir}`);
+    throw new InputError(`${dir} holds no simulator (no state.json); create one with: upn-match sim init ${dir}`);
   }
   return { modulePath: [simModulesDir], env: { UPN_MATCH_SIM_DIR: absolute } };
 }

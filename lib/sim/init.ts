@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { BATCH_COLUMNS } from '../batch-columns.js';
 import { buildLargeWorld, buildScenario } from './scenarios.js';
 import { World } from './world.js';
+import { InputError } from '../input-error.js';
 
 export interface SimInitOptions {
   dir: string;
@@ -30,7 +31,7 @@ export function initSimulator(options: SimInitOptions): SimInitResult {
   const dir = path.resolve(options.dir);
   const stateFile = path.join(dir, 'state.json');
   if (existsSync(stateFile) && !options.force) {
-    throw new Error(`${options.dir} already holds a simulator; use --force to replace it`);
+    throw new InputError(`${options.dir} already holds a simulator; use --force to replace it`);
   }
   const seed = options.seed ?? 1;
   let world: World;

@@ -1,7 +1,7 @@
 // The one place that gathers facts: AD first (its SMTP addresses and anchors are keys for the
 // cloud lookup), then the cloud, the tenant and the Entra Connect server. The checks then read
 // these facts and do no I/O of their own.
-import { guidToImmutableId } from '../anchor.js';
+import { anchorOf } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
 import type { Config } from '../config.js';
 import type { Facts, TenantFacts } from '../facts.js';
@@ -73,7 +73,7 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
   const anchors = new Set<string>();
   for (const user of ad.users) {
     for (const a of smtpAddresses(user)) addresses.add(a);
-    anchors.add(user.consistencyGuid ?? guidToImmutableId(user.ObjectGUID));
+    anchors.add(anchorOf(user));
   }
   const signIn = graphSignIn(config);
   const cloud = await io.run(steps.cloudFacts, { UserPrincipalName: upns, Address: [...addresses], Anchor: [...anchors], ...signIn });

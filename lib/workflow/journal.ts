@@ -7,20 +7,21 @@ import writeFileAtomic from 'write-file-atomic';
 import type { BatchUser } from '../batch/types.js';
 import type { Finding, PredictedMatch } from '../checks/types.js';
 import type { CloudUser } from '../facts.js';
+import type { StepRecord } from '../report/types.js';
+import { isResumable } from './lifecycle.js';
 
-export type StepId = 'planned' | 'feature-enabled' | 'ad-written' | 'sync-started' | 'verified';
-export type StepOutcome = 'passed' | 'failed' | 'skipped' | 'error' | 'not-run';
+/**
+ * Where a user stands (lifecycle.ts moves it). `ad-writing` is recorded before the write and means "maybe
+ * written"; `rolled-back` means rollback undid what the run wrote.
+ */
+export type UserState = 'planned' | 'blocked' | 'ad-writing' | 'ad-written' | 'sync-started' | 'verified' | 'failed' | 'rolled-back';
 
-export interface StepRecord {
-  id: StepId;
-  outcome: StepOutcome;
-  at: string;
-  code?: string;
-  detail?: string;
-}
-
-/** Where a user stands. `ad-writing` is recorded before the write and means "maybe written". */
-export type UserState = 'planned' | 'blocked' | 'ad-writing' | 'ad-written' | 'sync-started' | 'verified' | 'failed';
+/**
+ * `running` while a command works on the run (or it died doing so: `status` shows that as interrupted);
+ * `incomplete` when a command ended with users still owed a sync or a verification (apply resumes it);
+ * `done` and `rolled-back` are final.
+ */
+export type RunStatus = 'running' | 'incomplete' | 'done' | 'rolled-back';
 
 export interface AdChange {
   objectGuid: string;
@@ -58,7 +59,11 @@ export interface RunJournal {
   mode: 'apply';
   startedAt: string;
   updatedAt: string;
-  status: 'running' | 'done';
+  status: RunStatus;
+  /** The process working on the run (written when a command takes it up): a dead one means interrupted. */
+  owner?: { pid: number; host: string };
+  /** The command line that started the run (no secrets: the CLI takes none), to resume it. */
+  command?: string;
   featureEnabled: boolean;
   sync: { state: 'not-run' | 'started' | 'completed' | 'failed'; startedAt?: string; completedAt?: string; error?: string };
   tenantLeftOpen?: boolean;
@@ -112,8 +117,7 @@ export class FileJournalStore implements JournalStore {
   }
 
   resumable(key: string): RunJournal | null {
-    const runs = this.list().filter((r) => r.batchKey === key && r.status !== 'done');
-    return runs.at(-1) ?? null;
+    return this.list().filter((r) => r.batchKey === key && isResumable(r)).at(-1) ?? null;
   }
 }
 
@@ -133,6 +137,6 @@ export class MemoryJournalStore implements JournalStore {
     return [...this.runs.values()].map((r) => structuredClone(r));
   }
   resumable(key: string): RunJournal | null {
-    return this.list().filter((r) => r.batchKey === key && r.status !== 'done').at(-1) ?? null;
+    return this.list().filter((r) => r.batchKey === key && isResumable(r)).at(-1) ?? null;
   }
 }

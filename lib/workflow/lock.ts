@@ -19,7 +19,8 @@ interface Owner {
   since: string;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this machine lives (EPERM: it does, and is another user's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,6 +1,5 @@
 // A small builder of facts and batch rows for the checks' tests: a healthy tenant, forest and sync
 // server (contoso.com verified and managed, fabrikam.com federated, AD users under OU=Corp in scope).
-import { guidToImmutableId } from '../../lib/anchor.js';
 import type { BatchUser } from '../../lib/batch/types.js';
 import type { AdUser, CloudObject, CloudUser, Facts } from '../../lib/facts.js';
 import type { UserEvaluation } from '../../lib/checks/index.js';
@@ -137,10 +136,7 @@ export function addReadyPair(
   return { cloud, ad, row: updateRow(upn, sam, extra.row) };
 }
 
-/** The anchor Entra Connect would use for an AD user without mS-DS-ConsistencyGuid. */
-export function anchorOf(ad: AdUser): string {
-  return ad.consistencyGuid ?? guidToImmutableId(ad.ObjectGUID);
-}
+export { anchorOf } from '../../lib/anchor.js';
 
 export function codes(evaluation: { findings: { code: string }[] } | undefined): string[] {
   if (!evaluation) throw new Error('no evaluation');

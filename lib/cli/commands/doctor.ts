@@ -6,7 +6,7 @@ import { hostCandidates, resolveHostSync, type HostCandidate } from '../../bridg
 import type { Config } from '../../config.js';
 import { runStep, steps, type ModuleStatus } from '../../steps/registry.js';
 import { createContext, newProcessRunner, type GlobalOptions } from '../context.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 
 export const MODULES = ['ActiveDirectory', 'Microsoft.Graph.Authentication', 'MSOnline', 'ADSync'] as const;
 

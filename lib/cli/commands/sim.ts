@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { scenarioNames, scenarios } from '../../sim/scenarios.js';
 import type { GlobalOptions } from '../context.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 
 export function simCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command('sim', 'The offline simulator (fake AD, Entra ID and Entra Connect)', (y) =>

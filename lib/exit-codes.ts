@@ -1,4 +1,4 @@
-// The one table of exit codes: the CLI, --help and README all come from here.
+// The one table of exit codes: the CLI, --help, README and the code catalogue (lib/codes.ts) all read it.
 export const EXIT = {
   ok: 0,
   partialFailure: 1,

@@ -1,140 +1,14 @@
-// The step engine with a fake StepIO answering from a table: order of steps, journal, resume,
-// what-if, one user's failure, verification timeout. The checks run for real (they are pure).
+// apply with a fake StepIO answering from a table: order of steps, journal, resume, what-if, one user's
+// failure, verification timeout. The checks run for real (they are pure).
 import { expect } from 'chai';
-import { guidToImmutableId } from '../../lib/anchor.js';
-import { BridgeError } from '../../lib/bridge/errors.js';
-import { exitCodeFor } from '../../lib/cli/commands/match.js';
-import { parseConfig } from '../../lib/config.js';
-import type { StepDefinition } from '../../lib/steps/registry.js';
-import { apply, plan, planReport, type ApplyOptions, type Clock, type EngineDeps } from '../../lib/workflow/engine.js';
-import type { StepIO } from '../../lib/workflow/io.js';
-import { MemoryJournalStore } from '../../lib/workflow/journal.js';
-import { makeAdUser, makeCloudUser, updateRow } from './checks-fixtures.js';
+import { BridgeError } from '../../../lib/bridge/errors.js';
+import { exitCodeFor } from '../../../lib/report/exit-code.js';
+import { apply } from '../../../lib/workflow/apply.js';
+import { MemoryJournalStore } from '../../../lib/workflow/journal.js';
+import { plan, planReport } from '../../../lib/workflow/plan.js';
+import { deps, FakeIO, missing, options, upd, upd2, world, type Answer } from './fake-world.js';
 
-type Answer = (input: Record<string, unknown>) => unknown;
-
-/** Answers each step from a table; a step with no answer is a test failure. */
-class FakeIO implements StepIO {
-  readonly calls: { step: string; input: Record<string, unknown> }[] = [];
-  constructor(readonly answers: Record<string, Answer>) {}
-  async run<I extends Record<string, unknown>, O>(step: StepDefinition<I, O>, input: I): Promise<O> {
-    this.calls.push({ step: step.id, input });
-    const answer = this.answers[step.id];
-    if (!answer) throw new Error(`unexpected step ${step.id}`);
-    return step.output.parse(await answer(input)) as O;
-  }
-  stepsCalled(): string[] {
-    return this.calls.map((c) => c.step);
-  }
-}
-
-function fakeClock(): Clock & { t: number } {
-  const clock = {
-    t: Date.parse('2026-11-25T10:00:00Z'),
-    now: () => new Date(clock.t),
-    sleep: async (ms: number) => {
-      clock.t += ms;
-    },
-  };
-  return clock;
-}
-
-const upd = updateRow('anna@contoso.com', 'anna', { row: 2 });
-const upd2 = updateRow('ben@contoso.com', 'ben', { row: 3 });
-const missing = updateRow('ghost@contoso.com', 'ghost', { row: 4 });
-
-/** A small world: anna and ben exist in the cloud and in AD, ready to match; the sync joins whoever was written. */
-function world(options: { softMatchOnUpn?: boolean } = {}) {
-  const ad = [makeAdUser('anna'), makeAdUser('ben'), makeAdUser('ghost', { UserPrincipalName: null })];
-  const cloud = [makeCloudUser('anna@contoso.com', { id: 'c-anna' }), makeCloudUser('ben@contoso.com', { id: 'c-ben' })];
-  const written = new Set<string>();
-  let synced = false;
-  /** One user's AD write, as the script reports it: a result, or (when writeOne throws a coded error) that error. */
-  const writeOne = (item: Record<string, unknown>, whatIf: boolean) => {
-    const sam = String(item.SamAccountName);
-    const user = ad.find((a) => a.SamAccountName === sam);
-    if (!user) throw new BridgeError({ reason: 'precondition-unmet', script: 'x', code: 'AdAccountNotFound', message: 'not found' });
-    const previous = user.UserPrincipalName;
-    // As the script: an account that already carries the UPN is left alone.
-    const change = !whatIf && previous !== String(item.UserPrincipalName);
-    if (change) {
-      user.UserPrincipalName = String(item.UserPrincipalName);
-      written.add(sam);
-    }
-    return { action: 'update', objectGuid: user.ObjectGUID, distinguishedName: user.DistinguishedName, samAccountName: sam, previousUserPrincipalName: previous, changed: change, created: false, whatIf };
-  };
-  const writeResult = (item: Record<string, unknown>, whatIf: boolean) => {
-    try {
-      return { userPrincipalName: String(item.UserPrincipalName), result: writer.one(item, whatIf), error: null };
-    } catch (error) {
-      const e = error as BridgeError;
-      return { userPrincipalName: String(item.UserPrincipalName), result: null, error: { code: e.code, category: 'precondition', message: e.message } };
-    }
-  };
-  // Tests replace writer.one to make one user's write fail.
-  const writer = { one: writeOne };
-  const answers: Record<string, Answer> = {
-    'ad-facts': () => ({
-      forest: { name: 'contoso.local', upnSuffixes: ['contoso.com'], domains: [{ dnsRoot: 'contoso.local', distinguishedName: 'DC=contoso,DC=local' }] },
-      writeDomain: 'contoso.local',
-      users: ad,
-    }),
-    'cloud-facts': (input) => ({
-      cloudUsers: cloud.filter((c) => (input.UserPrincipalName as string[]).includes(c.userPrincipalName)),
-      cloudObjects: cloud.map((c) => ({ kind: 'user', id: c.id, displayName: c.displayName, userPrincipalName: c.userPrincipalName, mail: c.mail, proxyAddresses: c.proxyAddresses, onPremisesImmutableId: c.onPremisesImmutableId })),
-      scanned: { users: cloud.length },
-    }),
-    'tenant-facts': () => ({
-      tenantId: 't1',
-      directorySyncEnabled: true,
-      features: { softMatchOnUpnEnabled: options.softMatchOnUpn ?? true, blockSoftMatchEnabled: false, blockCloudObjectTakeoverThroughHardMatchEnabled: false, passwordSyncEnabled: false },
-      featuresSource: 'graph',
-      featuresReadAt: '2026-11-25T09:00:00.000Z',
-      featuresError: null,
-      domains: [{ id: 'contoso.com', isVerified: true, authenticationType: 'Managed' }],
-      roleHolderIds: [],
-    }),
-    'sync-facts': () => ({ serverName: 'AADC01', syncCycleEnabled: true, stagingModeEnabled: false, syncCycleInProgress: false, schedulerSuspended: false, nextSyncCycleStartTimeInUTC: null, scopeOUs: ['OU=Corp,DC=contoso,DC=local'] }),
-    'ad-written': (input) => ({ results: (input.Users as Record<string, unknown>[]).map((item) => writeResult(item, Boolean(input.WhatIf))) }),
-    'sync-started': (input) => {
-      if (!input.WhatIf) {
-        synced = true;
-        for (const c of cloud) {
-          const a = ad.find((x) => x.UserPrincipalName === c.userPrincipalName);
-          if (a) c.onPremisesImmutableId = guidToImmutableId(a.ObjectGUID);
-        }
-      }
-      return { started: !input.WhatIf, waitedForRunningMs: 0, startedAt: null, completedAt: null, completed: !input.WhatIf };
-    },
-    verified: (input) => ({
-      users: (input.UserPrincipalName as string[]).map((upn) => {
-        const c = cloud.find((x) => x.userPrincipalName === upn);
-        return { userPrincipalName: upn, found: Boolean(c), id: c?.id ?? null, onPremisesImmutableId: synced ? (c?.onPremisesImmutableId ?? null) : null, onPremisesSyncEnabled: null, onPremisesLastSyncDateTime: null };
-      }),
-    }),
-    'feature-enabled': (input) => ({ feature: String(input.Feature), enabled: true, changed: !input.WhatIf }),
-  };
-  return { ad, cloud, written, answers, writer };
-}
-
-function options(overrides: Partial<ApplyOptions> = {}): ApplyOptions {
-  return {
-    config: parseConfig({ graph: { auth: 'interactive' } }),
-    enableFeature: false,
-    whatIf: false,
-    relock: false,
-    confirm: async () => true,
-    verifyTimeoutMs: 10_000,
-    verifyPollMs: 1000,
-    ...overrides,
-  };
-}
-
-function deps(io: StepIO, journal = new MemoryJournalStore()): EngineDeps & { journal: MemoryJournalStore } {
-  return { io, journal, clock: fakeClock() };
-}
-
-describe('workflow engine', () => {
+describe('workflow: apply', () => {
   it('gathers facts, writes each ready user, runs one sync for the batch and verifies', async () => {
     const w = world();
     const io = new FakeIO(w.answers);
@@ -190,7 +64,8 @@ describe('workflow engine', () => {
     const io = new FakeIO(w.answers);
     const report = await apply(deps(io), [upd, upd2], options());
     expect(report.users.map((u) => u.outcome)).to.deep.equal(['failed', 'matched']);
-    expect(report.users[0]?.steps.find((s) => s.id === 'ad-written')).to.include({ outcome: 'error', code: 'PS.ResourceUnavailable' });
+    // The directory refused (PowerShell's own error): the user failed, the step failed, with PowerShell's code.
+    expect(report.users[0]?.steps.find((s) => s.id === 'ad-written')).to.include({ outcome: 'failed', code: 'PS.ResourceUnavailable' });
     expect(io.stepsCalled().filter((s) => s === 'sync-started')).to.have.length(1);
     expect(exitCodeFor(report)).to.equal(1);
   });
@@ -279,19 +154,25 @@ describe('workflow engine', () => {
     expect(pairs.indexOf('ad-writing,planned')).to.be.lessThan(pairs.indexOf('ad-written,ad-writing'));
   });
 
-  it('fails every user of a chunk whose call fails, or whose results do not line up with its users', async () => {
-    for (const answer of [
-      () => {
-        throw new BridgeError({ reason: 'timeout', script: 'x', code: 'Timeout', message: 'the step timed out' });
-      },
-      () => ({ results: [] }),
-      (input: Record<string, unknown>) => ({ results: [...(input.Users as Record<string, unknown>[])].reverse().map((item) => ({ userPrincipalName: String(item.UserPrincipalName), result: null, error: null })) }),
-    ]) {
+  it('errors every user of a chunk whose call fails, or whose results do not line up with its users', async () => {
+    const cases: [Answer, number][] = [
+      [
+        () => {
+          throw new BridgeError({ reason: 'timeout', script: 'x', code: 'Timeout', message: 'the step timed out' });
+        },
+        6,
+      ],
+      [() => ({ results: [] }), 70],
+      [(input) => ({ results: [...(input.Users as Record<string, unknown>[])].reverse().map((item) => ({ userPrincipalName: String(item.UserPrincipalName), result: null, error: null })) }), 70],
+    ];
+    for (const [answer, exit] of cases) {
       const w = world();
       const io = new FakeIO({ ...w.answers, 'ad-written': answer });
       const report = await apply(deps(io), [upd, upd2], options());
-      expect(report.users.map((u) => u.outcome)).to.deep.equal(['failed', 'failed']);
+      // Not the users' data: the environment (a timeout, exit 6) or the tool (a broken answer, exit 70) failed.
+      expect(report.users.map((u) => u.outcome)).to.deep.equal(['error', 'error']);
       expect(io.stepsCalled()).to.not.include('sync-started');
+      expect(exitCodeFor(report)).to.equal(exit);
     }
   });
 

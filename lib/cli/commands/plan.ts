@@ -1,0 +1,24 @@
+// upn-match plan: read-only; gather the facts and tell, per user, whether and how it will match.
+import type { Argv } from 'yargs';
+import { readFeatureRecord } from '../../workflow/feature.js';
+import { planReport } from '../../workflow/plan.js';
+import type { GlobalOptions } from '../context.js';
+import { output, readUsers, userOptions, withSession } from '../session.js';
+
+export function planCommand(yargs: Argv<GlobalOptions>) {
+  return yargs.command(
+    'plan',
+    'Read-only: gather the facts and tell, per user, whether and how it will match',
+    (y) => userOptions(y),
+    (argv) =>
+      withSession(argv, async ({ context, deps }) => {
+        const users = readUsers(argv);
+        const report = await planReport(deps, users, {
+          config: context.config,
+          enableFeature: Boolean(argv['enable-feature'] || context.config.enableFeature),
+          featureRecord: readFeatureRecord(context.workDir),
+        });
+        await output(argv, report);
+      }),
+  );
+}

@@ -1,0 +1,38 @@
+// What every workflow function is handed: PowerShell through StepIO, the journal, the clock, a log.
+import { isBridgeError } from '../bridge/errors.js';
+import { codeInfo } from '../codes.js';
+import type { StepIO } from './io.js';
+import type { JournalStore } from './journal.js';
+import type { Failure } from './lifecycle.js';
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface EngineDeps {
+  io: StepIO;
+  journal: JournalStore;
+  clock: Clock;
+  log?: (level: LogLevel, message: string, meta?: Record<string, unknown>) => void;
+  /** Told how far the AD writes are (for a progress bar). */
+  progress?: (done: number, total: number) => void;
+}
+
+/** A step's failure as the journal keeps it: the code (the catalogue's) and one line. */
+export function failureOf(error: unknown): Failure {
+  if (isBridgeError(error)) return { code: error.code, message: error.message };
+  return { code: 'UnexpectedError', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** A failure no user can get past (no host, no sign-in): it ends the whole command. */
+export function stopsRun(error: unknown): boolean {
+  return isBridgeError(error) && codeInfo(error.code).stopsRun;
+}

@@ -1,0 +1,96 @@
+// plan: gather the facts once, adopt what an earlier run already did, evaluate every precondition.
+// Read-only; `apply` starts with it.
+import { anchorOf } from '../anchor.js';
+import type { BatchUser } from '../batch/types.js';
+import { evaluate } from '../checks/evaluate.js';
+import type { Evaluation, UserEvaluation } from '../checks/types.js';
+import type { Config } from '../config.js';
+import type { Facts } from '../facts.js';
+import { summarize, type RunReport } from '../report/types.js';
+import { collectFacts, type FeatureRecord } from './collector.js';
+import type { EngineDeps } from './deps.js';
+import type { JournalUser, RunJournal } from './journal.js';
+import { isReplannable, outcomeOf, transition } from './lifecycle.js';
+import { featuresInfo, userReport } from './run-report.js';
+
+export interface PlanOptions {
+  config: Config;
+  enableFeature: boolean;
+  featureRecord?: FeatureRecord | null;
+  /** Users per AD facts call (default 1000). */
+  adFactsChunkSize?: number;
+}
+
+export interface PlanResult {
+  facts: Facts;
+  evaluation: Evaluation;
+  users: BatchUser[];
+}
+
+/**
+ * A create row whose account already exists with exactly the cloud UPN (made by an earlier,
+ * interrupted run, or by hand) becomes an update of that account: writing is then a no-op.
+ */
+function adoptExisting(users: BatchUser[], facts: Facts, run: RunJournal | null): BatchUser[] {
+  return users.map((user) => {
+    const recorded = run?.users.find((u) => u.cloudUpn.toLowerCase() === user.cloudUpn.toLowerCase() && !u.rolledBack)?.ad;
+    if (recorded?.distinguishedName) return { ...user, create: false, distinguishedName: recorded.distinguishedName, samAccountName: null };
+    if (!user.create || !user.samAccountName) return user;
+    const sam = user.samAccountName.toLowerCase();
+    const existing = facts.adUsers.find((a) => a.SamAccountName.toLowerCase() === sam && a.UserPrincipalName === user.cloudUpn);
+    return existing ? { ...user, create: false, distinguishedName: existing.DistinguishedName, samAccountName: null } : user;
+  });
+}
+
+/** The cloud user already carries the anchor of the very account we would give its UPN. */
+export function alreadyMatched(ev: UserEvaluation): boolean {
+  return Boolean(ev.cloudUser?.onPremisesImmutableId && ev.adUser && ev.cloudUser.onPremisesImmutableId === anchorOf(ev.adUser));
+}
+
+export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOptions, run: RunJournal | null = null): Promise<PlanResult> {
+  const facts = await collectFacts(deps.io, users, {
+    config: options.config,
+    enableFeatureAllowed: options.enableFeature,
+    featureRecord: options.featureRecord,
+    adFactsChunkSize: options.adFactsChunkSize,
+  });
+  const adopted = adoptExisting(users, facts, run);
+  return { facts, evaluation: evaluate(facts, adopted), users: adopted };
+}
+
+/**
+ * A user of a run, as the plan sees it: ready, or blocked (with the first blocking code on its step), or
+ * matched already. A user of a resumed run in the middle of a step keeps its state and takes the new findings.
+ */
+export function plannedUser(ev: UserEvaluation, at: string, existing?: JournalUser): JournalUser {
+  const ju: JournalUser = existing ?? { cloudUpn: ev.user.cloudUpn, user: ev.user, state: 'planned', predictedMatch: ev.predictedMatch, findings: [], steps: [] };
+  ju.findings = ev.findings;
+  ju.predictedMatch = ev.predictedMatch;
+  ju.user = ev.user;
+  if (!existing || isReplannable(ju)) {
+    if (ev.blocked) transition(ju, 'plan-blocked', at, { code: ev.findings.find((f) => f.severity === 'block')?.code });
+    else transition(ju, 'planned', at);
+  }
+  if (ju.state !== 'verified' && alreadyMatched(ev)) transition(ju, 'found-matched', at, { detail: "the cloud user already carries this account's anchor" });
+  return ju;
+}
+
+/** plan: read-only. */
+export async function planReport(deps: EngineDeps, users: BatchUser[], options: PlanOptions): Promise<RunReport> {
+  const result = await plan(deps, users, options);
+  const now = deps.clock.now().toISOString();
+  const reports = result.evaluation.users.map((ev) => {
+    const ju = plannedUser(ev, now);
+    return userReport(ju, ev, outcomeOf(ju));
+  });
+  return {
+    runId: null,
+    mode: 'plan',
+    summary: summarize(reports),
+    tenantFindings: result.evaluation.tenantFindings,
+    features: featuresInfo(result.facts),
+    tenantLeftOpen: result.facts.tenant.features ? !result.facts.tenant.features.blockSoftMatchEnabled : null,
+    resumed: false,
+    users: reports,
+  };
+}

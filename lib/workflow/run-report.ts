@@ -1,0 +1,51 @@
+// The report of a run, built from its journal: the same type for plan, apply, verify and rollback.
+import type { Evaluation, Finding, UserEvaluation } from '../checks/types.js';
+import type { Facts } from '../facts.js';
+import { summarize, type RunReport, type UserOutcome, type UserReport } from '../report/types.js';
+import type { JournalUser, RunJournal } from './journal.js';
+import { findingsOf, outcomeOf } from './lifecycle.js';
+
+export function featuresInfo(facts: Facts): RunReport['features'] {
+  return { source: facts.tenant.featuresSource, readAt: facts.tenant.featuresReadAt, error: facts.tenant.featuresError };
+}
+
+export function userReport(ju: JournalUser, ev: UserEvaluation | undefined, outcome: UserOutcome = outcomeOf(ju)): UserReport {
+  return {
+    cloudUpn: ju.cloudUpn,
+    samAccountName: ju.ad?.samAccountName ?? ju.user.samAccountName ?? ev?.adUser?.SamAccountName ?? null,
+    predictedMatch: ju.predictedMatch,
+    outcome,
+    findings: findingsOf(ju),
+    steps: ju.steps,
+    overwrites: ev?.overwrites ?? [],
+  };
+}
+
+export interface RunReportParts {
+  mode: RunReport['mode'];
+  resumed?: boolean;
+  /** The plan behind the run (apply), for the tenant findings, the features and the overwrites. */
+  plan?: { evaluation: Evaluation; facts: Facts };
+  /** A user's outcome other than its state's (what-if: `planned`; rollback: what the command did to it). */
+  outcome?: (ju: JournalUser) => UserOutcome;
+  /** A user's findings other than its plan's and its failure's (rollback: only what the undo met). */
+  findings?: (ju: JournalUser) => Finding[];
+}
+
+export function runReport(run: RunJournal, parts: RunReportParts): RunReport {
+  const evByUpn = new Map(parts.plan?.evaluation.users.map((ev) => [ev.user.cloudUpn.toLowerCase(), ev]) ?? []);
+  const users = run.users.map((ju) => {
+    const user = userReport(ju, evByUpn.get(ju.cloudUpn.toLowerCase()), parts.outcome?.(ju) ?? outcomeOf(ju));
+    return parts.findings ? { ...user, findings: parts.findings(ju) } : user;
+  });
+  return {
+    runId: parts.mode === 'what-if' ? null : run.runId,
+    mode: parts.mode,
+    summary: summarize(users),
+    tenantFindings: parts.plan?.evaluation.tenantFindings ?? [],
+    features: parts.plan ? featuresInfo(parts.plan.facts) : null,
+    tenantLeftOpen: run.tenantLeftOpen ?? null,
+    resumed: parts.resumed ?? false,
+    users,
+  };
+}

@@ -1,0 +1,53 @@
+// Verification: poll the cloud until every user carries its anchor, or the time is up. `apply` ends with
+// it; `verify --run ID` runs it again for the users of a run whose account was written and not matched.
+import type { RunReport } from '../report/types.js';
+import { steps } from '../steps/registry.js';
+import { graphSignIn } from './collector.js';
+import type { EngineDeps } from './deps.js';
+import type { JournalUser, RunJournal } from './journal.js';
+import { awaitingMatch, settledStatus, transition } from './lifecycle.js';
+import { runReport } from './run-report.js';
+import type { Config } from '../config.js';
+
+export interface VerifyOptions {
+  verifyTimeoutMs: number;
+  verifyPollMs: number;
+}
+
+/** Polls the cloud until every user carries its anchor, or the time is up. */
+export async function verifyUsers(deps: EngineDeps, users: JournalUser[], options: VerifyOptions, signIn: ReturnType<typeof graphSignIn>): Promise<void> {
+  const at = () => deps.clock.now().toISOString();
+  const deadline = deps.clock.now().getTime() + options.verifyTimeoutMs;
+  let wait = options.verifyPollMs;
+  let open = users.filter((u) => u.ad && u.state === 'sync-started');
+  while (open.length > 0) {
+    const status = await deps.io.run(steps.matchStatus, { UserPrincipalName: open.map((u) => u.cloudUpn), ...signIn });
+    const byUpn = new Map(status.users.map((s) => [s.userPrincipalName.toLowerCase(), s]));
+    for (const ju of open) {
+      const anchor = byUpn.get(ju.cloudUpn.toLowerCase())?.onPremisesImmutableId;
+      if (!anchor) continue;
+      if (anchor === ju.ad?.anchor) transition(ju, 'verified', at(), { detail: 'the cloud user carries the on-premises anchor' });
+      else transition(ju, 'anchor-mismatch', at(), { failure: { code: 'AnchorMismatch', message: `${ju.cloudUpn} was joined to another on-premises object (anchor ${anchor})` } });
+    }
+    open = open.filter((u) => u.state === 'sync-started');
+    if (open.length === 0) break;
+    if (deps.clock.now().getTime() + wait > deadline) {
+      for (const ju of open) transition(ju, 'verify-timeout', at(), { code: 'VerifyTimeout', detail: 'not matched before the time limit' });
+      break;
+    }
+    await deps.clock.sleep(wait);
+    wait = Math.min(wait * 2, 60_000);
+  }
+}
+
+/** `verify --run ID`: the run's written, unmatched users wait for the match again; the others stay as they are. */
+export async function verifyRun(deps: EngineDeps, run: RunJournal, options: VerifyOptions & { config: Config }): Promise<RunReport> {
+  const at = deps.clock.now().toISOString();
+  const waiting = run.users.filter(awaitingMatch);
+  for (const ju of waiting) transition(ju, 'verify-again', at);
+  await verifyUsers(deps, waiting, options, graphSignIn(options.config));
+  run.status = settledStatus(run);
+  run.updatedAt = deps.clock.now().toISOString();
+  deps.journal.save(run);
+  return runReport(run, { mode: 'verify' });
+}
