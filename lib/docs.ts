@@ -1,6 +1,7 @@
 // Reference pages generated from the registries (checks and steps), so that the docs cannot drift
 // from the code: `npm run docs` writes docs/reference.md, and a test fails when it is stale.
 import { rules } from './checks/registry.js';
+import { catalogue } from './codes.js';
 import { EXIT, EXIT_MEANING, type ExitName } from './exit-codes.js';
 import { scenarios } from './sim/scenarios.js';
 import { steps } from './steps/registry.js';
@@ -24,6 +25,17 @@ export function stepsTable(): string {
 export function exitCodesTable(): string {
   const lines = ['| code | meaning |', '| ---: | --- |'];
   for (const name of Object.keys(EXIT) as ExitName[]) lines.push(`| ${EXIT[name]} | ${EXIT_MEANING[name]} |`);
+  return lines.join('\n');
+}
+
+/** Every code that is not a precondition rule (those are in the table above, with their remedies). */
+export function codesTable(): string {
+  const ruleCodes = new Set(rules.map((r) => r.code));
+  const lines = ['| code | kind | exit | remedy |', '| --- | --- | ---: | --- |'];
+  for (const entry of catalogue.values()) {
+    if (ruleCodes.has(entry.code)) continue;
+    lines.push(`| \`${entry.code}\` | ${entry.kind}${entry.stopsRun ? ' (stops the run)' : ''} | ${entry.exit} | ${cell(entry.remedy)} |`);
+  }
   return lines.join('\n');
 }
 
@@ -52,6 +64,24 @@ export function referencePage(): string {
     'facts (ad, cloud, tenant, sync) → feature-enabled → ad-written → sync-started → verified.',
     '',
     stepsTable(),
+    '',
+    '## Codes',
+    '',
+    'Every code upn-match reports comes from one catalogue (`lib/codes.ts`): the preconditions above',
+    '(kind `precondition` for `block`, `warning` for `warn`, exit 3) and the codes below, which the',
+    'PowerShell scripts, the bridge and the workflow report. A user stopped by a `precondition` is',
+    '`blocked` (nothing was written for it); `refused` and `pending` make it `failed`; `environment` and',
+    '`bug` make it `error` (the tool or its surroundings failed, not the user\'s data). A failure that ends',
+    'a whole command exits 2 (input), 70 (bug) or else 6. `PS.*` is any error PowerShell itself raised',
+    '(`PS.<ErrorCategory>`, e.g. `PS.PermissionDenied`).',
+    '',
+    codesTable(),
+    '',
+    '## Outcomes',
+    '',
+    'Each user of a report ends as `matched`, `blocked`, `failed`, `error`, `planned` (plan, what-if),',
+    '`skipped` (not asked, or nothing to do) or `rolled-back`. The exit code of a report is the first that',
+    'applies: 70 (a bug), 6 (an error), 1 (failed), 4 (not seen matched in time), 3 (blocked), 0.',
     '',
     '## Exit codes',
     '',

@@ -1,6 +1,6 @@
 // Renders a report for a person (console) and for Excel (CSV, formula cells neutralised).
 import { stringify } from 'csv-stringify/sync';
-import type { RunReport } from './types.js';
+import { USER_OUTCOMES, type RunReport } from './types.js';
 
 export function renderReport(report: RunReport): string {
   const lines: string[] = [];
@@ -12,13 +12,13 @@ export function renderReport(report: RunReport): string {
   }
   for (const f of report.tenantFindings) lines.push(`  [${f.severity}] ${f.code}: ${f.message}\n         → ${f.hint}`);
   for (const u of report.users) {
-    lines.push(`${u.outcome.toUpperCase().padEnd(8)} ${u.cloudUpn}${u.samAccountName ? ` ← ${u.samAccountName}` : ''} (match by ${u.predictedMatch})`);
+    lines.push(`${u.outcome.toUpperCase().padEnd(11)} ${u.cloudUpn}${u.samAccountName ? ` ← ${u.samAccountName}` : ''} (match by ${u.predictedMatch})`);
     const tenantCodes = new Set(report.tenantFindings.map((f) => f.code));
     for (const f of u.findings.filter((x) => !tenantCodes.has(x.code))) lines.push(`    [${f.severity}] ${f.code}: ${f.message}\n           → ${f.hint}`);
     for (const o of u.overwrites) lines.push(`    overwrites ${o.attribute}: ${JSON.stringify(o.cloudValue)} → ${JSON.stringify(o.onPremisesValue)}`);
   }
   const s = report.summary;
-  lines.push(`Total ${s.total}: ${s.matched} matched, ${s.blocked} blocked, ${s.failed} failed, ${s.planned} planned, ${s.skipped} skipped`);
+  lines.push(`Total ${s.total}: ${USER_OUTCOMES.map((o) => `${s[o]} ${o}`).join(', ')}`);
   if (report.tenantLeftOpen) lines.push('Note: blockSoftMatchEnabled is off in the tenant. When matching is done, run `upn-match apply --relock` or `upn-match feature block-soft-match` (Microsoft advises blocking soft match again).');
   return lines.join('\n');
 }

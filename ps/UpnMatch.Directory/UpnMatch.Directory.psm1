@@ -104,8 +104,9 @@ function Connect-UpnMatchGraph {
         $connect['Scopes'] = @('User.Read.All', 'Directory.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All')
         if ($TenantId) { $connect['TenantId'] = $TenantId }
     } else {
-        if (-not ($TenantId -and $ClientId -and $CertificateThumbprint)) {
-            Stop-UpnMatch -Code 'GraphConfigMissing' -Category input -Message 'app-only Graph sign-in needs graph.tenantId, graph.clientId and graph.certificateThumbprint in the config (or use "auth": "interactive")'
+        $missing = @(@{ tenantId = $TenantId; clientId = $ClientId; certificateThumbprint = $CertificateThumbprint }.GetEnumerator() | Where-Object { -not $_.Value } | ForEach-Object { 'graph.' + $_.Key } | Sort-Object)
+        if ($missing.Count -gt 0) {
+            Stop-UpnMatch -Code 'GraphConfigMissing' -Category input -Message ('app-only Graph sign-in without ' + ($missing -join ', '))
         }
         $connect['TenantId'] = $TenantId
         $connect['ClientId'] = $ClientId
@@ -152,7 +153,7 @@ function Invoke-UpnMatchGraph {
                 $route = $Method + ' ' + (($Uri -replace '^https://[^/]+/v1\.0', '') -replace '\?.*$', '')
                 $code = ''
                 if ($info.Code) { $code = ', ' + $info.Code }
-                Stop-UpnMatch -Code 'GraphAccessDenied' -Target $route -Message ('Graph refused {0} (HTTP {1}{2}): the signed-in app or user lacks a permission; see "Graph permissions" in README.md' -f $route, $info.Status, $code)
+                Stop-UpnMatch -Code 'GraphAccessDenied' -Target $route -Message ('Graph refused {0} (HTTP {1}{2})' -f $route, $info.Status, $code)
             }
             throw
         }

@@ -110,7 +110,7 @@ function Set-OneUser {
     }
 
     if (-not ($SamAccountName -and $GivenName -and $Surname -and $Path)) {
-        Stop-UpnMatch -Code 'CreateDetailsMissing' -Category input -Message 'creating an account needs SamAccountName, GivenName, Surname and Path'
+        Stop-UpnMatch -Code 'CreateDetailsMissing' -Category precondition -Message 'creating an account needs SamAccountName, GivenName, Surname and Path'
     }
     $name = $GivenName + ' ' + $Surname
     if ($Cmdlet.ShouldProcess($Path, ('Create user ' + $SamAccountName + ' with UserPrincipalName ' + $UserPrincipalName))) {

@@ -36,7 +36,7 @@ if ($Cloud -eq 'msonline') {
         $sync = @((Invoke-UpnMatchGraph -Uri '/directory/onPremisesSynchronization')['value'])[0]
     } catch {
         $info = Get-UpnMatchGraphErrorInfo $_
-        if ($info.Status -eq 403) { Stop-UpnMatch -Code 'DelegatedSignInRequired' -Category precondition -Message 'Graph changes directory-sync features only for a delegated Global Administrator sign-in: run `upn-match feature enable-upn-soft-match` interactively' }
+        if ($info.Status -eq 403) { Stop-UpnMatch -Code 'DelegatedSignInRequired' -Category script -Target $Feature -Message ('Graph refused to change {0} (HTTP 403): it changes directory-sync features only for a delegated Global Administrator sign-in' -f $Feature) }
         throw
     }
     if ([bool]$sync['features'][$Feature] -ne $Enable -and $PSCmdlet.ShouldProcess('tenant', ('Set ' + $Feature + ' to ' + $Enable))) {

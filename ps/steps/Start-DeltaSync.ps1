@@ -28,14 +28,14 @@ function Get-Scheduler { Invoke-UpnMatchOnSyncServer -ComputerName $ComputerName
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
 $scheduler = Get-Scheduler
 if ($scheduler.StagingModeEnabled) {
-    Stop-UpnMatch -Code 'StagingMode' -Category precondition -Message 'the Entra Connect server is in staging mode: it exports nothing; run upn-match against the active server'
+    Stop-UpnMatch -Code 'StagingMode' -Category precondition -Target $ComputerName -Message ('the Entra Connect server ({0}) is in staging mode: it exports nothing' -f $ComputerName)
 }
 $started = $false
 $startedAt = $null
 while (-not $started) {
     while ($scheduler.SyncCycleInProgress) {
         if ($clock.Elapsed.TotalSeconds -ge $WaitForRunningSeconds) {
-            Stop-UpnMatch -Code 'SyncCycleBusy' -Category precondition -Message ('a sync cycle was still running after {0} s; try again later' -f $WaitForRunningSeconds)
+            Stop-UpnMatch -Code 'SyncCycleBusy' -Category script -Message ('a sync cycle was still running after {0} s' -f $WaitForRunningSeconds)
         }
         Start-Sleep -Milliseconds $PollMilliseconds
         $scheduler = Get-Scheduler
