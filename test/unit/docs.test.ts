@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { rules } from '../../lib/checks/registry.js';
+import { catalogue } from '../../lib/codes.js';
 import { exitCodesTable, referencePage } from '../../lib/docs.js';
 import { projectRoot } from '../../lib/paths.js';
 
@@ -12,9 +13,10 @@ describe('generated docs', () => {
     expect(onDisk).to.equal(referencePage());
   });
 
-  it('lists every precondition code', () => {
+  it('lists every code of the catalogue, the precondition rules among them', () => {
     const page = referencePage();
     for (const rule of rules) expect(page).to.contain(`\`${rule.code}\``);
+    for (const code of catalogue.keys()) expect(page, code).to.contain(`\`${code}\``);
   });
 
   it("README's exit code table is the registry's", () => {

@@ -176,6 +176,21 @@ describe('workflow: apply', () => {
     }
   });
 
+  it('blocks a user whose write the script refuses on a precondition, as the plan would have (exit 3, not 1)', async () => {
+    const w = world();
+    const one = w.writer.one;
+    w.writer.one = (item, whatIf) => {
+      // The name was taken between the plan and the write: the script refuses, and writes nothing.
+      if (item.SamAccountName === 'anna') throw new BridgeError({ reason: 'precondition-unmet', script: 'x', code: 'AdAccountNotFound', message: 'AD account not found: anna' });
+      return one(item, whatIf);
+    };
+    const report = await apply(deps(new FakeIO(w.answers)), [upd, upd2], options());
+    expect(report.users.map((u) => u.outcome)).to.deep.equal(['blocked', 'matched']);
+    expect(report.users[0]?.steps.find((s) => s.id === 'ad-written')).to.include({ outcome: 'skipped', code: 'AdAccountNotFound' });
+    expect(report.users[0]?.findings.at(-1)?.hint).to.match(/samAccountName and distinguishedName columns/);
+    expect(exitCodeFor(report)).to.equal(3);
+  });
+
   it('resumes an interrupted run without repeating a write that happened', async () => {
     const w = world();
     const journal = new MemoryJournalStore();

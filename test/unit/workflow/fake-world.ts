@@ -9,7 +9,7 @@ import type { ApplyOptions } from '../../../lib/workflow/apply.js';
 import type { Clock, EngineDeps } from '../../../lib/workflow/deps.js';
 import type { StepIO } from '../../../lib/workflow/io.js';
 import { MemoryJournalStore } from '../../../lib/workflow/journal.js';
-import { makeAdUser, makeCloudUser, updateRow } from '../checks-fixtures.js';
+import { makeAdUser, makeCloudUser, updateRow } from '../checks/fixtures.js';
 
 export type Answer = (input: Record<string, unknown>) => unknown;
 

@@ -8,7 +8,7 @@ import { projectRoot } from '../../../lib/paths.js';
 import type { JournalUser, RunJournal, UserState } from '../../../lib/workflow/journal.js';
 import { findingsOf, LifecycleError, outcomeOf, settledStatus, transition } from '../../../lib/workflow/lifecycle.js';
 import { viewRun } from '../../../lib/workflow/status.js';
-import { updateRow } from '../checks-fixtures.js';
+import { updateRow } from '../checks/fixtures.js';
 
 const AT = '2026-11-25T10:00:00.000Z';
 

@@ -1,7 +1,7 @@
 // The reader of a session call's output: the text between two delimiters, however the pipe cuts it.
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { readBetweenDelimiters, trimBlank } from '../../lib/bridge/bulk-reader.js';
+import { readBetweenDelimiters, trimBlank } from '../../../lib/bridge/bulk-reader.js';
 
 const DELIM = 'Q7x0Lk2ZpR4mN8aB';
 

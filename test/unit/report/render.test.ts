@@ -1,8 +1,8 @@
 // The report's renderings that need no PowerShell: the JSON text written a user at a time must be
 // exactly the text JSON.stringify(report, null, 2) gives.
 import { expect } from 'chai';
-import { reportJsonPieces } from '../../lib/report/render.js';
-import { summarize, type RunReport, type UserReport } from '../../lib/report/types.js';
+import { reportJsonPieces } from '../../../lib/report/render.js';
+import { summarize, type RunReport, type UserReport } from '../../../lib/report/types.js';
 
 function user(n: number, extra: Partial<UserReport> = {}): UserReport {
   return {

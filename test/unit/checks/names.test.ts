@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { samAccountNameProblems, upnProblems } from '../../lib/checks/index.js';
-import { domainOfDn, isUnderDn, normalizeDn, parseSmtpProxy, primarySmtpOf } from '../../lib/checks/names.js';
+import { samAccountNameProblems, upnProblems } from '../../../lib/checks/index.js';
+import { domainOfDn, isUnderDn, normalizeDn, parseSmtpProxy, primarySmtpOf } from '../../../lib/checks/names.js';
 
 describe('checks: UPN rules (Entra ID username policy)', () => {
   it('accepts ordinary and edge-valid UPNs', () => {

@@ -3,8 +3,8 @@
 // typed BridgeError.
 import { expect } from 'chai';
 import { z } from 'zod';
-import { PROTOCOL_VERSION, interpretOutput, normalizeDates, parseEnvelope } from '../../lib/bridge/envelope.js';
-import { BridgeError } from '../../lib/bridge/errors.js';
+import { PROTOCOL_VERSION, interpretOutput, normalizeDates, parseEnvelope } from '../../../lib/bridge/envelope.js';
+import { BridgeError } from '../../../lib/bridge/errors.js';
 
 type Raw = Parameters<typeof parseEnvelope>[0];
 

@@ -1,9 +1,9 @@
 // Host resolution without touching the machine: platform, environment and file existence are
 // passed in, so every machine the tool may meet can be described here.
 import { expect } from 'chai';
-import { BridgeError } from '../../lib/bridge/errors.js';
-import { hostEnvironment } from '../../lib/bridge/runner.js';
-import { INSTALL_HINT, hostArguments, hostCandidates, projectDirectLauncherPath, projectToolPath, resolveHostSync, type HostEnvironment } from '../../lib/bridge/hosts.js';
+import { BridgeError } from '../../../lib/bridge/errors.js';
+import { hostEnvironment } from '../../../lib/bridge/runner.js';
+import { INSTALL_HINT, hostArguments, hostCandidates, projectDirectLauncherPath, projectToolPath, resolveHostSync, type HostEnvironment } from '../../../lib/bridge/hosts.js';
 
 const POSIX_ROOT = '/opt/upn-match';
 const WIN_ROOT = 'C:\\upn-match';

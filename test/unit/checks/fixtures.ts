@@ -1,8 +1,8 @@
 // A small builder of facts and batch rows for the checks' tests: a healthy tenant, forest and sync
 // server (contoso.com verified and managed, fabrikam.com federated, AD users under OU=Corp in scope).
-import type { BatchUser } from '../../lib/batch/types.js';
-import type { AdUser, CloudObject, CloudUser, Facts } from '../../lib/facts.js';
-import type { UserEvaluation } from '../../lib/checks/index.js';
+import type { BatchUser } from '../../../lib/batch/types.js';
+import type { AdUser, CloudObject, CloudUser, Facts } from '../../../lib/facts.js';
+import type { UserEvaluation } from '../../../lib/checks/index.js';
 
 export const CORP_OU = 'OU=Users,OU=Corp,DC=contoso,DC=local';
 export const SCOPE_OU = 'OU=Corp,DC=contoso,DC=local';
@@ -136,7 +136,7 @@ export function addReadyPair(
   return { cloud, ad, row: updateRow(upn, sam, extra.row) };
 }
 
-export { anchorOf } from '../../lib/anchor.js';
+export { anchorOf } from '../../../lib/anchor.js';
 
 export function codes(evaluation: { findings: { code: string }[] } | undefined): string[] {
   if (!evaluation) throw new Error('no evaluation');

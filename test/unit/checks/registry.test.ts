@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { rules, rulesByCode } from '../../lib/checks/index.js';
+import { rules, rulesByCode } from '../../../lib/checks/index.js';
 
 // The codes the brief fixes: --help, the README and scripts rely on them staying put.
 const EXPECTED_CODES = [

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { guidToImmutableId } from '../../lib/anchor.js';
-import type { Facts } from '../../lib/facts.js';
-import { evaluate, type UserEvaluation } from '../../lib/checks/index.js';
-import type { BatchUser } from '../../lib/batch/types.js';
+import { guidToImmutableId } from '../../../lib/anchor.js';
+import type { Facts } from '../../../lib/facts.js';
+import { evaluate, type UserEvaluation } from '../../../lib/checks/index.js';
+import type { BatchUser } from '../../../lib/batch/types.js';
 import {
   addReadyPair,
   anchorOf,
@@ -15,7 +15,7 @@ import {
   makeCloudUser,
   makeFacts,
   updateRow,
-} from './checks-fixtures.js';
+} from './fixtures.js';
 
 const UPN = 'paula.jones@contoso.com';
 

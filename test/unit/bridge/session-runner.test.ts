@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { z } from 'zod';
-import { PROTOCOL_VERSION } from '../../lib/bridge/envelope.js';
-import { SessionRunner } from '../../lib/bridge/session-runner.js';
+import { PROTOCOL_VERSION } from '../../../lib/bridge/envelope.js';
+import { SessionRunner } from '../../../lib/bridge/session-runner.js';
 
 const ENVELOPE = JSON.stringify({
   protocol: PROTOCOL_VERSION,
