@@ -20,8 +20,6 @@ if ($PSVersionTable.PSEdition -ne 'Core') { Add-Type -AssemblyName System.Net.Ht
 
 $script:ModuleName = 'Microsoft.Graph.Authentication'
 $script:Connection = $null
-# The compiled helper's body conversions (UpnMatch.Sim loads it; without it the PowerShell code below runs).
-$script:FastGraph = ($null -ne ('UpnMatchSim.Graph' -as [type]))
 $script:GraphBase = 'https://graph.microsoft.com'
 $script:DelegatedClientId = '14d82eec-204b-4c2f-b7e8-296a70dab67e'
 $script:GlobalAdminTemplateId = '62e90394-69f5-4237-9190-012177145e10'
@@ -257,22 +255,12 @@ function Test-GraphPropertyAllowed {
 function ConvertTo-GraphEntity {
     <# Projects an entity for output: $select, or the type's default property set. #>
     param($Item, [string] $Type, [string[]] $Select)
-    $out = [ordered]@{}
     $names = $Select
     if ($null -eq $names) {
         if ($Type -eq 'user') { $names = $script:UserDefaultProperties } else { $names = @($Item.Keys) }
     }
-    if ($script:FastGraph -and $Item -is [System.Collections.IDictionary]) { return [UpnMatchSim.Graph]::ProjectEntity($Item, [string[]]@($names)) }
-    foreach ($name in $names) {
-        $value = $null
-        $present = $false
-        # State dictionaries compare keys case-insensitively, as Graph does property names.
-        if ($Item.Contains($name)) { $value = $Item[$name]; $present = $true }
-        if (-not $present -and ($name -eq 'businessPhones' -or $name -eq 'proxyAddresses' -or $name -eq 'otherMails' -or $name -eq 'onPremisesProvisioningErrors')) { $value = @() }
-        if ($name -eq 'members') { continue }
-        $out[$name] = $value
-    }
-    return $out
+    # State dictionaries compare keys case-insensitively, as Graph does property names.
+    return [UpnMatchSim.Graph]::ProjectEntity($Item, [string[]]@($names))
 }
 
 function Get-GraphContextUrl {
@@ -761,18 +749,7 @@ function Invoke-GraphBatch {
 function ConvertTo-GraphHashtable {
     param($Value)
     if ($null -eq $Value) { return $null }
-    if ($script:FastGraph) { return , ([UpnMatchSim.Graph]::ToHashtable($Value)) }
-    if ($Value -is [System.Collections.IDictionary]) {
-        $table = @{}
-        foreach ($key in @($Value.Keys)) { $table[[string]$key] = ConvertTo-GraphHashtable $Value[$key] }
-        return $table
-    }
-    if ($Value -is [System.Array]) {
-        $list = [System.Collections.Generic.List[object]]::new()
-        foreach ($item in $Value) { $list.Add((ConvertTo-GraphHashtable $item)) }
-        return , $list.ToArray()
-    }
-    return $Value
+    return , ([UpnMatchSim.Graph]::ToHashtable($Value))
 }
 
 #endregion

@@ -120,45 +120,18 @@ function Get-SimRoleHolderIds {
     return , $ids
 }
 
-function Get-SimCloudAddresses {
-    <# Every SMTP address an Entra object holds (proxyAddresses without prefix, and mail), lower-case. #>
-    param($CloudObject)
-    $addresses = [System.Collections.Generic.List[string]]::new()
-    foreach ($proxy in @(Get-SimValue $CloudObject 'proxyAddresses' @())) {
-        $text = [string]$proxy
-        if ($text -match '^(?i)smtp:(.+)$') { $addresses.Add($Matches[1].ToLowerInvariant()) }
-    }
-    $mail = [string](Get-SimValue $CloudObject 'mail' '')
-    if ($mail) { $addresses.Add($mail.ToLowerInvariant()) }
-    return $addresses.ToArray()
-}
-
 function Find-SimCloudByUpn {
     param($State, [string] $Upn, [string] $ExceptId)
-    if ($script:FastData) { return [UpnMatchSim.Lookup]::FirstByText((Get-SimValue $State.tenant 'users' @()), 'userPrincipalName', $Upn, $ExceptId) }
-    foreach ($user in @(Get-SimValue $State.tenant 'users' @())) {
-        if ($ExceptId -and ([string]$user.id).Equals($ExceptId, [StringComparison]::OrdinalIgnoreCase)) { continue }
-        if (([string](Get-SimValue $user 'userPrincipalName' '')).Equals($Upn, [StringComparison]::OrdinalIgnoreCase)) { return $user }
-    }
-    return $null
+    return [UpnMatchSim.Lookup]::FirstByText((Get-SimValue $State.tenant 'users' @()), 'userPrincipalName', $Upn, $ExceptId)
 }
 
 function Find-SimAddressOwner {
     <# The first Entra user, group or contact (other than ExceptId) that holds the SMTP address. #>
     param($State, [string] $Address, [string] $ExceptId)
     $needle = $Address.ToLowerInvariant()
-    if ($script:FastData) {
-        foreach ($kind in @('users', 'groups', 'contacts')) {
-            $object = [UpnMatchSim.Lookup]::FirstByAddress((Get-SimValue $State.tenant $kind @()), $needle, $ExceptId)
-            if ($null -ne $object) { return @{ Kind = $kind; Object = $object } }
-        }
-        return $null
-    }
     foreach ($kind in @('users', 'groups', 'contacts')) {
-        foreach ($object in @(Get-SimValue $State.tenant $kind @())) {
-            if ($ExceptId -and ([string]$object.id).Equals($ExceptId, [StringComparison]::OrdinalIgnoreCase)) { continue }
-            if (@(Get-SimCloudAddresses $object) -contains $needle) { return @{ Kind = $kind; Object = $object } }
-        }
+        $object = [UpnMatchSim.Lookup]::FirstByAddress((Get-SimValue $State.tenant $kind @()), $needle, $ExceptId)
+        if ($null -ne $object) { return @{ Kind = $kind; Object = $object } }
     }
     return $null
 }
@@ -371,9 +344,7 @@ function Invoke-SimSyncEngine {
         $adUser = $adById[([string]$guid).ToLowerInvariant()]
         if ($null -ne $adUser -and (Test-SimInScope ([string]$adUser.DistinguishedName) $scope)) { continue }
         $cloudId = [string]$joins[$guid]
-        $cloud = $null
-        if ($script:FastData) { $cloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $cloudId) }
-        else { foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($cloudId, [StringComparison]::OrdinalIgnoreCase)) { $cloud = $user } } }
+        $cloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $cloudId)
         $actionList.Add([ordered]@{ action = 'delete'; objectGuid = [string]$guid; cloudId = $cloudId })
         if ($null -ne $exportFaultType -and $null -ne $adUser) { & $failExport $adUser 'delete'; continue }
         if ($null -ne $cloud) {
@@ -408,16 +379,11 @@ function Invoke-SimSyncEngine {
         $anchor = Get-SimSourceAnchor $adUser
 
         $joinedId = $null
-        if ($script:FastData) {
-            $joinKey = [UpnMatchSim.Lookup]::LastKey($joins, $guid)
-            if ($null -ne $joinKey) { $joinedId = [string]$joins[$joinKey] }
-        } else {
-            foreach ($key in @($joins.Keys)) { if (([string]$key).Equals($guid, [StringComparison]::OrdinalIgnoreCase)) { $joinedId = [string]$joins[$key] } }
-        }
+        $joinKey = [UpnMatchSim.Lookup]::LastKey($joins, $guid)
+        if ($null -ne $joinKey) { $joinedId = [string]$joins[$joinKey] }
         $joinedCloud = $null
         if ($joinedId) {
-            if ($script:FastData) { $joinedCloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $joinedId) }
-            else { foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($joinedId, [StringComparison]::OrdinalIgnoreCase)) { $joinedCloud = $user } } }
+            $joinedCloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $joinedId)
             if ($null -eq $joinedCloud) { $joins.Remove($guid) }
         }
 
@@ -444,13 +410,7 @@ function Invoke-SimSyncEngine {
         # (1) Hard match. [EXISTING] "Microsoft Entra ID matches the incoming object by using the sourceAnchor
         # value corresponding to the ImmutableId attribute of the existent object in Microsoft Entra ID. If
         # there's a match, Microsoft Entra Connect take over that object ... what is known as hard-match."
-        $hardCandidate = $null
-        if ($script:FastData) { $hardCandidate = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.users, 'onPremisesImmutableId', $anchor) }
-        else {
-            foreach ($user in @($tenant.users)) {
-                if ([string](Get-SimValue $user 'onPremisesImmutableId' '') -ceq $anchor) { $hardCandidate = $user; break }
-            }
-        }
+        $hardCandidate = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.users, 'onPremisesImmutableId', $anchor)
         if ($null -ne $hardCandidate) {
             $cloudManaged = -not [bool](Get-SimValue $hardCandidate 'onPremisesSyncEnabled' $false)
             if ($cloudManaged -and $blockHard) {
@@ -479,14 +439,8 @@ function Invoke-SimSyncEngine {
             # A soft-deleted user with this ImmutableId is restored by the hard match ([ERRORS] InvalidHardMatch
             # example: "User was excluded from sync scope and restored ... needs to take over the object already
             # present in Microsoft Entra ID based on a hard match with the same source anchor").
-            if ($script:FastData) {
-                $match = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.deletedUsers, 'onPremisesImmutableId', $anchor)
-                if ($null -ne $match) { $rule = 'HardMatchRestore' }
-            } else {
-                foreach ($deleted in @($tenant.deletedUsers)) {
-                    if ([string](Get-SimValue $deleted 'onPremisesImmutableId' '') -ceq $anchor) { $match = $deleted; $rule = 'HardMatchRestore'; break }
-                }
-            }
+            $match = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.deletedUsers, 'onPremisesImmutableId', $anchor)
+            if ($null -ne $match) { $rule = 'HardMatchRestore' }
         }
 
         # Soft match. [SETMSOL] EnableSoftMatchOnUpn: "soft match will first be attempted using the standard
@@ -511,31 +465,15 @@ function Invoke-SimSyncEngine {
             }
             foreach ($step in $steps) {
                 $candidate = $null
-                if ($script:FastData) {
-                    if ($step[0] -eq 'SmtpSoftMatch') { $candidate = [UpnMatchSim.Lookup]::FirstByPrimarySmtp($tenant.users, [string]$step[1]) }
-                    elseif ([string]$step[1]) { $candidate = [UpnMatchSim.Lookup]::FirstByText($tenant.users, 'userPrincipalName', [string]$step[1], $null) }
-                } else {
-                    foreach ($user in @($tenant.users)) {
-                        $value = $null
-                        if ($step[0] -eq 'SmtpSoftMatch') { $value = Get-SimPrimarySmtp (Get-SimValue $user 'proxyAddresses' @()) (Get-SimValue $user 'mail') }
-                        else { $value = [string](Get-SimValue $user 'userPrincipalName' '') }
-                        if ($value -and ([string]$value).Equals([string]$step[1], [StringComparison]::OrdinalIgnoreCase)) { $candidate = $user; break }
-                    }
-                }
+                if ($step[0] -eq 'SmtpSoftMatch') { $candidate = [UpnMatchSim.Lookup]::FirstByPrimarySmtp($tenant.users, [string]$step[1]) }
+                elseif ([string]$step[1]) { $candidate = [UpnMatchSim.Lookup]::FirstByText($tenant.users, 'userPrincipalName', [string]$step[1], $null) }
                 if ($null -eq $candidate -and $step[0] -eq 'SmtpSoftMatch') {
                     # [ERRORS] ObjectTypeMismatch: "two objects of different 'object type,' like user, group, or
                     # contact, have the same values for the attributes used to perform the soft match".
                     $other = $null
                     foreach ($kind in @('groups', 'contacts')) {
-                        if ($script:FastData) {
-                            $last = [UpnMatchSim.Lookup]::LastByPrimarySmtp($tenant[$kind], [string]$step[1])
-                            if ($null -ne $last) { $other = $last }
-                            continue
-                        }
-                        foreach ($object in @($tenant[$kind])) {
-                            $primary = Get-SimPrimarySmtp (Get-SimValue $object 'proxyAddresses' @()) (Get-SimValue $object 'mail')
-                            if ($primary -and ([string]$primary).Equals([string]$step[1], [StringComparison]::OrdinalIgnoreCase)) { $other = $object }
-                        }
+                        $last = [UpnMatchSim.Lookup]::LastByPrimarySmtp($tenant[$kind], [string]$step[1])
+                        if ($null -ne $last) { $other = $last }
                     }
                     if ($null -ne $other) {
                         $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'ObjectTypeMismatch' -Attribute 'ProxyAddresses' -Value ('SMTP:' + $step[1]) -CloudObjectId ([string]$other.id) -Now $Now -Message ('Unable to update this object because the primary SMTP address {0} is already used by an object of another type in Microsoft Entra ID.' -f $step[1])))
