@@ -4,6 +4,7 @@
     the faults of DIR/faults.json counted across processes, and kills.
 #>
 
+
 function ConvertTo-SimLogValue {
     param([AllowNull()] $Value, [int] $Depth = 3)
     if ($null -eq $Value) { return $null }

@@ -7,6 +7,7 @@
     exception types.
 #>
 
+
 function Initialize-SimTypes {
     <#
     .SYNOPSIS
