@@ -7,11 +7,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import { resolveTestHost } from '../helpers/host.js';
 import { runPowerShell, simModulesDir } from '../helpers/powershell.js';
+import type { SimState } from '../../lib/sim/state.js';
 import { adUser, baseState, cloudUser, makeSimDir, readCalls, readState, removeSimDir, runSim, runSimJson, TENANT_ID, type Json } from './fixtures.js';
 
 const APP = `Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint 'ABCDEF' -NoWelcome`;
 
-function world(): Json {
+function world(): SimState {
   const s = baseState();
   s.forest.users.push(adUser({ sam: 'ann', upn: 'ann@contoso.com' }));
   s.tenant.users.push(cloudUser({ upn: 'ann@contoso.com' }));
