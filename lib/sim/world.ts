@@ -26,7 +26,6 @@ export class World {
   constructor(seed: number, now: Date) {
     this.random = seededRandom(seed);
     this.now = now;
-    const created = iso(new Date(now.getTime() - 400 * 86_400_000));
     this.state = {
       version: 1,
       tenant: {
@@ -77,7 +76,6 @@ export class World {
         deltaWatermark: iso(new Date(now.getTime() - 30 * 60_000)),
       },
     };
-    void created;
   }
 
   guid(): string {

@@ -1,11 +1,12 @@
 // The fake ActiveDirectory module: identities, properties, -Filter and -LDAPFilter parsing, writes, errors.
 import { expect } from 'chai';
+import type { SimState } from '../../lib/sim/state.js';
 import { adUser, baseState, DOMAIN_DN, immutableIdOf, makeSimDir, readCalls, readState, removeSimDir, runSimJson, SCOPE_OU, type Json } from './fixtures.js';
 
 const ANN = 'a0000000-0000-4000-8000-00000000a001';
 const BOB = 'a0000000-0000-4000-8000-00000000b002';
 
-function world(): Json {
+function world(): SimState {
   const s = baseState();
   s.forest.users.push(adUser({ sam: 'ann', upn: 'ann@contoso.com', name: 'Ann Lee', objectGuid: ANN, mail: 'ann@contoso.com', proxyAddresses: ['SMTP:ann@contoso.com', 'smtp:a.lee@contoso.com'], consistencyGuid: immutableIdOf(ANN), extra: { title: 'Engineer' } }));
   s.forest.users.push(adUser({ sam: 'bob', upn: 'bob@contoso.com', name: 'Bob (Ops) *', objectGuid: BOB, enabled: false, extra: { description: 'C:\\temp*' } }));

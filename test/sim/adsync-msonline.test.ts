@@ -1,8 +1,9 @@
 // The fake ADSync (scheduler, cycle timing, busy error, run results with export errors) and MSOnline modules.
 import { expect } from 'chai';
+import type { SimState } from '../../lib/sim/state.js';
 import { adUser, baseState, cloudUser, makeSimDir, readState, removeSimDir, runSimJson, SCOPE_OU, TENANT_ID, type Json } from './fixtures.js';
 
-function conflictWorld(): Json {
+function conflictWorld(): SimState {
   const s = baseState();
   s.forest.users.push(adUser({ sam: 'ann', upn: 'ann@contoso.com' }));
   s.forest.users.push(adUser({ sam: 'zed', upn: 'zed@contoso.com' }));

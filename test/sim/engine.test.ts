@@ -6,10 +6,11 @@ import {
   adUser, baseState, cloudUser, GA_TEMPLATE, guid, immutableIdOf, makeSimDir, psq, readState, removeSimDir,
   runSim, SCOPE_OU, type Json,
 } from './fixtures.js';
+import type { SimState } from '../../lib/sim/state.js';
 
 interface Scenario {
   name: string;
-  build: (s: Json) => void;
+  build: (s: SimState) => void;
   faults?: Json;
   dir?: string;
   state?: Json;
@@ -28,7 +29,7 @@ function errorsOf(state: Json): Json[] {
 }
 
 const scenarios: Record<string, Scenario> = {};
-function scenario(name: string, build: (s: Json) => void, faults?: Json): void {
+function scenario(name: string, build: (s: SimState) => void, faults?: Json): void {
   scenarios[name] = { name, build, faults };
 }
 

@@ -1,8 +1,10 @@
 // A minimal simulated world (docs/simulator-state.md) for the fake-module tests, and helpers to run
-// PowerShell against it. Each test gets its own temp folder (UPN_MATCH_SIM_DIR).
+// PowerShell against it. Each test gets its own temp folder (UPN_MATCH_SIM_DIR). The worlds are typed by
+// lib/sim/state.ts (test/sim/state.test.ts checks them against its schema).
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AdUser, CloudUser, SimState } from '../../lib/sim/state.js';
 import { runPowerShell, simModulesDir, type PwshResult } from '../helpers/powershell.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -47,7 +49,7 @@ export interface AdUserOptions {
   extra?: Record<string, unknown>;
 }
 
-export function adUser(o: AdUserOptions): Json {
+export function adUser(o: AdUserOptions): AdUser {
   const name = o.name ?? o.sam;
   const ou = o.ou ?? `OU=Users,${SCOPE_OU}`;
   return {
@@ -79,11 +81,11 @@ export interface CloudUserOptions {
   displayName?: string;
 }
 
-export function cloudUser(o: CloudUserOptions): Json {
+export function cloudUser(o: CloudUserOptions): CloudUser {
   return {
     id: o.id ?? guid('cccc'),
     userPrincipalName: o.upn,
-    displayName: o.displayName ?? o.upn.split('@')[0],
+    displayName: o.displayName ?? o.upn.split('@')[0] ?? o.upn,
     givenName: null,
     surname: null,
     mail: o.mail ?? null,
@@ -103,7 +105,7 @@ export function cloudUser(o: CloudUserOptions): Json {
 }
 
 /** The smallest world: one tenant with contoso.com verified, one forest, sync scoped to OU=Corp. */
-export function baseState(): Json {
+export function baseState(): SimState {
   return {
     version: 1,
     tenant: {
@@ -164,7 +166,7 @@ export interface SimFiles {
 }
 
 /** A fresh simulator folder holding state.json (and faults.json / sim.json when given). */
-export function makeSimDir(state: Json, files: SimFiles = {}): string {
+export function makeSimDir(state: SimState, files: SimFiles = {}): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'upn-sim-'));
   writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
   if (files.faults) writeFileSync(path.join(dir, 'faults.json'), JSON.stringify(files.faults));

@@ -1,18 +1,18 @@
 // The fake Microsoft.Graph.Authentication module: connection, routes, $filter, paging, $batch, errors.
 import { expect } from 'chai';
+import type { SimState } from '../../lib/sim/state.js';
 import { baseState, cloudUser, GA_TEMPLATE, makeSimDir, readCalls, readState, removeSimDir, runSimJson, TENANT_ID, type Json } from './fixtures.js';
 
 const ADMIN = 'c0000000-0000-4000-8000-0000000000ad';
 const APP = `Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint 'ABCDEF' -NoWelcome`;
 
-function world(): Json {
+function world(): SimState {
   const s = baseState();
   s.tenant.users.push(cloudUser({ upn: 'admin@contoso.com', id: ADMIN, mail: 'admin@contoso.com', proxyAddresses: ['SMTP:admin@contoso.com'] }));
   for (const n of ['amy', 'ben', "o'neil", 'cal', 'dee']) {
-    s.tenant.users.push(cloudUser({ upn: `${n}@contoso.com`, mail: `${n}@contoso.com`, proxyAddresses: [`SMTP:${n}@contoso.com`, `smtp:${n}.alias@contoso.com`] }));
+    const synced = n === 'amy' ? { immutableId: 'aW1tdXRhYmxl', synced: true } : {}; // amy is synced
+    s.tenant.users.push(cloudUser({ upn: `${n}@contoso.com`, mail: `${n}@contoso.com`, proxyAddresses: [`SMTP:${n}@contoso.com`, `smtp:${n}.alias@contoso.com`], ...synced }));
   }
-  s.tenant.users[1].onPremisesImmutableId = 'aW1tdXRhYmxl'; // amy is synced
-  s.tenant.users[1].onPremisesSyncEnabled = true;
   s.tenant.directoryRoles.push({ id: 'r0000000-0000-4000-8000-000000000001', displayName: 'Global Administrator', roleTemplateId: GA_TEMPLATE, members: [ADMIN] });
   s.tenant.groups.push({ id: 'g0000000-0000-4000-8000-000000000001', displayName: 'Sales', mail: 'sales@contoso.com', proxyAddresses: ['SMTP:sales@contoso.com'], members: [ADMIN] });
   s.tenant.contacts.push({ id: 'k0000000-0000-4000-8000-000000000001', displayName: 'Partner', mail: 'partner@fabrikam.com', proxyAddresses: ['SMTP:partner@fabrikam.com'] });

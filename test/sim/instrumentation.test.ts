@@ -3,14 +3,16 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { resolveTestHost } from '../helpers/host.js';
-import { simModulesDir } from '../helpers/powershell.js';
+import { runPowerShell, simModulesDir } from '../helpers/powershell.js';
+import type { SimState } from '../../lib/sim/state.js';
 import { adUser, baseState, cloudUser, makeSimDir, readCalls, readState, removeSimDir, runSim, runSimJson, TENANT_ID, type Json } from './fixtures.js';
 
 const APP = `Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint 'ABCDEF' -NoWelcome`;
 
-function world(): Json {
+function world(): SimState {
   const s = baseState();
   s.forest.users.push(adUser({ sam: 'ann', upn: 'ann@contoso.com' }));
   s.tenant.users.push(cloudUser({ upn: 'ann@contoso.com' }));
@@ -164,5 +166,23 @@ foreach ($i in 1..${each}) { Set-ADUser ann -Add @{ proxyAddresses = "smtp:w${w}
     expect(new Set(proxies).size).to.equal(workers * each);
     expect(readCalls(dir)).to.have.length(workers * each);
     expect(JSON.parse(readFileSync(path.join(dir, 'counters.json'), 'utf8')).commands['Set-ADUser']).to.equal(workers * each);
+  });
+
+  it('fails loudly, with the compiler\'s messages, when the compiled helper does not compile', async () => {
+    const modules = mkdtempSync(path.join(os.tmpdir(), 'upn-sim-broken-'));
+    try {
+      cpSync(simModulesDir, modules, { recursive: true });
+      const source = path.join(modules, 'UpnMatch.Sim', 'UpnMatch.Sim.Helpers.cs');
+      writeFileSync(source, readFileSync(source, 'utf8').replace('public static class Data {', 'public static class Data { int broken = ;'));
+      const r = await runPowerShell(`try { Import-Module ActiveDirectory -ErrorAction Stop; 'imported' } catch { 'failed: ' + $_.Exception.Message }`, {
+        modulePath: [modules],
+        timeoutMs: 120_000,
+      });
+      expect(r.stdout).to.contain(`failed: upn-match simulator: cannot compile ${source}`);
+      expect(r.stdout).to.match(/error CS\d+/);
+      expect(r.stdout).not.to.contain('imported');
+    } finally {
+      rmSync(modules, { recursive: true, force: true });
+    }
   });
 });

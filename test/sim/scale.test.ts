@@ -8,11 +8,12 @@ import { expect } from 'chai';
 import { killTree } from '../../lib/bridge/reaper.js';
 import { projectRoot } from '../../lib/paths.js';
 import { resolveTestHost } from '../helpers/host.js';
+import type { SimState } from '../../lib/sim/state.js';
 import { adUser, baseState, cloudUser, makeSimDir, readCalls, readState, removeSimDir, runSimJson, type Json } from './fixtures.js';
 
 const ANN = 'a0000000-0000-4000-8000-00000000a001';
 
-function world(): Json {
+function world(): SimState {
   const s = baseState();
   s.forest.users.push(adUser({ sam: 'ann', upn: 'ann@contoso.com', name: 'Ann Lee', objectGuid: ANN, mail: 'ann@contoso.com', proxyAddresses: ['SMTP:ann@contoso.com'] }));
   s.forest.users.push(adUser({ sam: 'bob', upn: 'bob@contoso.com', name: 'Bob Ray', extra: { title: 'Ops' } }));

@@ -9,19 +9,19 @@
     message "Response status code does not indicate success: <StatusCode> (<Reason>)." and a Response
     (HttpResponseMessage, with Retry-After on 429), and whose ErrorDetails.Message holds the request line, the
     status line, headers and the JSON body { "error": { "code", "message", "innerError" } }.
-    Routes: see docs/simulator.md.
+    Routes: the table in Graph.Routes.ps1 (and docs/simulator.md).
 #>
 Set-StrictMode -Version Latest
 
 # UpnMatch.Sim (state, lock, call log, latency, faults, sync engine) is a nested module: see the manifest.
 . (Join-Path $PSScriptRoot 'Graph.OData.ps1')
+# The routes: a table of method + path pattern -> handler, and the router ($batch included).
+. (Join-Path $PSScriptRoot 'Graph.Routes.ps1')
 
 if ($PSVersionTable.PSEdition -ne 'Core') { Add-Type -AssemblyName System.Net.Http }
 
 $script:ModuleName = 'Microsoft.Graph.Authentication'
 $script:Connection = $null
-# The compiled helper's body conversions (UpnMatch.Sim loads it; without it the PowerShell code below runs).
-$script:FastGraph = ($null -ne ('UpnMatchSim.Graph' -as [type]))
 $script:GraphBase = 'https://graph.microsoft.com'
 $script:DelegatedClientId = '14d82eec-204b-4c2f-b7e8-296a70dab67e'
 $script:GlobalAdminTemplateId = '62e90394-69f5-4237-9190-012177145e10'
@@ -257,22 +257,12 @@ function Test-GraphPropertyAllowed {
 function ConvertTo-GraphEntity {
     <# Projects an entity for output: $select, or the type's default property set. #>
     param($Item, [string] $Type, [string[]] $Select)
-    $out = [ordered]@{}
     $names = $Select
     if ($null -eq $names) {
         if ($Type -eq 'user') { $names = $script:UserDefaultProperties } else { $names = @($Item.Keys) }
     }
-    if ($script:FastGraph -and $Item -is [System.Collections.IDictionary]) { return [UpnMatchSim.Graph]::ProjectEntity($Item, [string[]]@($names)) }
-    foreach ($name in $names) {
-        $value = $null
-        $present = $false
-        # State dictionaries compare keys case-insensitively, as Graph does property names.
-        if ($Item.Contains($name)) { $value = $Item[$name]; $present = $true }
-        if (-not $present -and ($name -eq 'businessPhones' -or $name -eq 'proxyAddresses' -or $name -eq 'otherMails' -or $name -eq 'onPremisesProvisioningErrors')) { $value = @() }
-        if ($name -eq 'members') { continue }
-        $out[$name] = $value
-    }
-    return $out
+    # State dictionaries compare keys case-insensitively, as Graph does property names.
+    return [UpnMatchSim.Graph]::ProjectEntity($Item, [string[]]@($names))
 }
 
 function Get-GraphContextUrl {
@@ -414,365 +404,12 @@ function Get-GraphMemberOf {
 
 #endregion
 
-#region the router
-
-function ConvertFrom-GraphUrl {
-    <# Splits a Graph URL (absolute, /v1.0/..., or batch-relative) into Version, Path, RawQuery and Query. #>
-    param([string] $Url, [string] $DefaultVersion)
-    $text = $Url
-    if ($text -match '^(?i)https?://[^/]+(/.*)?$') { $text = $Matches[1]; if (-not $text) { $text = '/' } }
-    $rawQuery = ''
-    $q = $text.IndexOf('?')
-    if ($q -ge 0) { $rawQuery = $text.Substring($q + 1); $text = $text.Substring(0, $q) }
-    if (-not $text.StartsWith('/')) { $text = '/' + $text }
-    $version = $DefaultVersion
-    $path = $text
-    if ($text -match '^/(v1\.0|beta)(/.*)?$') { $version = $Matches[1]; $path = $Matches[2]; if (-not $path) { $path = '/' } }
-    elseif (-not $DefaultVersion) { $version = $null }
-    $query = [ordered]@{}
-    foreach ($pair in $rawQuery.Split('&')) {
-        if (-not $pair) { continue }
-        $eq = $pair.IndexOf('=')
-        $key = $pair; $value = ''
-        if ($eq -ge 0) { $key = $pair.Substring(0, $eq); $value = $pair.Substring($eq + 1) }
-        $key = [Uri]::UnescapeDataString($key.Replace('+', ' '))
-        $value = [Uri]::UnescapeDataString($value.Replace('+', ' '))
-        $query[$key] = $value
-    }
-    return @{ Version = $version; Path = $path; RawQuery = $rawQuery; Query = $query }
-}
-
-function Invoke-GraphRoute {
-    <# Serves one request against the state. Returns @{ Status; Headers; Body }. #>
-    param([Parameter(Mandatory = $true)] $Context, [Parameter(Mandatory = $true)] $Request, [Parameter(Mandatory = $true)] $Connection)
-    $state = $Context.State
-    $method = $Request.Method.ToUpperInvariant()
-    $path = $Request.Path.TrimEnd('/')
-    if (-not $Request.Version) {
-        $first = $Request.Path.Trim('/').Split('/')[0]
-        return (New-GraphError 400 'BadRequest' ("Invalid version: {0}" -f $first))
-    }
-    $segments = @($path.Trim('/').Split('/') | ForEach-Object { [Uri]::UnescapeDataString($_) })
-    $lower = $path.ToLowerInvariant()
-    $appOnly = ($Connection.AuthType -eq 'AppOnly')
-
-    # /me (delegated only)
-    if ($lower -eq '/me') {
-        if ($appOnly) { return (New-GraphError 400 'BadRequest' '/me request is only valid with delegated authentication flow.') }
-        $me = $null
-        if ($Connection.AccountId) { $me = Find-GraphById $state 'users' $Connection.AccountId }
-        if ($null -eq $me) { return (New-GraphNotFound 'me') }
-        $select = Get-GraphSelect $Request.Query
-        $body = ConvertTo-GraphEntity $me 'user' $select
-        $body.Insert(0, '@odata.context', (Get-GraphContextUrl $Request.Version 'users' $select -Entity))
-        return (New-GraphResponse -Body $body)
-    }
-
-    # /users, /users/$count, /users/{id|upn}, /users/{id}/memberOf, /users/{id}/transitiveMemberOf
-    if ($segments[0] -ieq 'users') {
-        if ($segments.Count -eq 1) {
-            if ($method -ne 'GET') { return (New-GraphError 405 'Request_BadRequest' ("The requested resource does not support http method '{0}'." -f $method)) }
-            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
-            return (Invoke-GraphList -Request $Request -Items (Get-GraphCollection $state 'users') -Type 'user' -EntitySet 'users' -ResourceName 'User')
-        }
-        if ($segments.Count -eq 2 -and $segments[1] -eq '$count') {
-            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
-            if (-not (Test-GraphAdvanced $Request)) { return (New-GraphError 400 'Request_BadRequest' '$count is not currently supported.') }
-            return (New-GraphResponse -Body (@(Get-GraphCollection $state 'users').Count))
-        }
-        $user = Find-GraphUser $state $segments[1]
-        if ($segments.Count -eq 2) {
-            if ($method -eq 'GET') {
-                if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
-                if ($null -eq $user) { return (New-GraphNotFound $segments[1]) }
-                $select = Get-GraphSelect $Request.Query
-                $allowed = Get-GraphAllowedProperties 'user' @($user)
-                foreach ($name in @($select)) { if ($null -ne $name -and -not $allowed.Contains($name)) { return (New-GraphError 400 'Request_BadRequest' ("Could not find a property named '{0}' on type 'microsoft.graph.user'." -f $name)) } }
-                $body = ConvertTo-GraphEntity $user 'user' $select
-                $body.Insert(0, '@odata.context', (Get-GraphContextUrl $Request.Version 'users' $select -Entity))
-                return (New-GraphResponse -Body $body)
-            }
-            if ($method -eq 'PATCH') {
-                if (-not (Test-GraphPermission $Connection $script:Permissions.UsersWrite)) { return (New-GraphDenied) }
-                if ($null -eq $user) { return (New-GraphNotFound $segments[1]) }
-                $patch = $Request.Body
-                if ($null -eq $patch -or $patch -isnot [System.Collections.IDictionary]) { return (New-GraphError 400 'Request_BadRequest' 'Empty Payload. JSON content expected.') }
-                if ([bool](Get-SimValue $user 'onPremisesSyncEnabled' $false)) {
-                    foreach ($key in @($patch.Keys)) {
-                        if ($script:ReadOnlySyncedUserProperties -contains [string]$key) {
-                            return (New-GraphError 400 'Request_BadRequest' 'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.')
-                        }
-                    }
-                }
-                foreach ($key in @($patch.Keys)) {
-                    if (-not ($script:UserProperties -contains [string]$key)) {
-                        return (New-GraphError 400 'Request_BadRequest' ("Property '{0}' does not exist as a declared property or extension property." -f $key))
-                    }
-                    if ([string]$key -eq 'id') { return (New-GraphError 400 'Request_BadRequest' "Property 'id' is read-only and cannot be set.") }
-                }
-                if ($patch.Contains('userPrincipalName')) {
-                    $upn = [string]$patch['userPrincipalName']
-                    foreach ($other in (Get-GraphCollection $state 'users')) {
-                        if (-not ([string]$other.id).Equals([string]$user.id, [StringComparison]::OrdinalIgnoreCase) -and ([string](Get-SimValue $other 'userPrincipalName' '')).Equals($upn, [StringComparison]::OrdinalIgnoreCase)) {
-                            return (New-GraphError 400 'Request_BadRequest' 'Another object with the same value for property userPrincipalName already exists.')
-                        }
-                    }
-                    $suffix = ''
-                    if ($upn.IndexOf('@') -gt 0) { $suffix = $upn.Substring($upn.IndexOf('@') + 1) }
-                    $verified = $false
-                    foreach ($domain in (Get-GraphCollection $state 'domains')) { if (([string]$domain.id) -ieq $suffix -and [bool](Get-SimValue $domain 'isVerified' $true)) { $verified = $true } }
-                    if (-not $verified) { return (New-GraphError 400 'Request_BadRequest' ("The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.")) }
-                }
-                if ($patch.Contains('onPremisesImmutableId')) {
-                    $immutable = [string]$patch['onPremisesImmutableId']
-                    foreach ($other in (Get-GraphCollection $state 'users')) {
-                        if ($immutable -and -not ([string]$other.id).Equals([string]$user.id, [StringComparison]::OrdinalIgnoreCase) -and [string](Get-SimValue $other 'onPremisesImmutableId' '') -ceq $immutable) {
-                            return (New-GraphError 400 'Request_BadRequest' 'Another object with the same value for property immutableId already exists.')
-                        }
-                    }
-                }
-                foreach ($key in @($patch.Keys)) { $user[[string]$key] = $patch[$key] }
-                $Context.Dirty = $true
-                return (New-GraphResponse -Status 204)
-            }
-            if ($method -eq 'DELETE') {
-                if (-not (Test-GraphPermission $Connection $script:Permissions.UsersDelete)) { return (New-GraphDenied) }
-                if ($null -eq $user) { return (New-GraphNotFound $segments[1]) }
-                if ([bool](Get-SimValue $user 'onPremisesSyncEnabled' $false)) {
-                    return (New-GraphError 400 'Request_BadRequest' 'Unable to delete the specified on-premises mastered Directory Sync object.')
-                }
-                $state.tenant['users'] = @((Get-GraphCollection $state 'users') | Where-Object { -not ([string]$_.id).Equals([string]$user.id, [StringComparison]::OrdinalIgnoreCase) })
-                $user['deletedDateTime'] = Format-SimTime $Context.Now
-                $state.tenant['deletedUsers'] = @(Get-GraphCollection $state 'deletedUsers') + @($user)
-                $Context.Dirty = $true
-                return (New-GraphResponse -Status 204)
-            }
-            return (New-GraphError 405 'Request_BadRequest' ("The requested resource does not support http method '{0}'." -f $method))
-        }
-        if ($segments.Count -eq 3 -and ($segments[2] -ieq 'memberOf' -or $segments[2] -ieq 'transitiveMemberOf')) {
-            if (-not (Test-GraphPermission $Connection $script:Permissions.MemberOf)) { return (New-GraphDenied) }
-            if ($null -eq $user) { return (New-GraphNotFound $segments[1]) }
-            $items = @(Get-GraphMemberOf $state $user)
-            $response = Invoke-GraphList -Request $Request -Items $items -Type 'directoryObject' -EntitySet 'directoryObjects' -ResourceName 'DirectoryObject'
-            return $response
-        }
-    }
-
-    if ($lower -eq '/organization') {
-        if (-not (Test-GraphPermission $Connection $script:Permissions.Organization)) { return (New-GraphDenied) }
-        $tenant = $state.tenant
-        $verified = @((Get-GraphCollection $state 'domains') | ForEach-Object { [ordered]@{ capabilities = 'Email, OfficeCommunicationsOnline'; isDefault = [bool](Get-SimValue $_ 'isDefault' $false); isInitial = [bool](Get-SimValue $_ 'isInitial' $false); name = [string]$_.id; type = 'Managed' } })
-        $org = [ordered]@{
-            id = [string](Get-SimValue $tenant 'tenantId' ''); displayName = Get-SimValue $tenant 'displayName'
-            onPremisesSyncEnabled = Get-SimValue $tenant 'onPremisesSyncEnabled'; onPremisesLastSyncDateTime = Get-SimValue $tenant 'onPremisesLastSyncDateTime'
-            verifiedDomains = $verified; tenantType = 'AAD'; countryLetterCode = [string](Get-SimValue $tenant 'countryLetterCode' 'US')
-        }
-        return (New-GraphResponse -Body ([ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'organization' $null); value = @($org) }))
-    }
-
-    if ($segments[0] -ieq 'domains') {
-        if (-not (Test-GraphPermission $Connection $script:Permissions.Domains)) { return (New-GraphDenied) }
-        $domains = @((Get-GraphCollection $state 'domains') | ForEach-Object {
-                $entry = [ordered]@{ authenticationType = [string](Get-SimValue $_ 'authenticationType' 'Managed'); id = [string]$_.id; isDefault = [bool](Get-SimValue $_ 'isDefault' $false); isInitial = [bool](Get-SimValue $_ 'isInitial' $false); isRoot = $true; isVerified = [bool](Get-SimValue $_ 'isVerified' $true); supportedServices = @('Email', 'OfficeCommunicationsOnline') }
-                $entry })
-        if ($segments.Count -eq 1) { return (Invoke-GraphList -Request $Request -Items $domains -Type 'domain' -EntitySet 'domains' -ResourceName 'Domain') }
-        foreach ($domain in $domains) {
-            if (([string]$domain.id) -ieq $segments[1]) {
-                $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'domains' $null -Entity) }
-                foreach ($key in @($domain.Keys)) { $body[$key] = $domain[$key] }
-                return (New-GraphResponse -Body $body)
-            }
-        }
-        return (New-GraphNotFound $segments[1])
-    }
-
-    if ($segments[0] -ieq 'directoryRoles') {
-        if (-not (Test-GraphPermission $Connection $script:Permissions.Roles)) { return (New-GraphDenied) }
-        $expand = [string](Get-GraphQueryValue $Request.Query 'expand')
-        $roles = [System.Collections.Generic.List[object]]::new()
-        foreach ($role in (Get-GraphCollection $state 'directoryRoles')) {
-            $entry = [ordered]@{ id = [string]$role.id; deletedDateTime = $null; description = Get-SimValue $role 'description'; displayName = Get-SimValue $role 'displayName'; roleTemplateId = Get-SimValue $role 'roleTemplateId' }
-            $memberObjects = @(@(Get-SimValue $role 'members' @()) | ForEach-Object {
-                    $member = Find-GraphById $state 'users' ([string]$_)
-                    if ($null -ne $member) { [ordered]@{ '@odata.type' = '#microsoft.graph.user'; id = [string]$member.id; displayName = Get-SimValue $member 'displayName'; userPrincipalName = Get-SimValue $member 'userPrincipalName' } }
-                })
-            if ($expand -match '(?i)^members') { $entry['members'] = $memberObjects }
-            $entry['_members'] = $memberObjects
-            $roles.Add($entry)
-        }
-        if ($segments.Count -eq 1) {
-            $list = @($roles | ForEach-Object { $copy = [ordered]@{}; foreach ($key in @($_.Keys)) { if ($key -ne '_members') { $copy[$key] = $_[$key] } }; $copy })
-            $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directoryRoles' $null) }
-            $filterText = [string](Get-GraphQueryValue $Request.Query 'filter')
-            if ($filterText) {
-                try { $parsed = ConvertFrom-ODataFilter $filterText } catch [System.FormatException] { return (New-GraphError 400 'BadRequest' $_.Exception.Message) }
-                $list = @($list | Where-Object { Test-ODataNode $parsed.Tree $_ @{} })
-            }
-            $body['value'] = $list
-            return (New-GraphResponse -Body $body)
-        }
-        $found = $null
-        foreach ($role in $roles) { if (([string]$role.id) -ieq $segments[1] -or ([string]$role.roleTemplateId) -ieq $segments[1]) { $found = $role } }
-        if ($null -eq $found) { return (New-GraphNotFound $segments[1]) }
-        if ($segments.Count -eq 3 -and $segments[2] -ieq 'members') {
-            return (New-GraphResponse -Body ([ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directoryObjects' $null); value = @($found['_members']) }))
-        }
-        $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directoryRoles' $null -Entity) }
-        foreach ($key in @($found.Keys)) { if ($key -ne '_members') { $body[$key] = $found[$key] } }
-        return (New-GraphResponse -Body $body)
-    }
-
-    foreach ($kind in @(@('groups', 'group', 'Group', $script:Permissions.Groups), @('contacts', 'orgContact', 'OrgContact', $script:Permissions.Contacts))) {
-        if ($segments[0] -ine $kind[0]) { continue }
-        if (-not (Test-GraphPermission $Connection $kind[3])) { return (New-GraphDenied) }
-        $items = @((Get-GraphCollection $state $kind[0]) | ForEach-Object { $copy = [ordered]@{}; foreach ($key in @($_.Keys)) { if ($key -ne 'members') { $copy[$key] = $_[$key] } }; $copy })
-        if ($segments.Count -eq 1) { return (Invoke-GraphList -Request $Request -Items $items -Type $kind[1] -EntitySet $kind[0] -ResourceName $kind[2]) }
-        foreach ($item in $items) {
-            if (([string]$item.id) -ieq $segments[1]) {
-                $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version $kind[0] $null -Entity) }
-                foreach ($key in @($item.Keys)) { $body[$key] = $item[$key] }
-                return (New-GraphResponse -Body $body)
-            }
-        }
-        return (New-GraphNotFound $segments[1])
-    }
-
-    # /directory/deletedItems/microsoft.graph.user, /directory/deletedItems/{id}[/restore]
-    if ($segments.Count -ge 3 -and $segments[0] -ieq 'directory' -and $segments[1] -ieq 'deletedItems') {
-        $deleted = @(Get-GraphCollection $state 'deletedUsers')
-        if ($segments.Count -eq 3 -and $segments[2] -ieq 'microsoft.graph.user') {
-            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
-            return (Invoke-GraphList -Request $Request -Items $deleted -Type 'user' -EntitySet 'directory/deletedItems/microsoft.graph.user' -ResourceName 'User')
-        }
-        $item = $null
-        foreach ($candidate in $deleted) { if (([string]$candidate.id) -ieq $segments[2]) { $item = $candidate } }
-        if ($segments.Count -eq 3 -and $method -eq 'GET') {
-            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersRead)) { return (New-GraphDenied) }
-            if ($null -eq $item) { return (New-GraphNotFound $segments[2]) }
-            $body = ConvertTo-GraphEntity $item 'user' (Get-GraphSelect $Request.Query)
-            $body.Insert(0, '@odata.type', '#microsoft.graph.user')
-            return (New-GraphResponse -Body $body)
-        }
-        if ($segments.Count -eq 3 -and $method -eq 'DELETE') {
-            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersDelete)) { return (New-GraphDenied) }
-            if ($null -eq $item) { return (New-GraphNotFound $segments[2]) }
-            $state.tenant['deletedUsers'] = @($deleted | Where-Object { -not ([string]$_.id).Equals([string]$item.id, [StringComparison]::OrdinalIgnoreCase) })
-            $Context.Dirty = $true
-            return (New-GraphResponse -Status 204)
-        }
-        if ($segments.Count -eq 4 -and $segments[3] -ieq 'restore' -and $method -eq 'POST') {
-            if (-not (Test-GraphPermission $Connection $script:Permissions.UsersDelete)) { return (New-GraphDenied) }
-            if ($null -eq $item) { return (New-GraphNotFound $segments[2]) }
-            if ($null -ne (Find-GraphUser $state ([string](Get-SimValue $item 'userPrincipalName' '')))) {
-                return (New-GraphError 400 'Request_BadRequest' 'Another object with the same value for property userPrincipalName already exists.')
-            }
-            $state.tenant['deletedUsers'] = @($deleted | Where-Object { -not ([string]$_.id).Equals([string]$item.id, [StringComparison]::OrdinalIgnoreCase) })
-            if ($item.Contains('deletedDateTime')) { $item.Remove('deletedDateTime') }
-            $state.tenant['users'] = @(Get-GraphCollection $state 'users') + @($item)
-            $Context.Dirty = $true
-            $body = ConvertTo-GraphEntity $item 'user' $null
-            return (New-GraphResponse -Status 200 -Body $body)
-        }
-    }
-
-    # /directory/onPremisesSynchronization[/{id}] - delegated only, Global Administrator
-    # ("Get onPremisesDirectorySynchronization": Application permissions "Not supported.";
-    #  "Global Administrator is the only role supported for this operation.")
-    if ($segments.Count -ge 2 -and $segments[0] -ieq 'directory' -and $segments[1] -ieq 'onPremisesSynchronization') {
-        $needed = $script:Permissions.OnPremRead
-        if ($method -ne 'GET') { $needed = $script:Permissions.OnPremWrite }
-        if ($appOnly -or -not (Test-GraphPermission $Connection $needed) -or -not (Test-GraphGlobalAdmin $state $Connection)) { return (New-GraphDenied) }
-        $sync = Get-GraphOnPremSync $state
-        if ($segments.Count -eq 2) {
-            if ($method -ne 'GET') { return (New-GraphError 405 'Request_BadRequest' ("The requested resource does not support http method '{0}'." -f $method)) }
-            return (New-GraphResponse -Body ([ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directory/onPremisesSynchronization' $null); value = @($sync) }))
-        }
-        if ($segments[2] -ine [string]$sync.id) { return (New-GraphNotFound $segments[2]) }
-        if ($method -eq 'GET') {
-            $body = [ordered]@{ '@odata.context' = (Get-GraphContextUrl $Request.Version 'directory/onPremisesSynchronization' $null -Entity) }
-            foreach ($key in @($sync.Keys)) { $body[$key] = $sync[$key] }
-            return (New-GraphResponse -Body $body)
-        }
-        if ($method -eq 'PATCH') {
-            $patch = $Request.Body
-            if ($null -eq $patch -or $patch -isnot [System.Collections.IDictionary]) { return (New-GraphError 400 'Request_BadRequest' 'Empty Payload. JSON content expected.') }
-            $features = Get-SimValue $patch 'features'
-            if ($null -ne $features) {
-                if ($null -eq (Get-SimValue $state.tenant 'features')) { $state.tenant['features'] = [ordered]@{} }
-                foreach ($key in @($features.Keys)) {
-                    $name = $null
-                    foreach ($known in $script:FeatureNames) { if ($known -ieq [string]$key) { $name = $known } }
-                    if ($null -eq $name) { return (New-GraphError 400 'Request_BadRequest' ("Property '{0}' does not exist as a declared property or extension property." -f $key)) }
-                    $value = [bool]$features[$key]
-                    if (-not $value -and ($script:OneWayFeatures -contains $name) -and [bool]$sync.features[$name]) {
-                        return (New-GraphError 400 'Request_BadRequest' ("The feature '{0}' cannot be disabled once it has been enabled." -f $name))
-                    }
-                }
-                foreach ($key in @($features.Keys)) {
-                    $name = $null
-                    foreach ($known in $script:FeatureNames) { if ($known -ieq [string]$key) { $name = $known } }
-                    $state.tenant.features[$name] = [bool]$features[$key]
-                }
-            }
-            $configuration = Get-SimValue $patch 'configuration'
-            if ($null -ne $configuration) { $state.tenant['onPremisesSynchronizationConfiguration'] = $configuration }
-            $Context.Dirty = $true
-            return (New-GraphResponse -Status 204)
-        }
-        return (New-GraphError 405 'Request_BadRequest' ("The requested resource does not support http method '{0}'." -f $method))
-    }
-
-    return (New-GraphError 400 'BadRequest' ("Resource not found for the segment '{0}'." -f $segments[0]))
-}
-
-function Invoke-GraphBatch {
-    <#
-    .SYNOPSIS
-        POST /$batch: up to 20 requests (JSON batching); each sub-request counts toward throttling and gets its
-        own status; the batch itself answers 200.
-    #>
-    param($Context, $Request, $Connection)
-    $body = $Request.Body
-    $requests = @(Get-SimValue $body 'requests' @())
-    if ($null -eq $body -or $requests.Count -eq 0) { return (New-GraphError 400 'BadRequest' 'Invalid batch payload format.') }
-    if ($requests.Count -gt 20) { return (New-GraphError 400 'BadRequest' 'Too many requests in batch. The maximum number of requests in a batch is 20.') }
-    $responses = [System.Collections.Generic.List[object]]::new()
-    $retryAfter = [int](Get-SimValue $Context.Faults 'retryAfterSeconds' 1)
-    foreach ($sub in $requests) {
-        $id = [string](Get-SimValue $sub 'id' '')
-        $subMethod = ([string](Get-SimValue $sub 'method' 'GET')).ToUpperInvariant()
-        $parsed = ConvertFrom-GraphUrl ([string](Get-SimValue $sub 'url' '')) $Request.Version
-        $headers = Get-SimValue $sub 'headers'
-        if ($null -eq $headers) { $headers = @{} }
-        $subRequest = @{ Method = $subMethod; Version = $parsed.Version; Path = $parsed.Path; RawQuery = $parsed.RawQuery; Query = $parsed.Query; Headers = $headers; Body = (Get-SimValue $sub 'body') }
-        if (Step-SimGraphRequest -Context $Context) {
-            $result = New-GraphError 429 'TooManyRequests' 'Please retry again later.' ([ordered]@{ 'Retry-After' = [string]$retryAfter })
-        } else {
-            $result = Invoke-GraphRoute -Context $Context -Request $subRequest -Connection $Connection
-        }
-        $entry = [ordered]@{ id = $id; status = [int]$result.Status; headers = [ordered]@{} }
-        foreach ($key in @($result.Headers.Keys)) { if ($key -eq 'Content-Type' -or $key -eq 'Retry-After') { $entry.headers[$key] = $result.Headers[$key] } }
-        if ($null -ne $result.Body) { $entry['body'] = $result.Body }
-        $responses.Add($entry)
-    }
-    return (New-GraphResponse -Body ([ordered]@{ responses = $responses.ToArray() }))
-}
+#region response bodies
 
 function ConvertTo-GraphHashtable {
     param($Value)
     if ($null -eq $Value) { return $null }
-    if ($script:FastGraph) { return , ([UpnMatchSim.Graph]::ToHashtable($Value)) }
-    if ($Value -is [System.Collections.IDictionary]) {
-        $table = @{}
-        foreach ($key in @($Value.Keys)) { $table[[string]$key] = ConvertTo-GraphHashtable $Value[$key] }
-        return $table
-    }
-    if ($Value -is [System.Array]) {
-        $list = [System.Collections.Generic.List[object]]::new()
-        foreach ($item in $Value) { $list.Add((ConvertTo-GraphHashtable $item)) }
-        return , $list.ToArray()
-    }
-    return $Value
+    return , ([UpnMatchSim.Graph]::ToHashtable($Value))
 }
 
 #endregion

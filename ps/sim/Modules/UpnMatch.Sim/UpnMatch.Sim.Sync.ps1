@@ -120,45 +120,18 @@ function Get-SimRoleHolderIds {
     return , $ids
 }
 
-function Get-SimCloudAddresses {
-    <# Every SMTP address an Entra object holds (proxyAddresses without prefix, and mail), lower-case. #>
-    param($CloudObject)
-    $addresses = [System.Collections.Generic.List[string]]::new()
-    foreach ($proxy in @(Get-SimValue $CloudObject 'proxyAddresses' @())) {
-        $text = [string]$proxy
-        if ($text -match '^(?i)smtp:(.+)$') { $addresses.Add($Matches[1].ToLowerInvariant()) }
-    }
-    $mail = [string](Get-SimValue $CloudObject 'mail' '')
-    if ($mail) { $addresses.Add($mail.ToLowerInvariant()) }
-    return $addresses.ToArray()
-}
-
 function Find-SimCloudByUpn {
     param($State, [string] $Upn, [string] $ExceptId)
-    if ($script:FastData) { return [UpnMatchSim.Lookup]::FirstByText((Get-SimValue $State.tenant 'users' @()), 'userPrincipalName', $Upn, $ExceptId) }
-    foreach ($user in @(Get-SimValue $State.tenant 'users' @())) {
-        if ($ExceptId -and ([string]$user.id).Equals($ExceptId, [StringComparison]::OrdinalIgnoreCase)) { continue }
-        if (([string](Get-SimValue $user 'userPrincipalName' '')).Equals($Upn, [StringComparison]::OrdinalIgnoreCase)) { return $user }
-    }
-    return $null
+    return [UpnMatchSim.Lookup]::FirstByText((Get-SimValue $State.tenant 'users' @()), 'userPrincipalName', $Upn, $ExceptId)
 }
 
 function Find-SimAddressOwner {
     <# The first Entra user, group or contact (other than ExceptId) that holds the SMTP address. #>
     param($State, [string] $Address, [string] $ExceptId)
     $needle = $Address.ToLowerInvariant()
-    if ($script:FastData) {
-        foreach ($kind in @('users', 'groups', 'contacts')) {
-            $object = [UpnMatchSim.Lookup]::FirstByAddress((Get-SimValue $State.tenant $kind @()), $needle, $ExceptId)
-            if ($null -ne $object) { return @{ Kind = $kind; Object = $object } }
-        }
-        return $null
-    }
     foreach ($kind in @('users', 'groups', 'contacts')) {
-        foreach ($object in @(Get-SimValue $State.tenant $kind @())) {
-            if ($ExceptId -and ([string]$object.id).Equals($ExceptId, [StringComparison]::OrdinalIgnoreCase)) { continue }
-            if (@(Get-SimCloudAddresses $object) -contains $needle) { return @{ Kind = $kind; Object = $object } }
-        }
+        $object = [UpnMatchSim.Lookup]::FirstByAddress((Get-SimValue $State.tenant $kind @()), $needle, $ExceptId)
+        if ($null -ne $object) { return @{ Kind = $kind; Object = $object } }
     }
     return $null
 }
@@ -321,13 +294,13 @@ function Get-SimConflictExcludes {
     return $names.ToArray()
 }
 
-function Invoke-SimSyncEngine {
+function New-SimSyncEngine {
     <#
     .SYNOPSIS
-        Applies one sync cycle's exports to the state and returns the run report.
+        What one run of the engine works with: the state's collections (missing ones created), the tenant's
+        features, the sync scope, the role holders, the injected export fault, and the run's report and lists.
     #>
-    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [string] $Now, $Faults, [string] $Since, [string[]] $Retry = @())
-
+    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [string] $Now, $Faults)
     $tenant = $State.tenant
     $sync = $State.sync
     foreach ($key in @('users', 'deletedUsers', 'groups', 'contacts', 'directoryRoles')) {
@@ -335,16 +308,9 @@ function Invoke-SimSyncEngine {
     }
     if ($null -eq (Get-SimValue $State.forest 'users')) { $State.forest['users'] = @() }
     if ($null -eq (Get-SimValue $sync 'joins')) { $sync['joins'] = [ordered]@{} }
-    $joins = $sync.joins
     # A missing (null) syncScopeOUs puts every user in scope; an empty list puts none.
     $scope = $null
     if ($sync.Contains('syncScopeOUs') -and $null -ne $sync['syncScopeOUs']) { $scope = @($sync['syncScopeOUs']) }
-    $roleHolders = Get-SimRoleHolderIds $State
-
-    $report = [ordered]@{ adds = 0; updates = 0; deletes = 0; joins = @(); errors = @(); actions = @() }
-    $joinList = [System.Collections.Generic.List[object]]::new()
-    $errorList = [System.Collections.Generic.List[object]]::new()
-    $actionList = [System.Collections.Generic.List[object]]::new()
 
     # faults.json "syncExportError": true | "<ErrorType>" makes every export of the cycle fail (sim-specific).
     $exportFault = Get-SimValue $Faults 'syncExportError'
@@ -352,39 +318,285 @@ function Invoke-SimSyncEngine {
     if ($null -ne $exportFault -and $exportFault -isnot [bool]) { $exportFaultType = [string]$exportFault }
     elseif ($exportFault -is [bool] -and $exportFault) { $exportFaultType = 'ServerError' }
 
-    $blockHard = Get-SimFeature $State 'blockCloudObjectTakeoverThroughHardMatchEnabled' $false
-    $blockSoft = Get-SimFeature $State 'blockSoftMatchEnabled' $false
-    $softUpn = Get-SimFeature $State 'softMatchOnUpnEnabled' $true
-    $syncUpn = Get-SimFeature $State 'synchronizeUpnForManagedUsersEnabled' $true
-
     $adById = @{}
     foreach ($adUser in @($State.forest.users)) { $adById[([string]$adUser.ObjectGUID).ToLowerInvariant()] = $adUser }
 
-    # An export of an AD user that failed because of the injected fault.
-    $failExport = {
-        param($AdUser, [string] $Action)
-        $errorList.Add((New-SimSyncError -State $State -AdUser $AdUser -ErrorType $exportFaultType -Attribute $null -Value $null -CloudObjectId $null -Now $Now -Message ("The {0} export failed: the server encountered an unexpected error (injected by the simulator). Tracking Id: {1}" -f $Action, [guid]::NewGuid())))
+    return @{
+        State           = $State
+        Now             = $Now
+        Tenant          = $tenant
+        Joins           = $sync.joins
+        Scope           = $scope
+        RoleHolders     = (Get-SimRoleHolderIds $State)
+        ExportFaultType = $exportFaultType
+        BlockHard       = (Get-SimFeature $State 'blockCloudObjectTakeoverThroughHardMatchEnabled' $false)
+        BlockSoft       = (Get-SimFeature $State 'blockSoftMatchEnabled' $false)
+        SoftUpn         = (Get-SimFeature $State 'softMatchOnUpnEnabled' $true)
+        SyncUpn         = (Get-SimFeature $State 'synchronizeUpnForManagedUsersEnabled' $true)
+        AdById          = $adById
+        Report          = [ordered]@{ adds = 0; updates = 0; deletes = 0; joins = @(); errors = @(); actions = @() }
+        JoinList        = [System.Collections.Generic.List[object]]::new()
+        ErrorList       = [System.Collections.Generic.List[object]]::new()
+        ActionList      = [System.Collections.Generic.List[object]]::new()
     }
+}
 
-    # 1. Deletions: a joined AD user that is gone or left the sync scope is deleted in Entra ID (soft delete).
+function Add-SimSyncError {
+    <# Records a per-object export error of the run (New-SimSyncError). #>
+    param([Parameter(Mandatory = $true)] $Engine, $AdUser, [string] $ErrorType, [string] $Attribute, [string] $Value, [string] $CloudObjectId, [string] $Message)
+    $Engine.ErrorList.Add((New-SimSyncError -State $Engine.State -AdUser $AdUser -ErrorType $ErrorType -Attribute $Attribute -Value $Value -CloudObjectId $CloudObjectId -Now $Engine.Now -Message $Message))
+}
+
+function Add-SimExportFault {
+    <# An export of an AD user that failed because of the injected fault (faults.json syncExportError). #>
+    param([Parameter(Mandatory = $true)] $Engine, $AdUser, [string] $Action)
+    Add-SimSyncError -Engine $Engine -AdUser $AdUser -ErrorType $Engine.ExportFaultType -Attribute $null -Value $null -CloudObjectId $null -Message ("The {0} export failed: the server encountered an unexpected error (injected by the simulator). Tracking Id: {1}" -f $Action, [guid]::NewGuid())
+}
+
+function Remove-SimDepartedUsers {
+    <# Deletions: a joined AD user that is gone or left the sync scope is deleted in Entra ID (soft delete). #>
+    param([Parameter(Mandatory = $true)] $Engine)
+    $tenant = $Engine.Tenant
+    $joins = $Engine.Joins
     foreach ($guid in @($joins.Keys)) {
-        $adUser = $adById[([string]$guid).ToLowerInvariant()]
-        if ($null -ne $adUser -and (Test-SimInScope ([string]$adUser.DistinguishedName) $scope)) { continue }
+        $adUser = $Engine.AdById[([string]$guid).ToLowerInvariant()]
+        if ($null -ne $adUser -and (Test-SimInScope ([string]$adUser.DistinguishedName) $Engine.Scope)) { continue }
         $cloudId = [string]$joins[$guid]
-        $cloud = $null
-        if ($script:FastData) { $cloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $cloudId) }
-        else { foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($cloudId, [StringComparison]::OrdinalIgnoreCase)) { $cloud = $user } } }
-        $actionList.Add([ordered]@{ action = 'delete'; objectGuid = [string]$guid; cloudId = $cloudId })
-        if ($null -ne $exportFaultType -and $null -ne $adUser) { & $failExport $adUser 'delete'; continue }
+        $cloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $cloudId)
+        $Engine.ActionList.Add([ordered]@{ action = 'delete'; objectGuid = [string]$guid; cloudId = $cloudId })
+        if ($null -ne $Engine.ExportFaultType -and $null -ne $adUser) { Add-SimExportFault $Engine $adUser 'delete'; continue }
         if ($null -ne $cloud) {
             $tenant.users = @($tenant.users | Where-Object { -not ([string]$_.id).Equals($cloudId, [StringComparison]::OrdinalIgnoreCase) })
-            $cloud['deletedDateTime'] = $Now
+            $cloud['deletedDateTime'] = $Engine.Now
             $cloud['onPremisesSyncEnabled'] = $false
             $tenant.deletedUsers = @($tenant.deletedUsers) + @($cloud)
-            $report.deletes++
+            $Engine.Report.deletes++
         }
         $joins.Remove($guid)
     }
+}
+
+function Get-SimJoin {
+    <# The join of an AD user: @{ Id (as sync.joins holds it); Cloud }, or $null. A join to a cloud user that is gone is dropped. #>
+    param([Parameter(Mandatory = $true)] $Engine, [string] $Guid)
+    $joins = $Engine.Joins
+    $joinedId = $null
+    $joinKey = [UpnMatchSim.Lookup]::LastKey($joins, $Guid)
+    if ($null -ne $joinKey) { $joinedId = [string]$joins[$joinKey] }
+    if (-not $joinedId) { return $null }
+    $joinedCloud = [UpnMatchSim.Lookup]::LastByText($Engine.Tenant.users, 'id', $joinedId)
+    if ($null -eq $joinedCloud) {
+        $joins.Remove($Guid)
+        return $null
+    }
+    return @{ Id = $joinedId; Cloud = $joinedCloud }
+}
+
+function Update-SimJoinedUser {
+    <#
+    .SYNOPSIS
+        Joined users: a delta export of changed attributes. The UPN flows only while
+        SynchronizeUpnForManagedUsers is on ([FEATURES] "Synchronize userPrincipalName updates").
+    #>
+    param([Parameter(Mandatory = $true)] $Engine, $AdUser, [Parameter(Mandatory = $true)] $Join, [string] $Anchor)
+    $State = $Engine.State
+    $joinedId = $Join.Id
+    $cloud = $Join.Cloud
+    $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $AdUser -ExceptId $joinedId -CheckUpn $Engine.SyncUpn)
+    $copy = Copy-SimData $cloud
+    $changed = Set-SimFlowedAttributes -State $State -CloudUser $copy -AdUser $AdUser -Anchor ([string](Get-SimValue $cloud 'onPremisesImmutableId' $Anchor)) -IncludeUpn $Engine.SyncUpn -Now $Engine.Now -Exclude (Get-SimConflictExcludes $conflicts)
+    if (-not $changed -and $conflicts.Count -eq 0) { return }
+    $Engine.ActionList.Add([ordered]@{ action = 'update'; objectGuid = [string]$AdUser.ObjectGUID; cloudId = $joinedId })
+    if ($null -ne $Engine.ExportFaultType) { Add-SimExportFault $Engine $AdUser 'update'; return }
+    Add-SimConflictErrors $State $AdUser $conflicts $Engine.ErrorList $Engine.Now
+    if ($changed) {
+        foreach ($key in @($copy.Keys)) { $cloud[$key] = $copy[$key] }
+        $Engine.Report.updates++
+    }
+}
+
+function Find-SimHardMatch {
+    <#
+    .SYNOPSIS
+        Hard match: the cloud user whose ImmutableId is the AD user's source anchor, or a soft-deleted one to
+        restore. Returns @{ Match; Rule; Blocked } (Blocked: an error was recorded, the AD user is left alone).
+    .DESCRIPTION
+        [EXISTING] "Microsoft Entra ID matches the incoming object by using the sourceAnchor value corresponding
+        to the ImmutableId attribute of the existent object in Microsoft Entra ID. If there's a match, Microsoft
+        Entra Connect take over that object ... what is known as hard-match."
+    #>
+    param([Parameter(Mandatory = $true)] $Engine, $AdUser, [string] $Anchor)
+    $tenant = $Engine.Tenant
+    $hardCandidate = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.users, 'onPremisesImmutableId', $Anchor)
+    if ($null -ne $hardCandidate) {
+        $cloudManaged = -not [bool](Get-SimValue $hardCandidate 'onPremisesSyncEnabled' $false)
+        if ($cloudManaged -and $Engine.BlockHard) {
+            # [GRAPHFEAT] blockCloudObjectTakeoverThroughHardMatchEnabled: "Used to block cloud object
+            # takeover via source anchor hard match if enabled." [ERRORS] InvalidHardMatch: "An InvalidHardMatch
+            # error occurs when there's an attempt to hard match ... but BlockCloudObjectTakeoverThroughHardMatchEnabled
+            # feature is enabled on the tenant."
+            Add-SimSyncError -Engine $Engine -AdUser $AdUser -ErrorType 'InvalidHardMatch' -Attribute 'sourceAnchor' -Value $Anchor -CloudObjectId ([string]$hardCandidate.id) -Message 'Hard match blocked: BlockCloudObjectTakeoverThroughHardMatchEnabled is set for this tenant, so the cloud-managed object with this ImmutableId cannot be taken over.'
+            return @{ Match = $null; Rule = $null; Blocked = $true }
+        }
+        if ($cloudManaged -and $Engine.RoleHolders.Contains([string]$hardCandidate.id)) {
+            # [MC1262584] "Beginning in early June 2026, Microsoft Entra ID will block hard-match attempts that
+            # target cloud-managed users who hold Microsoft Entra roles ... you may encounter an InvalidHardMatch error."
+            Add-SimSyncError -Engine $Engine -AdUser $AdUser -ErrorType 'InvalidHardMatch' -Attribute 'sourceAnchor' -Value $Anchor -CloudObjectId ([string]$hardCandidate.id) -Message 'Hard match blocked: the cloud-managed user with this ImmutableId holds a Microsoft Entra role (security hardening, MC1262584).'
+            return @{ Match = $null; Rule = $null; Blocked = $true }
+        }
+        $joins = $Engine.Joins
+        $otherJoin = $null
+        foreach ($key in @($joins.Keys)) { if (([string]$joins[$key]).Equals([string]$hardCandidate.id, [StringComparison]::OrdinalIgnoreCase)) { $otherJoin = $key } }
+        if ($null -ne $otherJoin) {
+            Add-SimSyncError -Engine $Engine -AdUser $AdUser -ErrorType 'AttributeValueMustBeUnique' -Attribute 'SourceAnchor' -Value $Anchor -CloudObjectId ([string]$hardCandidate.id) -Message (Get-SimDuplicateMessage 'SourceAnchor' $Anchor)
+            return @{ Match = $null; Rule = $null; Blocked = $true }
+        }
+        return @{ Match = $hardCandidate; Rule = 'HardMatch'; Blocked = $false }
+    }
+    # A soft-deleted user with this ImmutableId is restored by the hard match ([ERRORS] InvalidHardMatch
+    # example: "User was excluded from sync scope and restored ... needs to take over the object already
+    # present in Microsoft Entra ID based on a hard match with the same source anchor").
+    $deleted = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.deletedUsers, 'onPremisesImmutableId', $Anchor)
+    if ($null -ne $deleted) { return @{ Match = $deleted; Rule = 'HardMatchRestore'; Blocked = $false } }
+    return @{ Match = $null; Rule = $null; Blocked = $false }
+}
+
+function Find-SimSoftMatch {
+    <#
+    .SYNOPSIS
+        Soft match by primary SMTP address, then by UPN. Returns @{ Match; Rule; Blocked } (Blocked: an error was
+        recorded, the AD user is left alone).
+    .DESCRIPTION
+        [SETMSOL] EnableSoftMatchOnUpn: "soft match will first be attempted using the standard logic, based on the
+        primary SMTP address. If a match isn't found based on primary SMTP, then a match will be attempted based on
+        UserPrincipalName."
+        [GRAPHFEAT] blockSoftMatchEnabled: "Use to block soft match for all objects if enabled for the tenant."
+        [ERRORS] InvalidSoftMatch: "for the soft match to work, the object to be soft-matched with shouldn't have
+        any value for the immutableId attribute" - a candidate with an ImmutableId is never soft-matched.
+        [EXISTING] Admin role considerations: "Microsoft Entra ID won't match on-premises users with cloud users
+        that have an admin role." [ERRORS] "Existing Admin Role Conflict ... Microsoft Entra Connect isn't
+        allowed to soft match a user object from on-premises AD with a user object in Microsoft Entra ID that
+        has an administrative role assigned to it."
+    #>
+    param([Parameter(Mandatory = $true)] $Engine, $AdUser)
+    $none = @{ Match = $null; Rule = $null; Blocked = $false }
+    if ($Engine.BlockSoft) { return $none }
+    $tenant = $Engine.Tenant
+    $steps = [System.Collections.Generic.List[object]]::new()
+    $smtp = Get-SimPrimarySmtp (Get-SimValue $AdUser 'proxyAddresses' @()) (Get-SimValue $AdUser 'mail')
+    if ($smtp) { $steps.Add(@('SmtpSoftMatch', $smtp)) }
+    # [FEATURES] SoftMatchOnUpn: "Allows objects to join on userPrincipalName in addition to primary SMTP address."
+    if ($Engine.SoftUpn) {
+        $upn = [string](Get-SimValue $AdUser 'UserPrincipalName' '')
+        if ($upn) { $steps.Add(@('UpnSoftMatch', $upn)) }
+    }
+    foreach ($step in $steps) {
+        $candidate = $null
+        if ($step[0] -eq 'SmtpSoftMatch') { $candidate = [UpnMatchSim.Lookup]::FirstByPrimarySmtp($tenant.users, [string]$step[1]) }
+        elseif ([string]$step[1]) { $candidate = [UpnMatchSim.Lookup]::FirstByText($tenant.users, 'userPrincipalName', [string]$step[1], $null) }
+        if ($null -eq $candidate -and $step[0] -eq 'SmtpSoftMatch') {
+            # [ERRORS] ObjectTypeMismatch: "two objects of different 'object type,' like user, group, or
+            # contact, have the same values for the attributes used to perform the soft match".
+            $other = $null
+            foreach ($kind in @('groups', 'contacts')) {
+                $last = [UpnMatchSim.Lookup]::LastByPrimarySmtp($tenant[$kind], [string]$step[1])
+                if ($null -ne $last) { $other = $last }
+            }
+            if ($null -ne $other) {
+                Add-SimSyncError -Engine $Engine -AdUser $AdUser -ErrorType 'ObjectTypeMismatch' -Attribute 'ProxyAddresses' -Value ('SMTP:' + $step[1]) -CloudObjectId ([string]$other.id) -Message ('Unable to update this object because the primary SMTP address {0} is already used by an object of another type in Microsoft Entra ID.' -f $step[1])
+                return @{ Match = $null; Rule = $null; Blocked = $true }
+            }
+        }
+        if ($null -eq $candidate) { continue }
+        if ($null -ne (Get-SimValue $candidate 'onPremisesImmutableId')) { continue }
+        if ($Engine.RoleHolders.Contains([string]$candidate.id)) {
+            $attribute = 'ProxyAddresses'
+            if ($step[0] -eq 'UpnSoftMatch') { $attribute = 'UserPrincipalName' }
+            Add-SimSyncError -Engine $Engine -AdUser $AdUser -ErrorType 'ExistingAdminRoleConflict' -Attribute $attribute -Value ([string]$step[1]) -CloudObjectId ([string]$candidate.id) -Message 'Existing Admin Role Conflict: Microsoft Entra Connect is not allowed to soft match an on-premises user with a Microsoft Entra user that has an administrative role assigned to it.'
+            return @{ Match = $null; Rule = $null; Blocked = $true }
+        }
+        return @{ Match = $candidate; Rule = [string]$step[0]; Blocked = $false }
+    }
+    return $none
+}
+
+function Join-SimCloudUser {
+    <#
+    .SYNOPSIS
+        Joins an AD user to the cloud user it matched (restoring a soft-deleted one); $false when the export
+        failed (injected fault).
+    .DESCRIPTION
+        [EXISTING] "If you matched your objects with a soft-match, then the sourceAnchor is added to the object in
+        Microsoft Entra ID so a hard match can be used later." The object becomes on-premises managed.
+    #>
+    param([Parameter(Mandatory = $true)] $Engine, $AdUser, $Match, [string] $Rule, [string] $Anchor)
+    $State = $Engine.State
+    $tenant = $Engine.Tenant
+    $guid = [string]$AdUser.ObjectGUID
+    $Engine.ActionList.Add([ordered]@{ action = 'join'; rule = $Rule; objectGuid = $guid; cloudId = [string]$Match.id })
+    if ($null -ne $Engine.ExportFaultType) { Add-SimExportFault $Engine $AdUser 'join'; return $false }
+    $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $AdUser -ExceptId ([string]$Match.id) -CheckUpn $true)
+    Add-SimConflictErrors $State $AdUser $conflicts $Engine.ErrorList $Engine.Now
+    if ($Rule -eq 'HardMatchRestore') {
+        $tenant.deletedUsers = @($tenant.deletedUsers | Where-Object { -not ([string]$_.id).Equals([string]$Match.id, [StringComparison]::OrdinalIgnoreCase) })
+        if ($Match.Contains('deletedDateTime')) { $Match.Remove('deletedDateTime') }
+        $tenant.users = @($tenant.users) + @($Match)
+    }
+    $null = Set-SimFlowedAttributes -State $State -CloudUser $Match -AdUser $AdUser -Anchor $Anchor -IncludeUpn $true -Now $Engine.Now -Exclude (Get-SimConflictExcludes $conflicts)
+    $Match['onPremisesLastSyncDateTime'] = $Engine.Now
+    $Engine.Joins[$guid] = [string]$Match.id
+    $Engine.JoinList.Add([ordered]@{ objectGuid = $guid; dn = [string]$AdUser.DistinguishedName; cloudId = [string]$Match.id; rule = $Rule })
+    $Engine.Report.updates++
+    return $true
+}
+
+function Add-SimProvisionedUser {
+    <#
+    .SYNOPSIS
+        Provisions a new cloud user for an AD user nothing matched; $false when the export failed (injected
+        fault) or a unique attribute is taken.
+    .DESCRIPTION
+        [EXISTING] "If Microsoft Entra ID isn't able to find a hard-match or soft-match for the incoming object, it
+        provisions a new object in Microsoft Entra ID directory."
+    #>
+    param([Parameter(Mandatory = $true)] $Engine, $AdUser, [string] $Anchor)
+    $State = $Engine.State
+    $Now = $Engine.Now
+    $guid = [string]$AdUser.ObjectGUID
+    $Engine.ActionList.Add([ordered]@{ action = 'provision'; objectGuid = $guid })
+    if ($null -ne $Engine.ExportFaultType) { Add-SimExportFault $Engine $AdUser 'add'; return $false }
+    $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $AdUser -ExceptId $null -CheckUpn $true)
+    if ($conflicts.Count -gt 0) {
+        Add-SimConflictErrors $State $AdUser $conflicts $Engine.ErrorList $Now
+        return $false
+    }
+    $new = [ordered]@{
+        id = [guid]::NewGuid().ToString(); userPrincipalName = $null; displayName = $null; givenName = $null; surname = $null
+        mail = $null; proxyAddresses = @(); userType = 'Member'; accountEnabled = $true; createdDateTime = $Now
+        jobTitle = $null; department = $null; mobilePhone = $null; officeLocation = $null
+        onPremisesImmutableId = $null; onPremisesSyncEnabled = $true; onPremisesLastSyncDateTime = $Now
+        onPremisesProvisioningErrors = @()
+    }
+    $null = Set-SimFlowedAttributes -State $State -CloudUser $new -AdUser $AdUser -Anchor $Anchor -IncludeUpn $true -Now $Now
+    $new['onPremisesLastSyncDateTime'] = $Now
+    $Engine.Tenant.users = @($Engine.Tenant.users) + @($new)
+    $Engine.Joins[$guid] = [string]$new.id
+    $Engine.JoinList.Add([ordered]@{ objectGuid = $guid; dn = [string]$AdUser.DistinguishedName; cloudId = [string]$new.id; rule = 'Provisioned' })
+    $Engine.Report.adds++
+    return $true
+}
+
+function Invoke-SimSyncEngine {
+    <#
+    .SYNOPSIS
+        Applies one sync cycle's exports to the state and returns the run report: deletions, then every AD user
+        in scope (in state order) that the import reads - joined ones updated, the others matched (hard, then
+        soft) and joined, or provisioned.
+    #>
+    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [string] $Now, $Faults, [string] $Since, [string[]] $Retry = @())
+
+    $engine = New-SimSyncEngine -State $State -Now $Now -Faults $Faults
+    Remove-SimDepartedUsers $engine
 
     # A delta cycle imports only what changed since the previous cycle's watermark ("Delta import:
     # imports only the changes since the last import", Microsoft Entra Connect Sync: Scheduler); an
@@ -395,208 +607,28 @@ function Invoke-SimSyncEngine {
     $retrySet = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
     foreach ($id in $Retry) { if ($id) { $null = $retrySet.Add($id) } }
 
-    # 2. Every AD user in scope, in state order.
     foreach ($adUser in @($State.forest.users)) {
-        $dn = [string]$adUser.DistinguishedName
         # Only objects in the configured OUs take part (Entra Connect domain/OU filtering).
-        if (-not (Test-SimInScope $dn $scope)) { continue }
+        if (-not (Test-SimInScope ([string]$adUser.DistinguishedName) $engine.Scope)) { continue }
         if ($null -ne $sinceTime -and -not $retrySet.Contains([string]$adUser.ObjectGUID)) {
             $changedAt = ConvertFrom-SimTime ([string](Get-SimValue $adUser 'whenChanged' ''))
             if ($null -ne $changedAt -and $changedAt -lt $sinceTime) { continue }
         }
-        $guid = [string]$adUser.ObjectGUID
         $anchor = Get-SimSourceAnchor $adUser
-
-        $joinedId = $null
-        if ($script:FastData) {
-            $joinKey = [UpnMatchSim.Lookup]::LastKey($joins, $guid)
-            if ($null -ne $joinKey) { $joinedId = [string]$joins[$joinKey] }
-        } else {
-            foreach ($key in @($joins.Keys)) { if (([string]$key).Equals($guid, [StringComparison]::OrdinalIgnoreCase)) { $joinedId = [string]$joins[$key] } }
-        }
-        $joinedCloud = $null
-        if ($joinedId) {
-            if ($script:FastData) { $joinedCloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $joinedId) }
-            else { foreach ($user in @($tenant.users)) { if (([string]$user.id).Equals($joinedId, [StringComparison]::OrdinalIgnoreCase)) { $joinedCloud = $user } } }
-            if ($null -eq $joinedCloud) { $joins.Remove($guid) }
-        }
-
-        if ($null -ne $joinedCloud) {
-            # Already joined: a delta export of changed attributes. The UPN flows only while
-            # SynchronizeUpnForManagedUsers is on ([FEATURES] "Synchronize userPrincipalName updates").
-            $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $adUser -ExceptId $joinedId -CheckUpn $syncUpn)
-            $copy = Copy-SimData $joinedCloud
-            $changed = Set-SimFlowedAttributes -State $State -CloudUser $copy -AdUser $adUser -Anchor ([string](Get-SimValue $joinedCloud 'onPremisesImmutableId' $anchor)) -IncludeUpn $syncUpn -Now $Now -Exclude (Get-SimConflictExcludes $conflicts)
-            if (-not $changed -and $conflicts.Count -eq 0) { continue }
-            $actionList.Add([ordered]@{ action = 'update'; objectGuid = $guid; cloudId = $joinedId })
-            if ($null -ne $exportFaultType) { & $failExport $adUser 'update'; continue }
-            Add-SimConflictErrors $State $adUser $conflicts $errorList $Now
-            if ($changed) {
-                foreach ($key in @($copy.Keys)) { $joinedCloud[$key] = $copy[$key] }
-                $report.updates++
-            }
+        $join = Get-SimJoin $engine ([string]$adUser.ObjectGUID)
+        if ($null -ne $join) {
+            Update-SimJoinedUser -Engine $engine -AdUser $adUser -Join $join -Anchor $anchor
             continue
         }
-
-        $match = $null
-        $rule = $null
-
-        # (1) Hard match. [EXISTING] "Microsoft Entra ID matches the incoming object by using the sourceAnchor
-        # value corresponding to the ImmutableId attribute of the existent object in Microsoft Entra ID. If
-        # there's a match, Microsoft Entra Connect take over that object ... what is known as hard-match."
-        $hardCandidate = $null
-        if ($script:FastData) { $hardCandidate = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.users, 'onPremisesImmutableId', $anchor) }
-        else {
-            foreach ($user in @($tenant.users)) {
-                if ([string](Get-SimValue $user 'onPremisesImmutableId' '') -ceq $anchor) { $hardCandidate = $user; break }
-            }
+        $found = Find-SimHardMatch -Engine $engine -AdUser $adUser -Anchor $anchor
+        if ($found.Blocked) { continue }
+        if ($null -eq $found.Match) {
+            $found = Find-SimSoftMatch -Engine $engine -AdUser $adUser
+            if ($found.Blocked) { continue }
         }
-        if ($null -ne $hardCandidate) {
-            $cloudManaged = -not [bool](Get-SimValue $hardCandidate 'onPremisesSyncEnabled' $false)
-            if ($cloudManaged -and $blockHard) {
-                # [GRAPHFEAT] blockCloudObjectTakeoverThroughHardMatchEnabled: "Used to block cloud object
-                # takeover via source anchor hard match if enabled." [ERRORS] InvalidHardMatch: "An InvalidHardMatch
-                # error occurs when there's an attempt to hard match ... but BlockCloudObjectTakeoverThroughHardMatchEnabled
-                # feature is enabled on the tenant."
-                $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'InvalidHardMatch' -Attribute 'sourceAnchor' -Value $anchor -CloudObjectId ([string]$hardCandidate.id) -Now $Now -Message 'Hard match blocked: BlockCloudObjectTakeoverThroughHardMatchEnabled is set for this tenant, so the cloud-managed object with this ImmutableId cannot be taken over.'))
-                continue
-            }
-            if ($cloudManaged -and $roleHolders.Contains([string]$hardCandidate.id)) {
-                # [MC1262584] "Beginning in early June 2026, Microsoft Entra ID will block hard-match attempts that
-                # target cloud-managed users who hold Microsoft Entra roles ... you may encounter an InvalidHardMatch error."
-                $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'InvalidHardMatch' -Attribute 'sourceAnchor' -Value $anchor -CloudObjectId ([string]$hardCandidate.id) -Now $Now -Message 'Hard match blocked: the cloud-managed user with this ImmutableId holds a Microsoft Entra role (security hardening, MC1262584).'))
-                continue
-            }
-            $otherJoin = $null
-            foreach ($key in @($joins.Keys)) { if (([string]$joins[$key]).Equals([string]$hardCandidate.id, [StringComparison]::OrdinalIgnoreCase)) { $otherJoin = $key } }
-            if ($null -ne $otherJoin) {
-                $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'AttributeValueMustBeUnique' -Attribute 'SourceAnchor' -Value $anchor -CloudObjectId ([string]$hardCandidate.id) -Now $Now -Message (Get-SimDuplicateMessage 'SourceAnchor' $anchor)))
-                continue
-            }
-            $match = $hardCandidate; $rule = 'HardMatch'
-        }
-        if ($null -eq $match) {
-            # A soft-deleted user with this ImmutableId is restored by the hard match ([ERRORS] InvalidHardMatch
-            # example: "User was excluded from sync scope and restored ... needs to take over the object already
-            # present in Microsoft Entra ID based on a hard match with the same source anchor").
-            if ($script:FastData) {
-                $match = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.deletedUsers, 'onPremisesImmutableId', $anchor)
-                if ($null -ne $match) { $rule = 'HardMatchRestore' }
-            } else {
-                foreach ($deleted in @($tenant.deletedUsers)) {
-                    if ([string](Get-SimValue $deleted 'onPremisesImmutableId' '') -ceq $anchor) { $match = $deleted; $rule = 'HardMatchRestore'; break }
-                }
-            }
-        }
-
-        # Soft match. [SETMSOL] EnableSoftMatchOnUpn: "soft match will first be attempted using the standard
-        # logic, based on the primary SMTP address. If a match isn't found based on primary SMTP, then a match
-        # will be attempted based on UserPrincipalName."
-        # [GRAPHFEAT] blockSoftMatchEnabled: "Use to block soft match for all objects if enabled for the tenant."
-        # [ERRORS] InvalidSoftMatch: "for the soft match to work, the object to be soft-matched with shouldn't have
-        # any value for the immutableId attribute" - a candidate with an ImmutableId is never soft-matched.
-        # [EXISTING] Admin role considerations: "Microsoft Entra ID won't match on-premises users with cloud users
-        # that have an admin role." [ERRORS] "Existing Admin Role Conflict ... Microsoft Entra Connect isn't
-        # allowed to soft match a user object from on-premises AD with a user object in Microsoft Entra ID that
-        # has an administrative role assigned to it."
-        $blocked = $false
-        if ($null -eq $match -and -not $blockSoft) {
-            $steps = [System.Collections.Generic.List[object]]::new()
-            $smtp = Get-SimPrimarySmtp (Get-SimValue $adUser 'proxyAddresses' @()) (Get-SimValue $adUser 'mail')
-            if ($smtp) { $steps.Add(@('SmtpSoftMatch', $smtp)) }
-            # [FEATURES] SoftMatchOnUpn: "Allows objects to join on userPrincipalName in addition to primary SMTP address."
-            if ($softUpn) {
-                $upn = [string](Get-SimValue $adUser 'UserPrincipalName' '')
-                if ($upn) { $steps.Add(@('UpnSoftMatch', $upn)) }
-            }
-            foreach ($step in $steps) {
-                $candidate = $null
-                if ($script:FastData) {
-                    if ($step[0] -eq 'SmtpSoftMatch') { $candidate = [UpnMatchSim.Lookup]::FirstByPrimarySmtp($tenant.users, [string]$step[1]) }
-                    elseif ([string]$step[1]) { $candidate = [UpnMatchSim.Lookup]::FirstByText($tenant.users, 'userPrincipalName', [string]$step[1], $null) }
-                } else {
-                    foreach ($user in @($tenant.users)) {
-                        $value = $null
-                        if ($step[0] -eq 'SmtpSoftMatch') { $value = Get-SimPrimarySmtp (Get-SimValue $user 'proxyAddresses' @()) (Get-SimValue $user 'mail') }
-                        else { $value = [string](Get-SimValue $user 'userPrincipalName' '') }
-                        if ($value -and ([string]$value).Equals([string]$step[1], [StringComparison]::OrdinalIgnoreCase)) { $candidate = $user; break }
-                    }
-                }
-                if ($null -eq $candidate -and $step[0] -eq 'SmtpSoftMatch') {
-                    # [ERRORS] ObjectTypeMismatch: "two objects of different 'object type,' like user, group, or
-                    # contact, have the same values for the attributes used to perform the soft match".
-                    $other = $null
-                    foreach ($kind in @('groups', 'contacts')) {
-                        if ($script:FastData) {
-                            $last = [UpnMatchSim.Lookup]::LastByPrimarySmtp($tenant[$kind], [string]$step[1])
-                            if ($null -ne $last) { $other = $last }
-                            continue
-                        }
-                        foreach ($object in @($tenant[$kind])) {
-                            $primary = Get-SimPrimarySmtp (Get-SimValue $object 'proxyAddresses' @()) (Get-SimValue $object 'mail')
-                            if ($primary -and ([string]$primary).Equals([string]$step[1], [StringComparison]::OrdinalIgnoreCase)) { $other = $object }
-                        }
-                    }
-                    if ($null -ne $other) {
-                        $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'ObjectTypeMismatch' -Attribute 'ProxyAddresses' -Value ('SMTP:' + $step[1]) -CloudObjectId ([string]$other.id) -Now $Now -Message ('Unable to update this object because the primary SMTP address {0} is already used by an object of another type in Microsoft Entra ID.' -f $step[1])))
-                        $blocked = $true
-                        break
-                    }
-                }
-                if ($null -eq $candidate) { continue }
-                if ($null -ne (Get-SimValue $candidate 'onPremisesImmutableId')) { continue }
-                if ($roleHolders.Contains([string]$candidate.id)) {
-                    $errorList.Add((New-SimSyncError -State $State -AdUser $adUser -ErrorType 'ExistingAdminRoleConflict' -Attribute $(if ($step[0] -eq 'UpnSoftMatch') { 'UserPrincipalName' } else { 'ProxyAddresses' }) -Value ([string]$step[1]) -CloudObjectId ([string]$candidate.id) -Now $Now -Message 'Existing Admin Role Conflict: Microsoft Entra Connect is not allowed to soft match an on-premises user with a Microsoft Entra user that has an administrative role assigned to it.'))
-                    $blocked = $true
-                    break
-                }
-                $match = $candidate; $rule = [string]$step[0]
-                break
-            }
-        }
-        if ($blocked) { continue }
-
-        if ($null -ne $match) {
-            $actionList.Add([ordered]@{ action = 'join'; rule = $rule; objectGuid = $guid; cloudId = [string]$match.id })
-            if ($null -ne $exportFaultType) { & $failExport $adUser 'join'; continue }
-            $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $adUser -ExceptId ([string]$match.id) -CheckUpn $true)
-            Add-SimConflictErrors $State $adUser $conflicts $errorList $Now
-            if ($rule -eq 'HardMatchRestore') {
-                $tenant.deletedUsers = @($tenant.deletedUsers | Where-Object { -not ([string]$_.id).Equals([string]$match.id, [StringComparison]::OrdinalIgnoreCase) })
-                if ($match.Contains('deletedDateTime')) { $match.Remove('deletedDateTime') }
-                $tenant.users = @($tenant.users) + @($match)
-            }
-            # [EXISTING] "If you matched your objects with a soft-match, then the sourceAnchor is added to the
-            # object in Microsoft Entra ID so a hard match can be used later." The object becomes on-premises managed.
-            $null = Set-SimFlowedAttributes -State $State -CloudUser $match -AdUser $adUser -Anchor $anchor -IncludeUpn $true -Now $Now -Exclude (Get-SimConflictExcludes $conflicts)
-            $match['onPremisesLastSyncDateTime'] = $Now
-            $joins[$guid] = [string]$match.id
-            $joinList.Add([ordered]@{ objectGuid = $guid; dn = $dn; cloudId = [string]$match.id; rule = $rule })
-            $report.updates++
-        } else {
-            # [EXISTING] "If Microsoft Entra ID isn't able to find a hard-match or soft-match for the incoming
-            # object, it provisions a new object in Microsoft Entra ID directory."
-            $actionList.Add([ordered]@{ action = 'provision'; objectGuid = $guid })
-            if ($null -ne $exportFaultType) { & $failExport $adUser 'add'; continue }
-            $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $adUser -ExceptId $null -CheckUpn $true)
-            if ($conflicts.Count -gt 0) {
-                Add-SimConflictErrors $State $adUser $conflicts $errorList $Now
-                continue
-            }
-            $new = [ordered]@{
-                id = [guid]::NewGuid().ToString(); userPrincipalName = $null; displayName = $null; givenName = $null; surname = $null
-                mail = $null; proxyAddresses = @(); userType = 'Member'; accountEnabled = $true; createdDateTime = $Now
-                jobTitle = $null; department = $null; mobilePhone = $null; officeLocation = $null
-                onPremisesImmutableId = $null; onPremisesSyncEnabled = $true; onPremisesLastSyncDateTime = $Now
-                onPremisesProvisioningErrors = @()
-            }
-            $null = Set-SimFlowedAttributes -State $State -CloudUser $new -AdUser $adUser -Anchor $anchor -IncludeUpn $true -Now $Now
-            $new['onPremisesLastSyncDateTime'] = $Now
-            $tenant.users = @($tenant.users) + @($new)
-            $joins[$guid] = [string]$new.id
-            $joinList.Add([ordered]@{ objectGuid = $guid; dn = $dn; cloudId = [string]$new.id; rule = 'Provisioned' })
-            $report.adds++
-        }
+        if ($null -ne $found.Match) { $exported = Join-SimCloudUser -Engine $engine -AdUser $adUser -Match $found.Match -Rule $found.Rule -Anchor $anchor }
+        else { $exported = Add-SimProvisionedUser -Engine $engine -AdUser $adUser -Anchor $anchor }
+        if (-not $exported) { continue }
         # Entra Connect writes the source anchor back to mS-DS-ConsistencyGuid when it is empty
         # ("Microsoft Entra Connect: Design concepts", Using ms-DS-ConsistencyGuid as sourceAnchor).
         if (-not [string](Get-SimValue $adUser 'mS-DS-ConsistencyGuid' '')) {
@@ -604,9 +636,10 @@ function Invoke-SimSyncEngine {
             $adUser['whenChanged'] = $Now
         }
     }
-    $report.joins = $joinList.ToArray()
-    $report.errors = $errorList.ToArray()
-    $report.actions = $actionList.ToArray()
+    $report = $engine.Report
+    $report.joins = $engine.JoinList.ToArray()
+    $report.errors = $engine.ErrorList.ToArray()
+    $report.actions = $engine.ActionList.ToArray()
     return $report
 }
 
