@@ -4,19 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadConfig, parseConfig } from '../../lib/config.js';
+import { thrown } from '../helpers/thrown.js';
 
 const THUMBPRINT = '0123456789abcdefABCDEF0123456789abcdef01';
 
-/** The message a bad config is refused with (fails when it is accepted). */
-function refusal(load: () => unknown): string {
-  try {
-    load();
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  expect.fail('the config was accepted');
-}
+/** The message a bad config is refused with. */
+const refusal = (load: () => unknown) => thrown(load, ConfigError).message;
 
 describe('config: schema', () => {
   it('defaults to graph, no feature change, and no optional sections', () => {

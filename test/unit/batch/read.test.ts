@@ -4,17 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { BatchInputError, MAX_FIELD_LENGTH, parseBatchCsv, readBatchCsv, userFromFlags } from '../../../lib/batch/read.js';
+import { thrown } from '../../helpers/thrown.js';
 
-/** The problems a bad batch is refused with (fails when it is accepted). */
-function problems(read: () => unknown) {
-  try {
-    read();
-  } catch (error) {
-    expect(error).to.be.instanceOf(BatchInputError);
-    return (error as BatchInputError).problems;
-  }
-  expect.fail('the batch was accepted');
-}
+/** The problems a bad batch is refused with. */
+const problems = (read: () => unknown) => thrown(read, BatchInputError).problems;
 const csv = (...lines: string[]) => lines.join('\n') + '\n';
 
 describe('batch: CSV', () => {
@@ -74,14 +67,9 @@ describe('batch: CSV', () => {
     });
 
     it('reports every bad row, sorted, and prefixes the message with the row', () => {
-      let error: BatchInputError | undefined;
-      try {
-        parseBatchCsv(csv('cloudUpn,samAccountName', ',a', 'b@contoso.com,b', 'c@contoso.com', 'b@contoso.com,d'));
-      } catch (e) {
-        error = e as BatchInputError;
-      }
-      expect(error!.problems.map((p) => p.row)).to.deep.equal([2, 4, 5]);
-      expect(error!.message.split('\n')).to.deep.equal([
+      const error = thrown(() => parseBatchCsv(csv('cloudUpn,samAccountName', ',a', 'b@contoso.com,b', 'c@contoso.com', 'b@contoso.com,d')), BatchInputError);
+      expect(error.problems.map((p) => p.row)).to.deep.equal([2, 4, 5]);
+      expect(error.message.split('\n')).to.deep.equal([
         'row 2: cloudUpn is empty',
         'row 4: has 1 cells; the header has 2',
         'row 5: cloud UPN b@contoso.com already appears in row 3',
