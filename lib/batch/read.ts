@@ -6,7 +6,7 @@ import { BATCH_COLUMNS } from '../batch-columns.js';
 import type { BatchUser } from './types.js';
 
 export interface BatchProblem {
-  /** CSV row: the file's line (the header is row 1, blank lines count), or 0 for flags. */
+  /** CSV row as a spreadsheet numbers it (the header is row 1, blank lines count), or 0 for flags. */
   row: number;
   message: string;
 }
@@ -124,12 +124,8 @@ export function parseBatchCsv(text: string): BatchUser[] {
     // The typings do not follow the info option: each record comes as { record, info }.
     const options = { relax_column_count: true, skip_empty_lines: true, trim: false, bom: true, info: true };
     const parsed = parse(text.replace(/^\uFEFF/, ''), options) as unknown as { record: string[]; info: Info }[];
-    // Rows are the file's lines, skipped blank ones included, so that a row number points at the user.
-    // info.lines is the record's last line: line breaks inside quoted cells are counted back.
-    records = parsed.map(({ record, info }) => ({
-      cells: record,
-      line: info.lines - record.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0),
-    }));
+    // Rows are numbered as a spreadsheet shows them: blank lines count, a quoted line break does not.
+    records = parsed.map(({ record, info }, index) => ({ cells: record, line: index + 1 + info.empty_lines }));
   } catch (error) {
     const line = (error as { lines?: number }).lines;
     throw new BatchInputError([{ row: line ?? 0, message: `not valid CSV: ${(error as Error).message}` }]);

@@ -51,15 +51,15 @@ describe('batch: CSV', () => {
   });
 
   describe('row numbers', () => {
-    it('counts blank lines, so that a row number is the line of the file', () => {
+    it('counts blank lines, as a spreadsheet does, so that a row number points at the user', () => {
       const found = problems(() => parseBatchCsv(csv('cloudUpn,samAccountName', 'a@contoso.com,a', '', '', 'b@contoso.com,')));
       expect(found.map((p) => p.row)).to.deep.equal([5]);
       const users = parseBatchCsv(csv('cloudUpn,samAccountName', '', 'a@contoso.com,a', '', 'b@contoso.com,b'));
       expect(users.map((u) => u.row)).to.deep.equal([3, 5]);
     });
 
-    it('gives a row that spans lines (a quoted line break) the line it starts on, and the next row its own', () => {
-      const found = problems(() => parseBatchCsv(csv('cloudUpn,samAccountName', 'a@contoso.com,"a', 'b"', 'c@contoso.com,c,extra')));
+    it('keeps a quoted line break inside its row, as a spreadsheet shows it', () => {
+      const found = problems(() => parseBatchCsv(csv('cloudUpn,samAccountName', 'a@contoso.com,"a', 'b"', '', 'c@contoso.com,c,extra')));
       expect(found).to.deep.equal([
         { row: 2, message: 'samAccountName contains a control or invisible formatting character' },
         { row: 4, message: 'has 3 cells; the header has 2' },
