@@ -1,13 +1,13 @@
 // Reads the batch: from flags (one user) or from a CSV file. Every problem is reported with its
 // row number, and nothing is done unless the whole batch is clean.
 import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { parse, type Info } from 'csv-parse/sync';
 import { BATCH_COLUMNS } from '../batch-columns.js';
 import type { BatchUser } from './types.js';
 import { InputError } from '../input-error.js';
 
 export interface BatchProblem {
-  /** CSV row (the header is row 1), or 0 for flags. */
+  /** CSV row as a spreadsheet numbers it (the header is row 1, blank lines count), or 0 for flags. */
   row: number;
   message: string;
 }
@@ -120,32 +120,35 @@ function parseCreate(value: string | null, row: number, problems: BatchProblem[]
 }
 
 export function parseBatchCsv(text: string): BatchUser[] {
-  let records: string[][];
+  let records: { cells: string[]; line: number }[];
   try {
-    records = parse(text.replace(/^\uFEFF/, ''), { relax_column_count: true, skip_empty_lines: true, trim: false, bom: true });
+    // The typings do not follow the info option: each record comes as { record, info }.
+    const options = { relax_column_count: true, skip_empty_lines: true, trim: false, bom: true, info: true };
+    const parsed = parse(text.replace(/^\uFEFF/, ''), options) as unknown as { record: string[]; info: Info }[];
+    // Rows are numbered as a spreadsheet shows them: blank lines count, a quoted line break does not.
+    records = parsed.map(({ record, info }, index) => ({ cells: record, line: index + 1 + info.empty_lines }));
   } catch (error) {
     const line = (error as { lines?: number }).lines;
     throw new BatchInputError([{ row: line ?? 0, message: `not valid CSV: ${(error as Error).message}` }]);
   }
   const [header, ...rows] = records;
   if (!header) throw new BatchInputError([{ row: 1, message: 'the file is empty: it needs a header row' }]);
-  const names = header.map((h) => h.trim());
+  const names = header.cells.map((h) => h.trim());
   const problems: BatchProblem[] = [];
   const known = new Set<string>(BATCH_COLUMNS);
   const unknown = names.filter((n) => !known.has(n));
-  if (unknown.length > 0) problems.push({ row: 1, message: `unknown column(s) ${unknown.map(quote).join(', ')}; the columns are ${BATCH_COLUMNS.join(', ')}` });
-  if (!names.includes('cloudUpn')) problems.push({ row: 1, message: 'the header has no cloudUpn column' });
+  if (unknown.length > 0) problems.push({ row: header.line, message: `unknown column(s) ${unknown.map(quote).join(', ')}; the columns are ${BATCH_COLUMNS.join(', ')}` });
+  if (!names.includes('cloudUpn')) problems.push({ row: header.line, message: 'the header has no cloudUpn column' });
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
-  if (repeated.length > 0) problems.push({ row: 1, message: `column(s) named twice: ${repeated.map(quote).join(', ')}` });
+  if (repeated.length > 0) problems.push({ row: header.line, message: `column(s) named twice: ${repeated.map(quote).join(', ')}` });
   if (problems.length > 0) throw new BatchInputError(problems);
-  if (rows.length === 0) throw new BatchInputError([{ row: 2, message: 'the file has a header but no users' }]);
+  if (rows.length === 0) throw new BatchInputError([{ row: header.line + 1, message: 'the file has a header but no users' }]);
 
   const users: BatchUser[] = [];
-  rows.forEach((cells, index) => {
-    const row = index + 2;
+  for (const { cells, line: row } of rows) {
     if (cells.length !== names.length) {
       problems.push({ row, message: `has ${cells.length} cells; the header has ${names.length}` });
-      return;
+      continue;
     }
     const fields: Record<string, string | null> = {};
     names.forEach((name, i) => (fields[name] = clean(cells[i])));
@@ -153,7 +156,7 @@ export function parseBatchCsv(text: string): BatchUser[] {
     delete fields.create;
     const user = toUser(fields, create, row, problems);
     if (user) users.push(user);
-  });
+  }
   checkDuplicates(users, problems);
   if (problems.length > 0) throw new BatchInputError(problems.sort((a, b) => a.row - b.row));
   return users;

@@ -1,7 +1,7 @@
 // One user of a batch, as given by flags or by a CSV row.
 
 export interface BatchUser {
-  /** 1-based data row in the CSV (header is row 1, so the first user is row 2); 0 for flags. */
+  /** CSV row as a spreadsheet numbers it (header is row 1, blank lines count); 0 for flags. */
   row: number;
   /** The cloud user's UPN: the key, never changed by the tool. */
   cloudUpn: string;

@@ -6,6 +6,16 @@ import { AdUser, CloudObject, CloudUser, ForestFacts, SyncServerFacts, TenantFac
 
 export type StepHost = 'local' | 'sync-server';
 
+/** The config's cloud module family (`cloud`). */
+export type CloudFamily = 'graph' | 'msonline';
+/** One value for both families, or one per family where the script branches on its Cloud parameter. */
+export type PerCloud<T> = T | { graph: T; msonline: T };
+
+/** The value for a config's cloud family. */
+export function forCloud(value: PerCloud<readonly string[]>, cloud: CloudFamily): readonly string[] {
+  return 'graph' in value ? value[cloud] : value;
+}
+
 export interface StepDefinition<I, O> {
   id: string;
   title: string;
@@ -15,6 +25,10 @@ export interface StepDefinition<I, O> {
   output: z.ZodType<O>;
   mutates: boolean;
   timeoutMs: number;
+  /** PowerShell modules the script imports, on the host it runs on (the bundled UpnMatch.* aside). */
+  modules: PerCloud<readonly string[]>;
+  /** Graph routes it calls (v1.0); the GETs it sends inside a POST /$batch are listed as well. */
+  graphRoutes: PerCloud<readonly string[]>;
 }
 
 function defineStep<I, O>(step: StepDefinition<I, O>): StepDefinition<I, O> {
@@ -45,7 +59,7 @@ const GraphSignIn = {
   CertificateThumbprint: z.string().regex(/^[0-9A-Fa-f]{40}$/).optional(),
   Interactive: z.boolean().optional(),
 };
-const Cloud = z.enum(['graph', 'msonline']);
+const Cloud = z.enum(['graph', 'msonline']) satisfies z.ZodType<CloudFamily>;
 
 const AdWriteOutput = z.object({
   action: z.enum(['update', 'create']),
@@ -95,6 +109,10 @@ export const MatchStatus = z.object({
 });
 export type MatchStatus = z.infer<typeof MatchStatus>;
 
+const GRAPH = 'Microsoft.Graph.Authentication';
+/** What Get-TenantFacts reads through $batch whatever the cloud family. */
+const TENANT_ROUTES = ['POST /$batch', 'GET /organization', 'GET /domains', 'GET /directoryRoles', 'GET /directoryRoles/{id}/members'];
+
 export const steps = {
   hostInfo: defineStep({
     id: 'host-info',
@@ -105,6 +123,8 @@ export const steps = {
     output: HostInfoOutput,
     mutates: false,
     timeoutMs: 30_000,
+    modules: [],
+    graphRoutes: [],
   }),
   moduleCheck: defineStep({
     id: 'module-check',
@@ -115,6 +135,9 @@ export const steps = {
     output: z.object({ modules: z.array(ModuleStatus) }),
     mutates: false,
     timeoutMs: 120_000,
+    // It imports the modules it is asked about; it needs none itself.
+    modules: [],
+    graphRoutes: [],
   }),
   tenantFacts: defineStep({
     id: 'tenant-facts',
@@ -125,6 +148,12 @@ export const steps = {
     output: TenantFacts,
     mutates: false,
     timeoutMs: 300_000,
+    // Organization, domains and roles come from Graph in both modes; msonline reads the features with MSOnline.
+    modules: { graph: [GRAPH], msonline: [GRAPH, 'MSOnline'] },
+    graphRoutes: {
+      graph: [...TENANT_ROUTES, 'GET /directory/onPremisesSynchronization'],
+      msonline: TENANT_ROUTES,
+    },
   }),
   adFacts: defineStep({
     id: 'ad-facts',
@@ -143,6 +172,8 @@ export const steps = {
     output: z.object({ forest: ForestFacts, writeDomain: z.string(), users: z.array(AdUser) }),
     mutates: false,
     timeoutMs: 600_000,
+    modules: ['ActiveDirectory'],
+    graphRoutes: [],
   }),
   cloudFacts: defineStep({
     id: 'cloud-facts',
@@ -159,6 +190,8 @@ export const steps = {
     }),
     mutates: false,
     timeoutMs: 1_800_000,
+    modules: [GRAPH],
+    graphRoutes: ['GET /users', 'POST /$batch', 'GET /groups', 'GET /contacts', 'GET /directory/deletedItems/microsoft.graph.user'],
   }),
   syncFacts: defineStep({
     id: 'sync-facts',
@@ -169,6 +202,8 @@ export const steps = {
     output: SyncServerFacts,
     mutates: false,
     timeoutMs: 120_000,
+    modules: ['ADSync'],
+    graphRoutes: [],
   }),
   enableFeature: defineStep({
     id: 'feature-enabled',
@@ -181,6 +216,11 @@ export const steps = {
     output: z.object({ feature: z.string(), enabled: z.boolean(), changed: z.boolean() }),
     mutates: true,
     timeoutMs: 120_000,
+    modules: { graph: [GRAPH], msonline: ['MSOnline'] },
+    graphRoutes: {
+      graph: ['GET /directory/onPremisesSynchronization', 'PATCH /directory/onPremisesSynchronization/{id}'],
+      msonline: [],
+    },
   }),
   adWrite: defineStep({
     id: 'ad-written',
@@ -198,6 +238,8 @@ export const steps = {
     mutates: true,
     // A chunk of AD_WRITE_CHUNK_MAX users at one second each, the slowest a domain controller should be.
     timeoutMs: AD_WRITE_CHUNK_MAX * 1_000,
+    modules: ['ActiveDirectory'],
+    graphRoutes: [],
   }),
   adUndo: defineStep({
     id: 'ad-undone',
@@ -217,6 +259,8 @@ export const steps = {
     output: z.object({ objectGuid: z.string(), action: z.string(), done: z.boolean() }),
     mutates: true,
     timeoutMs: 120_000,
+    modules: ['ActiveDirectory'],
+    graphRoutes: [],
   }),
   deltaSync: defineStep({
     id: 'sync-started',
@@ -241,6 +285,8 @@ export const steps = {
     }),
     mutates: true,
     timeoutMs: 5 * 3_600_000,
+    modules: ['ADSync'],
+    graphRoutes: [],
   }),
   matchStatus: defineStep({
     id: 'verified',
@@ -251,6 +297,8 @@ export const steps = {
     output: z.object({ users: z.array(MatchStatus) }),
     mutates: false,
     timeoutMs: 600_000,
+    modules: [GRAPH],
+    graphRoutes: ['POST /$batch', 'GET /users/{userPrincipalName}'],
   }),
 } as const;
 

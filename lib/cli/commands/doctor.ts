@@ -4,13 +4,17 @@ import type { Argv } from 'yargs';
 import { BridgeError } from '../../bridge/errors.js';
 import { hostCandidates, resolveHostSync, type HostCandidate } from '../../bridge/hosts.js';
 import type { Config } from '../../config.js';
-import { runStep, steps, type ModuleStatus } from '../../steps/registry.js';
+import { forCloud, runStep, steps, type ModuleStatus } from '../../steps/registry.js';
 import { createContext, newProcessRunner, type GlobalOptions } from '../context.js';
 import { EXIT } from '../../exit-codes.js';
 
-export const MODULES = ['ActiveDirectory', 'Microsoft.Graph.Authentication', 'MSOnline', 'ADSync'] as const;
+/** Every module a step record names, for any config: the module check reports them all. */
+export const MODULES: readonly string[] = [
+  ...new Set(Object.values(steps).flatMap((s) => [...forCloud(s.modules, 'graph'), ...forCloud(s.modules, 'msonline')])),
+];
 
-const REMEDY: Record<(typeof MODULES)[number], string> = {
+/** How to get each module; a test fails when a step record names a module without one. */
+export const REMEDY: Readonly<Record<string, string>> = {
   ActiveDirectory:
     'install RSAT: Install-WindowsFeature RSAT-AD-PowerShell (Windows Server) or Add-WindowsCapability -Online -Name Rsat.ActiveDirectory.DS-LDS.Tools~~~~0.0.1.0 (Windows client)',
   'Microsoft.Graph.Authentication': 'Install-Module Microsoft.Graph.Authentication -Scope AllUsers',
@@ -18,10 +22,17 @@ const REMEDY: Record<(typeof MODULES)[number], string> = {
   ADSync: 'run upn-match on the Entra Connect server, or set syncServer.computerName in the config: ADSync comes with Microsoft Entra Connect',
 };
 
+/** The modules this host needs for the config: its steps' modules, and the sync server's when that is this host. */
 export function requiredModules(config: Config): string[] {
-  const needed = ['ActiveDirectory', config.cloud === 'msonline' ? 'MSOnline' : 'Microsoft.Graph.Authentication'];
-  if ((config.syncServer?.computerName ?? 'local') === 'local') needed.push('ADSync');
-  return needed;
+  // Invoke-UpnMatchOnSyncServer imports ADSync here for 'local' and 'localhost', else on the remote server.
+  const computerName = (config.syncServer?.computerName ?? 'local').toLowerCase();
+  const syncHere = computerName === 'local' || computerName === 'localhost';
+  const needed = new Set<string>();
+  for (const step of Object.values(steps)) {
+    if (step.host === 'sync-server' && !syncHere) continue;
+    for (const name of forCloud(step.modules, config.cloud)) needed.add(name);
+  }
+  return [...needed];
 }
 
 export interface DoctorReport {
@@ -61,7 +72,7 @@ export async function runDoctor(options: GlobalOptions): Promise<DoctorReport> {
       modules = result.data.modules.map((m) => ({
         ...m,
         required: required.has(m.name),
-        remedy: m.importable ? null : REMEDY[m.name as (typeof MODULES)[number]] ?? null,
+        remedy: m.importable ? null : REMEDY[m.name] ?? null,
       }));
       for (const m of modules) {
         if (m.required && !m.importable) problems.push(`module ${m.name} cannot be imported: ${m.remedy}`);

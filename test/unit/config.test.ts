@@ -1,0 +1,95 @@
+// The configuration file: defaults, the strict schema, and error messages that name the key.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, loadConfig, parseConfig } from '../../lib/config.js';
+import { thrown } from '../helpers/thrown.js';
+
+const THUMBPRINT = '0123456789abcdefABCDEF0123456789abcdef01';
+
+/** The message a bad config is refused with. */
+const refusal = (load: () => unknown) => thrown(load, ConfigError).message;
+
+describe('config: schema', () => {
+  it('defaults to graph, no feature change, and no optional sections', () => {
+    expect(loadConfig(undefined)).to.deep.equal({ cloud: 'graph', enableFeature: false });
+  });
+
+  it('fills the defaults inside a section that is given', () => {
+    expect(parseConfig({ graph: {}, syncServer: {} })).to.deep.equal({
+      cloud: 'graph',
+      enableFeature: false,
+      graph: { auth: 'certificate' },
+      syncServer: { computerName: 'local' },
+    });
+  });
+
+  it('keeps what is given', () => {
+    const config = { cloud: 'msonline', enableFeature: true, graph: { auth: 'interactive', tenantId: 't' }, syncServer: { computerName: 'aadc01', powershell: 'powershell.exe' } };
+    expect(parseConfig(config)).to.deep.equal(config);
+  });
+
+  it('refuses unknown keys, at the top level and in a section, naming where', () => {
+    expect(refusal(() => parseConfig({ clould: 'graph' }))).to.equal('config: (top level): Unrecognized key: "clould"');
+    expect(refusal(() => parseConfig({ graph: { clientSecret: 'x' } }, 'c.json'))).to.equal('c.json: graph: Unrecognized key: "clientSecret"');
+    expect(refusal(() => parseConfig({ syncServer: { computername: 'aadc01' } }))).to.match(/^config: syncServer: .*"computername"/);
+  });
+
+  it('refuses a cloud other than graph or msonline, and a wrong type', () => {
+    expect(refusal(() => parseConfig({ cloud: 'azuread' }))).to.match(/^config: cloud: /);
+    expect(refusal(() => parseConfig({ enableFeature: 'yes' }))).to.match(/^config: enableFeature: /);
+    expect(refusal(() => parseConfig({ syncServer: { computerName: '' } }))).to.match(/^config: syncServer\.computerName: /);
+  });
+
+  it('takes a 40-character hexadecimal thumbprint in either case, and nothing else', () => {
+    expect(parseConfig({ graph: { certificateThumbprint: THUMBPRINT } }).graph?.certificateThumbprint).to.equal(THUMBPRINT);
+    const message = 'config: graph.certificateThumbprint: a certificate thumbprint is 40 hexadecimal characters';
+    for (const bad of [THUMBPRINT.slice(1), `${THUMBPRINT}0`, `${THUMBPRINT.slice(1)}g`, THUMBPRINT.replace(/(..)(?!$)/g, '$1:'), ` ${THUMBPRINT}`]) {
+      expect(refusal(() => parseConfig({ graph: { certificateThumbprint: bad } })), bad).to.equal(message);
+    }
+  });
+});
+
+describe('config: file', () => {
+  let dir = '';
+  const write = (name: string, text: string | Buffer) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'upn-match-config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a file, with or without a byte order mark', () => {
+    expect(loadConfig(write('a.json', '{ "cloud": "msonline" }')).cloud).to.equal('msonline');
+    expect(loadConfig(write('b.json', '\uFEFF{ "enableFeature": true }')).enableFeature).to.equal(true);
+  });
+
+  it('names the file in a schema error', () => {
+    const file = write('c.json', '{ "graph": { "auth": "password" } }');
+    expect(refusal(() => loadConfig(file))).to.match(new RegExp(`^${file.replace(/[.\\/]/g, '\\$&')}: graph\\.auth: `));
+  });
+
+  it('reports a missing file with its error code', () => {
+    const file = path.join(dir, 'missing.json');
+    expect(refusal(() => loadConfig(file))).to.equal(`cannot read config file ${file}: ENOENT`);
+  });
+
+  it('reports invalid JSON without echoing the file, which may hold a secret', () => {
+    const secret = 'S3cr3t-P4ssw0rd';
+    const texts = [
+      `{ "graph": { "clientSecret": ${secret} } }`, // V8 quotes the text around an unexpected token
+      `${secret}`,
+      `{ "graph": { "clientSecret": "${secret}" } oops`,
+      `{ "graph": { "clientSecret": "${secret}`,
+      `{ "note": "${'padding '.repeat(20)}", "graph": { "clientSecret": ${secret} } }`,
+    ];
+    for (const [i, text] of texts.entries()) {
+      const file = write(`bad${i}.json`, text);
+      const message = refusal(() => loadConfig(file));
+      expect(message, text).to.match(new RegExp(`^config file .*bad${i}\\.json is not valid JSON: \\S`));
+      expect(message, text).to.not.contain(secret.slice(0, 4));
+    }
+  });
+});
