@@ -2,10 +2,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { MODULES, REMEDY, requiredModules } from '../../lib/cli/commands/doctor.js';
-import { parseConfig } from '../../lib/config.js';
-import { psDir } from '../../lib/paths.js';
-import { forCloud, steps, type AnyStep } from '../../lib/steps/registry.js';
+import { MODULES, REMEDY, requiredModules } from '../../../lib/cli/commands/doctor.js';
+import { parseConfig } from '../../../lib/config.js';
+import { psDir } from '../../../lib/paths.js';
+import { forCloud, steps, type AnyStep } from '../../../lib/steps/registry.js';
 
 const records = Object.values(steps) as AnyStep[];
 const both = (value: AnyStep['modules']) => new Set([...forCloud(value, 'graph'), ...forCloud(value, 'msonline')]);
