@@ -177,7 +177,8 @@ export function fail(error: unknown, logger?: Logger): void {
     const last = error.stderrTail.split('\n').at(-1) ?? '';
     // stderr's last line often repeats the message: add it only when it says something more.
     const detail = last && !last.includes(error.message) ? ` (${last})` : '';
-    const exit = exitOfRunFailure(error.code);
+    // PowerShell's own refusal of a parameter (a PS.* code of the input category) is bad input too.
+    const exit = error.reason === 'input-invalid' ? EXIT.badInput : exitOfRunFailure(error.code);
     return say(`${error.code}: ${error.message}${exit === EXIT.badInput ? '' : detail}`, exit);
   }
   say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, EXIT.internal);

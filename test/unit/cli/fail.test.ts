@@ -34,6 +34,8 @@ describe('cli: failures to exit codes', () => {
     expect(exitFor(new BridgeError({ reason: 'host-missing', script: '-', message: 'no host' })).exit).to.equal(EXIT.environment);
     expect(exitFor(new BridgeError({ reason: 'script-error', script: 'x', code: 'PS.ResourceUnavailable', message: 'Unable to contact the server' })).exit).to.equal(EXIT.environment);
     expect(exitFor(new BridgeError({ reason: 'input-invalid', script: 'x', message: 'bad' })).exit).to.equal(EXIT.badInput);
+    // PowerShell refused to bind a parameter (ValidatePattern): its PS.* code, the input category.
+    expect(exitFor(new BridgeError({ reason: 'input-invalid', script: 'x', code: 'PS.InvalidData', message: 'Cannot validate argument on parameter ComputerName' })).exit).to.equal(EXIT.badInput);
     expect(exitFor(new BatchInputError([{ row: 3, message: 'no cloudUpn' }])).exit).to.equal(EXIT.badInput);
     expect(exitFor(new InputError('no simulator')).exit).to.equal(EXIT.badInput);
     expect(exitFor(new LockHeldError('held')).exit).to.equal(EXIT.lockHeld);
