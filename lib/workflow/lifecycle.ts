@@ -37,7 +37,8 @@ const EVENTS = {
   'verified': { from: ['sync-started'], to: 'verified', step: 'verified', outcome: 'passed' },
   'anchor-mismatch': { from: ['sync-started'], to: 'failed', step: 'verified', outcome: 'failed' },
   'verify-timeout': { from: ['sync-started'], to: 'same', step: 'verified', outcome: 'failed' },
-  'rolled-back': { from: ['ad-written', 'sync-started', 'failed'], to: 'rolled-back', step: 'ad-undone', outcome: 'passed' },
+  /** (From planned or blocked: a written user planned again in a resumed run; its change is still in AD.) */
+  'rolled-back': { from: ['ad-written', 'sync-started', 'failed', 'planned', 'blocked'], to: 'rolled-back', step: 'ad-undone', outcome: 'passed' },
   /** Rollback left the account alone: the undo was refused or failed (with its code), or there was nothing to undo. */
   'rollback-refused': { from: 'any', to: 'same', step: 'ad-undone', outcome: 'by-code' },
   'rollback-skipped': { from: 'any', to: 'same', step: 'ad-undone', outcome: 'skipped' },
@@ -69,10 +70,16 @@ export interface TransitionDetails {
   step?: StepId;
 }
 
+/** Whether the event may happen to the user in its present state. */
+export function canHappen(ju: JournalUser, event: UserEvent): boolean {
+  const from = EVENTS[event].from;
+  return from === 'any' || (from as readonly UserState[]).includes(ju.state);
+}
+
 /** Moves a user by an event and writes its step record. Throws LifecycleError on an event its state does not allow. */
 export function transition(ju: JournalUser, event: UserEvent, at: string, details: TransitionDetails = {}): void {
   const rule = EVENTS[event];
-  if (rule.from !== 'any' && !(rule.from as readonly UserState[]).includes(ju.state)) {
+  if (!canHappen(ju, event)) {
     throw new LifecycleError(`${ju.cloudUpn}: '${event}' cannot happen to a user in state '${ju.state}'`);
   }
   const code = details.failure?.code ?? details.code;
@@ -112,7 +119,12 @@ export function isOpen(ju: JournalUser): boolean {
 
 /** Users whose account the run wrote and who are not matched: what `verify --run` looks at again. */
 export function awaitingMatch(ju: JournalUser): boolean {
-  return Boolean(ju.ad) && (ju.state === 'ad-written' || ju.state === 'sync-started' || ju.state === 'failed');
+  return Boolean(ju.ad) && canHappen(ju, 'verify-again');
+}
+
+/** Users whose AD change by the run is still in place and may be undone. */
+export function undoable(ju: JournalUser): boolean {
+  return Boolean(ju.ad && (ju.ad.changed || ju.ad.created)) && canHappen(ju, 'rolled-back');
 }
 
 /** The run's status once a command is done with it: open while any user is; rolled back when any was. */

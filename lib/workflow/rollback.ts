@@ -9,7 +9,7 @@ import { steps } from '../steps/registry.js';
 import { graphSignIn } from './collector.js';
 import { failureOf, stopsRun, type EngineDeps } from './deps.js';
 import type { JournalUser, RunJournal } from './journal.js';
-import { findingOf, settledStatus, transition, type Failure } from './lifecycle.js';
+import { findingOf, settledStatus, transition, undoable, type Failure } from './lifecycle.js';
 import { codeInfo } from '../codes.js';
 import { runReport } from './run-report.js';
 
@@ -18,11 +18,6 @@ export interface RollbackOptions {
   whatIf: boolean;
   /** Told how many accounts would be undone; answers whether to go on (a prompt, or --yes). */
   confirm: (count: number) => Promise<boolean>;
-}
-
-/** Users with an AD change of this run still in place. */
-function undoable(ju: JournalUser): boolean {
-  return Boolean(ju.ad && (ju.ad.changed || ju.ad.created) && ju.state !== 'rolled-back' && ju.state !== 'verified');
 }
 
 export async function rollbackRun(deps: EngineDeps, run: RunJournal, options: RollbackOptions): Promise<RunReport> {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { projectRoot } from '../../../lib/paths.js';
 import type { JournalUser, RunJournal, UserState } from '../../../lib/workflow/journal.js';
-import { findingsOf, LifecycleError, outcomeOf, settledStatus, transition } from '../../../lib/workflow/lifecycle.js';
+import { awaitingMatch, findingsOf, LifecycleError, outcomeOf, settledStatus, transition, undoable } from '../../../lib/workflow/lifecycle.js';
 import { viewRun } from '../../../lib/workflow/status.js';
 import { updateRow } from '../checks/fixtures.js';
 
@@ -74,6 +74,17 @@ describe('workflow: lifecycle', () => {
     transition(failed, 'write-failed', AT, { failure: { code: 'PS.InvalidOperation', message: 'x' } });
     transition(failed, 'planned', AT);
     expect(failed.error).to.equal(undefined);
+  });
+
+  it('lets rollback undo a change still in AD whatever the user became since (planned again, blocked), never a match', () => {
+    const ad = { objectGuid: 'g', distinguishedName: null, samAccountName: 'anna', previousUserPrincipalName: 'a@x', created: false, changed: true, anchor: 'A' };
+    for (const state of ['ad-written', 'sync-started', 'failed', 'planned', 'blocked'] as const) expect(undoable(user(state, { ad })), state).to.equal(true);
+    expect(undoable(user('verified', { ad }))).to.equal(false);
+    expect(undoable(user('rolled-back', { ad }))).to.equal(false);
+    expect(undoable(user('sync-started', { ad: { ...ad, changed: false } }))).to.equal(false);
+    expect(undoable(user('sync-started'))).to.equal(false);
+    expect(awaitingMatch(user('failed', { ad }))).to.equal(true);
+    expect(awaitingMatch(user('blocked', { ad }))).to.equal(false);
   });
 
   it("settles a run's status from its users: incomplete while any is owed a step, rolled back, or done", () => {
