@@ -13,9 +13,10 @@ import { EXIT } from './exit-codes.js';
  * - environment: the tool could not reach or use what it needs (host, module, sign-in, server);
  * - refused: the directory or the service refused, or did something other than asked;
  * - pending: the outcome is not known yet (the sync ran, the match was not seen in time);
+ * - duplicate: the service refused the match silently and provisioned a second cloud user for the AD account;
  * - bug: upn-match itself is wrong (a script broke the protocol, a result failed its schema).
  */
-export type CodeKind = 'precondition' | 'warning' | 'input' | 'environment' | 'refused' | 'pending' | 'bug';
+export type CodeKind = 'precondition' | 'warning' | 'input' | 'environment' | 'refused' | 'pending' | 'duplicate' | 'bug';
 
 export interface CodeEntry {
   code: string;
@@ -35,6 +36,7 @@ export const EXIT_OF_KIND: Record<CodeKind, number> = {
   environment: EXIT.environment,
   refused: EXIT.partialFailure,
   pending: EXIT.verifyTimeout,
+  duplicate: EXIT.duplicate,
   bug: EXIT.internal,
 };
 
@@ -74,10 +76,16 @@ const declared: Record<string, Declared> = {
   DelegatedSignInRequired: { kind: 'refused', remedy: 'Graph changes directory-sync features only for a delegated Global Administrator: run `upn-match feature enable-upn-soft-match` interactively, then rerun.' },
   SyncCycleBusy: { kind: 'refused', remedy: 'A sync cycle kept running past --sync-wait: run the same command again later (it resumes; the AD writes are not repeated).' },
   UpnMissing: { kind: 'bug', remedy: REPORT_BUG },
+  AnchorListMismatch: { kind: 'bug', remedy: REPORT_BUG },
   AdAccountNotNamed: { kind: 'bug', remedy: REPORT_BUG },
   AdAccountChangedSince: { kind: 'precondition', remedy: 'The account was changed after the run wrote it, so rollback leaves it alone: undo it by hand if needed (the run\'s journal has the previous UPN).' },
   // ---- The workflow (lib/workflow) ---------------------------------------------------------------
   VerifyTimeout: { kind: 'pending', remedy: 'The sync ran but the cloud user does not carry the anchor yet: run `upn-match verify --run <run id>` later, and check the export errors of the last run in the Entra Connect Synchronization Service Manager.' },
+  DuplicateCreated: {
+    kind: 'duplicate',
+    remedy:
+      'Entra ID did not match: it provisioned a second, synced cloud user for this AD account (duplicate attribute resiliency) and logged no error, so the person now has two accounts. Delete the duplicate named in the message and then delete it permanently (Entra admin center, Users, Deleted users), fix what refused the match (soft match blocked, an admin role, a cloud user already anchored), then run apply again. Rolling back the AD change does not remove the duplicate.',
+  },
   AnchorMismatch: { kind: 'refused', remedy: 'The cloud user was joined to another on-premises object: find that object in the Entra Connect connector space and the cloud user\'s onPremisesImmutableId, and correct the binding by hand.' },
   UnexpectedError: { kind: 'bug', remedy: REPORT_BUG },
 };

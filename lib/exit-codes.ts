@@ -7,6 +7,7 @@ export const EXIT = {
   verifyTimeout: 4,
   lockHeld: 5,
   environment: 6,
+  duplicate: 7,
   internal: 70,
 } as const;
 
@@ -20,6 +21,7 @@ export const EXIT_MEANING: Record<ExitName, string> = {
   verifyTimeout: 'the sync ran but not every user was seen matched before the time limit',
   lockHeld: 'another upn-match run holds the lock',
   environment: 'environment: PowerShell host or a module missing, login failed, server unreachable',
+  duplicate: 'Entra ID created a second cloud user instead of matching (the report names it, with the remedy)',
   internal: 'internal error (a bug): please report it with the log file',
 };
 

@@ -14,11 +14,12 @@ export interface StepRecord {
 }
 
 /**
- * A user's outcome: `matched`; `blocked` (a precondition stopped it, nothing written for it); `failed` (the
+ * A user's outcome: `matched`; `blocked` (a precondition stopped it, nothing written for it); `duplicate` (the
+ * service created a second cloud user for the AD account instead of matching); `failed` (the
  * service refused, or the match was not seen); `error` (the tool or the environment failed, not the user's
  * data); `planned` (what-if, or plan); `skipped` (not asked, or nothing to do); `rolled-back`.
  */
-export const USER_OUTCOMES = ['matched', 'blocked', 'failed', 'error', 'planned', 'skipped', 'rolled-back'] as const;
+export const USER_OUTCOMES = ['matched', 'blocked', 'duplicate', 'failed', 'error', 'planned', 'skipped', 'rolled-back'] as const;
 export type UserOutcome = (typeof USER_OUTCOMES)[number];
 
 export interface UserReport {

@@ -106,6 +106,8 @@ export const MatchStatus = z.object({
   onPremisesImmutableId: z.string().nullable(),
   onPremisesSyncEnabled: z.boolean().nullable(),
   onPremisesLastSyncDateTime: z.string().nullable(),
+  /** Other users carrying the anchor asked for: a duplicate the service created instead of the match. */
+  anchorHolders: z.array(z.object({ id: z.string(), userPrincipalName: z.string(), onPremisesSyncEnabled: z.boolean().nullable() })).default([]),
 });
 export type MatchStatus = z.infer<typeof MatchStatus>;
 
@@ -290,15 +292,15 @@ export const steps = {
   }),
   matchStatus: defineStep({
     id: 'verified',
-    title: 'Read whether the cloud users now carry the on-premises anchor',
+    title: 'Read whether the cloud users now carry the on-premises anchor, and who else carries it',
     script: 'steps/Get-MatchStatus.ps1',
     host: 'local',
-    input: z.object({ UserPrincipalName: z.array(z.string()).min(1), ...GraphSignIn }).strict(),
+    input: z.object({ UserPrincipalName: z.array(z.string()).min(1), Anchor: z.array(z.string()).optional(), ...GraphSignIn }).strict(),
     output: z.object({ users: z.array(MatchStatus) }),
     mutates: false,
     timeoutMs: 600_000,
     modules: [GRAPH],
-    graphRoutes: ['POST /$batch', 'GET /users/{userPrincipalName}'],
+    graphRoutes: ['POST /$batch', 'GET /users/{userPrincipalName}', 'GET /users'],
   }),
 } as const;
 

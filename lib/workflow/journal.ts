@@ -12,9 +12,10 @@ import { isResumable } from './lifecycle.js';
 
 /**
  * Where a user stands (lifecycle.ts moves it). `ad-writing` is recorded before the write and means "maybe
- * written"; `rolled-back` means rollback undid what the run wrote.
+ * written"; `duplicated` means the service created a second cloud user instead of matching; `rolled-back` means
+ * rollback undid what the run wrote.
  */
-export type UserState = 'planned' | 'blocked' | 'ad-writing' | 'ad-written' | 'sync-started' | 'verified' | 'failed' | 'rolled-back';
+export type UserState = 'planned' | 'blocked' | 'ad-writing' | 'ad-written' | 'sync-started' | 'verified' | 'duplicated' | 'failed' | 'rolled-back';
 
 /**
  * `running` while a command works on the run (or it died doing so: `status` shows that as interrupted);
@@ -50,6 +51,8 @@ export interface JournalUser {
   /** The cloud user as it was before the sync, so its values can be restored. */
   snapshot?: CloudUser;
   rolledBack?: boolean;
+  /** The second cloud user the service created for this AD account instead of matching. */
+  duplicate?: { id: string; userPrincipalName: string };
   error?: { code: string; message: string };
 }
 

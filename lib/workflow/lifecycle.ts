@@ -33,12 +33,14 @@ const EVENTS = {
   'sync-started': { from: ['ad-written', 'sync-started'], to: 'sync-started', step: 'sync-started', outcome: 'passed' },
   'sync-failed': { from: ['sync-started', 'planned'], to: 'failed', step: 'sync-started', outcome: 'by-code' },
   /** `verify --run`: a user whose account was written waits for the match again. */
-  'verify-again': { from: ['ad-written', 'sync-started', 'failed'], to: 'sync-started', step: null, outcome: null },
+  'verify-again': { from: ['ad-written', 'sync-started', 'failed', 'duplicated'], to: 'sync-started', step: null, outcome: null },
   'verified': { from: ['sync-started'], to: 'verified', step: 'verified', outcome: 'passed' },
   'anchor-mismatch': { from: ['sync-started'], to: 'failed', step: 'verified', outcome: 'failed' },
+  /** Another cloud user carries the account's anchor: the service provisioned it instead of matching. */
+  'duplicate-found': { from: ['sync-started'], to: 'duplicated', step: 'verified', outcome: 'failed' },
   'verify-timeout': { from: ['sync-started'], to: 'same', step: 'verified', outcome: 'failed' },
   /** (From planned or blocked: a written user planned again in a resumed run; its change is still in AD.) */
-  'rolled-back': { from: ['ad-written', 'sync-started', 'failed', 'planned', 'blocked'], to: 'rolled-back', step: 'ad-undone', outcome: 'passed' },
+  'rolled-back': { from: ['ad-written', 'sync-started', 'failed', 'duplicated', 'planned', 'blocked'], to: 'rolled-back', step: 'ad-undone', outcome: 'passed' },
   /** Rollback left the account alone: the undo was refused or failed (with its code), or there was nothing to undo. */
   'rollback-refused': { from: 'any', to: 'same', step: 'ad-undone', outcome: 'by-code' },
   'rollback-skipped': { from: 'any', to: 'same', step: 'ad-undone', outcome: 'skipped' },
@@ -150,6 +152,8 @@ export function outcomeOf(ju: JournalUser): UserOutcome {
       return 'planned';
     case 'rolled-back':
       return 'rolled-back';
+    case 'duplicated':
+      return 'duplicate';
     case 'failed': {
       const kind = ju.error ? codeInfo(ju.error.code).kind : 'bug';
       return kind === 'environment' || kind === 'bug' ? 'error' : 'failed';

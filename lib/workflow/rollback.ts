@@ -30,7 +30,10 @@ export async function rollbackRun(deps: EngineDeps, run: RunJournal, options: Ro
       outcome: (ju) => outcomes.get(ju)?.outcome ?? (ju.state === 'rolled-back' ? 'rolled-back' : 'skipped'),
       findings: (ju): Finding[] => {
         const failure = outcomes.get(ju)?.failure;
-        return failure ? [findingOf(failure.code, failure.message)] : [];
+        const found = failure ? [findingOf(failure.code, failure.message)] : [];
+        // Undoing the AD change leaves the cloud duplicate in place: say so, with what to do about it.
+        if (ju.duplicate) found.push(findingOf('DuplicateCreated', `the duplicate cloud user ${ju.duplicate.userPrincipalName} (object id ${ju.duplicate.id}) stays: rollback cannot remove it`));
+        return found;
       },
     });
   if (candidates.length > 0 && !(await options.confirm(candidates.length))) return report();

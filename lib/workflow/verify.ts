@@ -21,13 +21,21 @@ export async function verifyUsers(deps: EngineDeps, users: JournalUser[], option
   let wait = options.verifyPollMs;
   let open = users.filter((u) => u.ad && u.state === 'sync-started');
   while (open.length > 0) {
-    const status = await deps.io.run(steps.matchStatus, { UserPrincipalName: open.map((u) => u.cloudUpn), ...signIn });
+    const status = await deps.io.run(steps.matchStatus, { UserPrincipalName: open.map((u) => u.cloudUpn), Anchor: open.map((u) => u.ad?.anchor ?? ''), ...signIn });
     const byUpn = new Map(status.users.map((s) => [s.userPrincipalName.toLowerCase(), s]));
     for (const ju of open) {
-      const anchor = byUpn.get(ju.cloudUpn.toLowerCase())?.onPremisesImmutableId;
-      if (!anchor) continue;
+      const seen = byUpn.get(ju.cloudUpn.toLowerCase());
+      const anchor = seen?.onPremisesImmutableId;
+      const duplicate = seen?.anchorHolders[0];
       if (anchor === ju.ad?.anchor) transition(ju, 'verified', at(), { detail: 'the cloud user carries the on-premises anchor' });
-      else transition(ju, 'anchor-mismatch', at(), { failure: { code: 'AnchorMismatch', message: `${ju.cloudUpn} was joined to another on-premises object (anchor ${anchor})` } });
+      else if (anchor) transition(ju, 'anchor-mismatch', at(), { failure: { code: 'AnchorMismatch', message: `${ju.cloudUpn} was joined to another on-premises object (anchor ${anchor})` } });
+      else if (duplicate) {
+        // The service refused the match and provisioned the AD account as a new cloud user (duplicate
+        // attribute resiliency, rule sheet 5.2-5.3): waiting longer changes nothing.
+        ju.duplicate = { id: duplicate.id, userPrincipalName: duplicate.userPrincipalName };
+        const message = `Entra ID created ${duplicate.userPrincipalName} (object id ${duplicate.id}) for the AD account instead of matching ${ju.cloudUpn}`;
+        transition(ju, 'duplicate-found', at(), { failure: { code: 'DuplicateCreated', message } });
+      }
     }
     open = open.filter((u) => u.state === 'sync-started');
     if (open.length === 0) break;

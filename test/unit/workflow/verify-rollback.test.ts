@@ -117,6 +117,41 @@ describe('workflow: verify --run, rollback, feature', () => {
     expect(w.undone).to.deep.equal([]);
   });
 
+  it('reports a duplicate the service created instead of the match: its UPN and id, exit 7; rollback says it stays', async () => {
+    const w = unmatchedWorld();
+    const journal = new MemoryJournalStore();
+    // The sync provisioned ben's AD account as a new cloud user carrying its anchor; anna is simply not seen yet.
+    const seen: Answer = (input) => {
+      const upns = input.UserPrincipalName as string[];
+      const anchors = input.Anchor as string[];
+      return {
+        users: upns.map((upn, k) => ({
+          userPrincipalName: upn, found: true, id: `c-${upn}`, onPremisesImmutableId: null, onPremisesSyncEnabled: null, onPremisesLastSyncDateTime: null,
+          anchorHolders: upn === 'ben@contoso.com' && anchors[k] ? [{ id: 'c-dup', userPrincipalName: 'ben+4821@contoso.onmicrosoft.com', onPremisesSyncEnabled: true }] : [],
+        })),
+      };
+    };
+    const io = new FakeIO({ ...w.answers, verified: seen });
+    const report = await apply(deps(io, journal), [upd, upd2], options({ verifyTimeoutMs: 2000, verifyPollMs: 1000 }));
+    expect(report.users.map((u) => u.outcome)).to.deep.equal(['failed', 'duplicate']);
+    const ben = report.users[1]!;
+    expect(ben.findings.at(-1)).to.include({ code: 'DuplicateCreated' });
+    expect(ben.findings.at(-1)?.message).to.include('ben+4821@contoso.onmicrosoft.com').and.to.include('c-dup');
+    expect(ben.findings.at(-1)?.hint).to.match(/delete it permanently/);
+    expect(exitCodeFor(report)).to.equal(7);
+    // Each poll asked for the anchors of the accounts it wrote, in order; ben was not asked about again.
+    const polls = io.calls.filter((c) => c.step === 'verified');
+    expect(polls[0]?.input.Anchor).to.deep.equal(journal.load(report.runId!)!.users.map((u) => u.ad!.anchor));
+    expect(polls.slice(1).every((c) => !(c.input.UserPrincipalName as string[]).includes('ben@contoso.com'))).to.equal(true);
+
+    const run = journal.load(report.runId!)!;
+    expect(run.users[1]).to.deep.include({ state: 'duplicated', duplicate: { id: 'c-dup', userPrincipalName: 'ben+4821@contoso.onmicrosoft.com' } });
+    const rolled = await rollbackRun(deps(new FakeIO(w.answers), journal), run, { config: options().config, whatIf: false, confirm: yes });
+    expect(rolled.users.map((u) => u.outcome)).to.deep.equal(['rolled-back', 'rolled-back']);
+    expect(rolled.users[1]?.findings.map((f) => f.code)).to.deep.equal(['DuplicateCreated']);
+    expect(rolled.users[1]?.findings[0]?.message).to.match(/ben\+4821@contoso.onmicrosoft.com .*stays/);
+  });
+
   it('feature records what it read in the work folder, and a run reads it back', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'upn-match-feature-'));
     try {
