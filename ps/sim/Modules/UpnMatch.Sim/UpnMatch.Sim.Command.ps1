@@ -92,17 +92,20 @@ function Invoke-SimCommand {
                 throw
             }
             # faults.json setFeatures[]: another admin changes tenant features just before this call runs
-            # (e.g. turns blockSoftMatchEnabled on when Start-ADSyncSyncCycle is first called).
+            # (e.g. turns blockSoftMatchEnabled on when Start-ADSyncSyncCycle is first called). The change is kept
+            # even when the body then fails (it is in the snapshot written back below).
+            $featuresChanged = $false
             foreach ($change in @(Get-SimValue $faults 'setFeatures' @())) {
                 if ((Test-SimFaultMatch $change $Command $Route) -and (Test-SimFaultDue $change $counters $Command $Route)) {
                     $set = Get-SimValue $change 'features'
                     if ($null -eq (Get-SimValue $state.tenant 'features')) { $state.tenant['features'] = [ordered]@{} }
                     foreach ($key in @($set.Keys)) { $state.tenant.features[[string]$key] = $set[$key] }
                     $context.Dirty = $true
+                    $featuresChanged = $true
                 }
             }
             $snapshot = $null
-            if ($settled) {
+            if ($settled -or $featuresChanged) {
                 $script:StateIndexes = @{}
                 $snapshot = ConvertTo-SimJson $state
             }
