@@ -6,6 +6,10 @@ import {
   adUser, baseState, cloudUser, GA_TEMPLATE, guid, immutableIdOf, makeSimDir, psq, readState, removeSimDir,
   runSim, SCOPE_OU, type Json,
 } from './fixtures.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { initSimulator } from '../../lib/sim/init.js';
 import type { SimState } from '../../lib/sim/state.js';
 
 interface Scenario {
@@ -32,13 +36,13 @@ function errorsOf(state: Json): Json[] {
  * The duplicate that duplicate attribute resiliency provisions for an AD user that was not joined: a placeholder
  * UPN prefix+NNNN@<initial domain>, the anchor, synced, the listed conflicts, and no run error.
  */
-function expectDuplicate(state: Json, sam: string, originalId: string, conflicts: Array<[string, string]>): Json {
+function expectDuplicate(state: Json, sam: string, originalId: string, conflicts: Array<[string, string]>, prefix = sam): Json {
   const ad = state.forest.users.find((u: Json) => u.SamAccountName === sam);
   const anchor = immutableIdOf(ad.ObjectGUID);
   const dup = state.tenant.users.find((u: Json) => u.onPremisesImmutableId === anchor);
   expect(dup, `duplicate of ${sam}`).to.not.equal(undefined);
   expect(dup.id).to.not.equal(originalId);
-  expect(dup.userPrincipalName).to.match(new RegExp(`^${sam}\\+\\d{4}@contoso\\.onmicrosoft\\.com$`));
+  expect(dup.userPrincipalName).to.match(new RegExp(`^${prefix.replace('.', '\\.')}\\+\\d{4}@contoso\\.onmicrosoft\\.com$`));
   expect(dup.onPremisesSyncEnabled).to.equal(true);
   expect(dup.onPremisesProvisioningErrors.map((e: Json) => [e.propertyCausingError, e.value])).to.deep.equal(conflicts);
   for (const e of dup.onPremisesProvisioningErrors) {
@@ -51,7 +55,7 @@ function expectDuplicate(state: Json, sam: string, originalId: string, conflicts
   expect(state.sync.lastRun.result).to.equal('success');
   expect(state.sync.lastRun.exports.adds).to.equal(1);
   const original = cloud(state, originalId);
-  expect(original.userPrincipalName).to.equal(`${sam}@contoso.com`);
+  expect(original.userPrincipalName).to.equal(`${prefix}@contoso.com`);
   return dup;
 }
 
@@ -379,5 +383,33 @@ foreach ($dir in @(${dirs})) {
     expect(joinsOf(s)).to.deep.equal({});
     expect(errorsOf(s)[0].errorType).to.equal('ServerError');
     expect(s.sync.lastRun.result).to.equal('completed-export-errors');
+  });
+});
+
+describe('sim: scenario duplicate-created (a soft match refused between plan and sync)', function () {
+  this.timeout(120_000);
+
+  it('sim init writes its faults.json; the first cycle turns blockSoftMatchEnabled on and provisions the duplicate', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'upn-sim-dup-'));
+    try {
+      initSimulator({ dir, force: true, scenario: 'duplicate-created' });
+      expect(JSON.parse(readFileSync(path.join(dir, 'faults.json'), 'utf8')).setFeatures[0]).to.include({ command: 'Start-ADSyncSyncCycle', nth: 1 });
+      // What apply writes: the AD account gets the cloud UPN (nothing in the state blocks the match yet).
+      const state = readState(dir);
+      expect(state.tenant.features.blockSoftMatchEnabled).to.equal(false);
+      const ad = state.forest.users.find((u: Json) => u.SamAccountName === 'pjones');
+      ad.UserPrincipalName = 'paula.jones@contoso.com';
+      ad.whenChanged = new Date().toISOString();
+      writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
+      const original = cloud(state, 'paula.jones@contoso.com');
+      const result = await runSim(dir, `$ErrorActionPreference = 'Stop'; Import-Module ADSync; $null = Start-ADSyncSyncCycle; $null = Get-ADSyncScheduler; 'done'`, { UPN_MATCH_SIM_SYNC_MS: '0' });
+      expect(result.exitCode, result.stderr).to.equal(0);
+      const after = readState(dir);
+      expect(after.tenant.features.blockSoftMatchEnabled).to.equal(true);
+      expectDuplicate(after, 'pjones', original.id, [['UserPrincipalName', 'paula.jones@contoso.com']], 'paula.jones');
+      expect(cloud(after, original.id)).to.deep.equal(original);
+    } finally {
+      removeSimDir(dir);
+    }
   });
 });
