@@ -45,9 +45,10 @@ export function initSimulator(options: SimInitOptions): SimInitResult {
     world = buildScenario(scenario, seed, options.now);
   }
   mkdirSync(dir, { recursive: true });
-  // A new world starts with an empty call log and no faults.
+  // A new world starts with an empty call log and no faults (but those its scenario brings).
   for (const file of ['calls.jsonl', 'faults.json', 'counters.json', 'work']) rmSync(path.join(dir, file), { force: true, recursive: true });
   writeFileSync(stateFile, `${JSON.stringify(world.state, null, 2)}\n`, 'utf8');
+  if (world.faults) writeFileSync(path.join(dir, 'faults.json'), `${JSON.stringify(world.faults, null, 2)}\n`, 'utf8');
   // The simulated tenant signs in like an admin at a console (delegated), so every feature reads.
   const config = { cloud: 'graph', graph: { auth: 'interactive' }, syncServer: { computerName: 'local' } };
   writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, 'utf8');

@@ -160,6 +160,17 @@ export const scenarios: Scenario[] = [
       void upn;
     },
   },
+  {
+    name: 'duplicate-created',
+    description:
+      'paula.jones plans as ready, but when the sync cycle starts another admin turns blockSoftMatchEnabled on (faults.json setFeatures): the soft match is refused and duplicate attribute resiliency provisions a second cloud user.',
+    expect:
+      'after apply the tenant holds a second, synced cloud user paula.jones+NNNN@contoso.onmicrosoft.com (the AD account\'s anchor as onPremisesImmutableId, a UserPrincipalName PropertyConflict in onPremisesProvisioningErrors, no sync run error); paula.jones@contoso.com is unchanged (no ImmutableId); the batch holds only that user',
+    build(world) {
+      oneReadyUser(world);
+      world.faults = { setFeatures: [{ command: 'Start-ADSyncSyncCycle', nth: 1, features: { blockSoftMatchEnabled: true } }] };
+    },
+  },
 ];
 
 export const scenarioNames = scenarios.map((s) => s.name);

@@ -20,6 +20,8 @@ export function seededRandom(seed: number): () => number {
 export class World {
   readonly state: SimState;
   readonly batch: BatchRow[] = [];
+  /** The simulator's faults.json for this world (sim init writes it when set): e.g. a change made by another admin mid-run. */
+  faults: Record<string, unknown> | null = null;
   private readonly random: () => number;
   private readonly now: Date;
 
@@ -42,7 +44,7 @@ export class World {
         },
         domains: [
           { id: 'contoso.com', isVerified: true, isDefault: true, authenticationType: 'Managed' },
-          { id: 'contoso.onmicrosoft.com', isVerified: true, isDefault: false, authenticationType: 'Managed' },
+          { id: 'contoso.onmicrosoft.com', isVerified: true, isDefault: false, isInitial: true, authenticationType: 'Managed' },
         ],
         users: [],
         deletedUsers: [],

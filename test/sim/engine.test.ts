@@ -6,6 +6,10 @@ import {
   adUser, baseState, cloudUser, GA_TEMPLATE, guid, immutableIdOf, makeSimDir, psq, readState, removeSimDir,
   runSim, SCOPE_OU, type Json,
 } from './fixtures.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { initSimulator } from '../../lib/sim/init.js';
 import type { SimState } from '../../lib/sim/state.js';
 
 interface Scenario {
@@ -26,6 +30,33 @@ function cloud(state: Json, upnOrId: string): Json {
 }
 function errorsOf(state: Json): Json[] {
   return state.sync.lastRun?.errors ?? [];
+}
+
+/**
+ * The duplicate that duplicate attribute resiliency provisions for an AD user that was not joined: a placeholder
+ * UPN prefix+NNNN@<initial domain>, the anchor, synced, the listed conflicts, and no run error.
+ */
+function expectDuplicate(state: Json, sam: string, originalId: string, conflicts: Array<[string, string]>, prefix = sam): Json {
+  const ad = state.forest.users.find((u: Json) => u.SamAccountName === sam);
+  const anchor = immutableIdOf(ad.ObjectGUID);
+  const dup = state.tenant.users.find((u: Json) => u.onPremisesImmutableId === anchor);
+  expect(dup, `duplicate of ${sam}`).to.not.equal(undefined);
+  expect(dup.id).to.not.equal(originalId);
+  expect(dup.userPrincipalName).to.match(new RegExp(`^${prefix.replace('.', '\\.')}\\+\\d{4}@contoso\\.onmicrosoft\\.com$`));
+  expect(dup.onPremisesSyncEnabled).to.equal(true);
+  expect(dup.onPremisesProvisioningErrors.map((e: Json) => [e.propertyCausingError, e.value])).to.deep.equal(conflicts);
+  for (const e of dup.onPremisesProvisioningErrors) {
+    expect(e.category).to.equal('PropertyConflict');
+    expect(e.occurredDateTime).to.be.a('string');
+  }
+  expect(joinsOf(state)[ad.ObjectGUID]).to.equal(dup.id);
+  expect(state.sync.lastRun.joins.map((j: Json) => j.rule)).to.deep.equal(['Provisioned']);
+  expect(errorsOf(state)).to.deep.equal([]);
+  expect(state.sync.lastRun.result).to.equal('success');
+  expect(state.sync.lastRun.exports.adds).to.equal(1);
+  const original = cloud(state, originalId);
+  expect(original.userPrincipalName).to.equal(`${prefix}@contoso.com`);
+  return dup;
 }
 
 const scenarios: Record<string, Scenario> = {};
@@ -70,15 +101,23 @@ scenario('hard-by-consistency-guid', (s) => {
   s.tenant.users.push(cloudUser({ upn: 'eve.cloud@contoso.com', id: ids.cgCloud, immutableId: cg }));
 });
 scenario('soft-disabled', (s) => {
+  ids.softOffCloud = G('ci');
   s.tenant.features.softMatchOnUpnEnabled = false;
   s.forest.users.push(adUser({ sam: 'fay', upn: 'fay@contoso.com' }));
-  s.tenant.users.push(cloudUser({ upn: 'fay@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'fay@contoso.com', id: ids.softOffCloud }));
 });
 scenario('block-soft', (s) => {
+  ids.blockSoftCloud = G('cj');
   s.tenant.features.blockSoftMatchEnabled = true;
-  s.forest.users.push(adUser({ sam: 'gus', upn: 'gus@contoso.com', proxyAddresses: ['SMTP:gus@contoso.com'] }));
-  s.tenant.users.push(cloudUser({ upn: 'gus@contoso.com', proxyAddresses: ['SMTP:gus@contoso.com'] }));
+  s.forest.users.push(adUser({ sam: 'gus', upn: 'gus@contoso.com', proxyAddresses: ['SMTP:gus@contoso.com', 'smtp:gus.free@contoso.com'] }));
+  s.tenant.users.push(cloudUser({ upn: 'gus@contoso.com', id: ids.blockSoftCloud, proxyAddresses: ['SMTP:gus@contoso.com'] }));
 });
+scenario('feature-turned-on-at-cycle-start', (s) => {
+  // Nothing blocks at plan time; another admin turns blockSoftMatchEnabled on as the cycle starts (faults.json setFeatures).
+  ids.lateBlockCloud = G('ck');
+  s.forest.users.push(adUser({ sam: 'zed', upn: 'zed@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'zed@contoso.com', id: ids.lateBlockCloud }));
+}, { setFeatures: [{ command: 'Start-ADSyncSyncCycle', nth: 1, features: { blockSoftMatchEnabled: true } }] });
 scenario('privileged-soft', (s) => {
   ids.adminCloud = G('c8');
   s.forest.users.push(adUser({ sam: 'hal', upn: 'hal@contoso.com' }));
@@ -99,8 +138,9 @@ scenario('block-hard', (s) => {
   s.tenant.users.push(cloudUser({ upn: 'jay.cloud@contoso.com', immutableId: immutableIdOf(ids.blockHardAd) }));
 });
 scenario('candidate-has-immutable-id', (s) => {
+  ids.kimCloud = G('cl');
   s.forest.users.push(adUser({ sam: 'kim', upn: 'kim@contoso.com' }));
-  s.tenant.users.push(cloudUser({ upn: 'kim@contoso.com', immutableId: 'c29tZW9uZSBlbHNlIQ==', synced: true }));
+  s.tenant.users.push(cloudUser({ upn: 'kim@contoso.com', id: ids.kimCloud, immutableId: 'c29tZW9uZSBlbHNlIQ==', synced: true }));
 });
 scenario('out-of-scope', (s) => {
   ids.scopeCloud = G('cb');
@@ -225,26 +265,34 @@ foreach ($dir in @(${dirs})) {
     expect(s.sync.lastRun.joins[0]).to.include({ rule: 'HardMatch', cloudId: ids.cgCloud });
   });
 
-  it('UPN soft match does not happen when softMatchOnUpnEnabled is off (provisioning then conflicts)', function () {
+  it('UPN soft match does not happen when softMatchOnUpnEnabled is off: a duplicate with a placeholder UPN is provisioned, no run error', function () {
     const s = scenarios['soft-disabled']!.state;
-    expect(joinsOf(s)).to.deep.equal({});
-    expect(errorsOf(s)[0]).to.include({ errorType: 'AttributeValueMustBeUnique', attribute: 'UserPrincipalName' });
-    expect(s.tenant.users).to.have.length(1);
+    expectDuplicate(s, 'fay', ids.softOffCloud!, [['UserPrincipalName', 'fay@contoso.com']]);
+    expect(cloud(s, ids.softOffCloud!).onPremisesImmutableId).to.equal(null);
+    expect(s.tenant.users).to.have.length(2);
   });
 
-  it('blockSoftMatchEnabled blocks both soft matches', function () {
+  it('blockSoftMatchEnabled blocks both soft matches: a duplicate with a placeholder UPN and the taken proxy address quarantined', function () {
     const s = scenarios['block-soft']!.state;
-    expect(joinsOf(s)).to.deep.equal({});
-    expect(errorsOf(s).map((e: Json) => e.errorType)).to.include('AttributeValueMustBeUnique');
-    expect(s.tenant.users[0].onPremisesImmutableId).to.equal(null);
+    const dup = expectDuplicate(s, 'gus', ids.blockSoftCloud!, [['UserPrincipalName', 'gus@contoso.com'], ['ProxyAddress', 'SMTP:gus@contoso.com']]);
+    expect(dup.proxyAddresses).to.deep.equal(['smtp:gus.free@contoso.com']);
+    const original = cloud(s, ids.blockSoftCloud!);
+    expect(original.onPremisesImmutableId).to.equal(null);
+    expect(original.proxyAddresses).to.deep.equal(['SMTP:gus@contoso.com']);
   });
 
-  it('soft match never takes over a cloud user that holds a directory role', function () {
+  it('blockSoftMatchEnabled turned on when the cycle starts (faults.json setFeatures): a duplicate instead of the match', function () {
+    const s = scenarios['feature-turned-on-at-cycle-start']!.state;
+    expect(s.tenant.features.blockSoftMatchEnabled).to.equal(true);
+    expectDuplicate(s, 'zed', ids.lateBlockCloud!, [['UserPrincipalName', 'zed@contoso.com']]);
+    expect(cloud(s, ids.lateBlockCloud!).onPremisesImmutableId).to.equal(null);
+  });
+
+  it('soft match never takes over a cloud user that holds a directory role: the quarantined duplicate, no ExistingAdminRoleConflict error', function () {
     const s = scenarios['privileged-soft']!.state;
-    expect(joinsOf(s)).to.deep.equal({});
-    expect(errorsOf(s)[0]).to.include({ errorType: 'ExistingAdminRoleConflict', conflictingObjectId: ids.adminCloud });
+    expectDuplicate(s, 'hal', ids.adminCloud!, [['UserPrincipalName', 'hal@contoso.com']]);
     expect(cloud(s, ids.adminCloud!).onPremisesImmutableId).to.equal(null);
-    expect(s.tenant.users).to.have.length(1);
+    expect(s.tenant.users).to.have.length(2);
   });
 
   it('hard match of a cloud-managed role holder is blocked (InvalidHardMatch, MC1262584)', function () {
@@ -259,10 +307,10 @@ foreach ($dir in @(${dirs})) {
     expect(errorsOf(s)[0].errorType).to.equal('InvalidHardMatch');
   });
 
-  it('a candidate that already has an ImmutableId is not soft-matched', function () {
+  it('a candidate that already has an ImmutableId is not soft-matched: a duplicate, no InvalidSoftMatch error', function () {
     const s = scenarios['candidate-has-immutable-id']!.state;
-    expect(joinsOf(s)).to.deep.equal({});
-    expect(errorsOf(s)[0]).to.include({ errorType: 'AttributeValueMustBeUnique', value: 'kim@contoso.com' });
+    expectDuplicate(s, 'kim', ids.kimCloud!, [['UserPrincipalName', 'kim@contoso.com']]);
+    expect(cloud(s, ids.kimCloud!).onPremisesImmutableId).to.equal('c29tZW9uZSBlbHNlIQ==');
   });
 
   it('a delta cycle reads only AD users changed since the last delta watermark', function () {
@@ -302,23 +350,23 @@ foreach ($dir in @(${dirs})) {
     expect(s.sync.lastRun.exports.adds).to.equal(2);
   });
 
-  it('a UPN already on another cloud object gives AttributeValueMustBeUnique and no join', function () {
+  it('a UPN already on another cloud object: the new object gets a placeholder UPN and a provisioning error, the export no error', function () {
     const s = scenarios['duplicate-upn']!.state;
-    expect(joinsOf(s)).to.deep.equal({});
-    expect(s.tenant.users).to.have.length(1);
-    const e = errorsOf(s)[0];
-    expect(e).to.include({ errorType: 'AttributeValueMustBeUnique', attribute: 'UserPrincipalName', value: 'quinn@contoso.com', conflictingObjectId: ids.dupOwner });
-    expect(e.dn).to.equal(`CN=quinn,OU=Users,${SCOPE_OU}`);
-    expect(e.message).to.match(/may already be associated with another object/);
-    expect(s.sync.lastRun.result).to.equal('completed-export-errors');
+    const dup = expectDuplicate(s, 'quinn', ids.dupOwner!, [['UserPrincipalName', 'quinn@contoso.com']]);
+    expect(dup.onPremisesUserPrincipalName).to.equal('quinn@contoso.com');
+    expect(cloud(s, ids.dupOwner!).onPremisesImmutableId).to.equal('b3RoZXIgYW5jaG9yISE=');
   });
 
-  it('a proxy address on a group conflicts; a primary SMTP on a group is an ObjectTypeMismatch', function () {
+  it('a proxy address on a group still fails the export (resiliency known issue); a primary SMTP on a group is an ObjectTypeMismatch', function () {
     const s = scenarios['group-conflicts']!.state;
     const byDn = Object.fromEntries(errorsOf(s).map((e: Json) => [e.samAccountName, e]));
     expect(byDn.ray).to.include({ errorType: 'AttributeValueMustBeUnique', attribute: 'ProxyAddresses', value: 'smtp:sales@contoso.com' });
+    expect(byDn.ray.dn).to.equal(`CN=ray,OU=Users,${SCOPE_OU}`);
+    expect(byDn.ray.message).to.match(/may already be associated with another object/);
     expect(byDn.sue).to.include({ errorType: 'ObjectTypeMismatch' });
     expect(joinsOf(s)).to.deep.equal({});
+    expect(s.tenant.users).to.have.length(0);
+    expect(s.sync.lastRun.result).to.equal('completed-export-errors');
   });
 
   it('a joined user that leaves the scope is soft-deleted in Entra ID', function () {
@@ -335,5 +383,33 @@ foreach ($dir in @(${dirs})) {
     expect(joinsOf(s)).to.deep.equal({});
     expect(errorsOf(s)[0].errorType).to.equal('ServerError');
     expect(s.sync.lastRun.result).to.equal('completed-export-errors');
+  });
+});
+
+describe('sim: scenario duplicate-created (a soft match refused between plan and sync)', function () {
+  this.timeout(120_000);
+
+  it('sim init writes its faults.json; the first cycle turns blockSoftMatchEnabled on and provisions the duplicate', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'upn-sim-dup-'));
+    try {
+      initSimulator({ dir, force: true, scenario: 'duplicate-created' });
+      expect(JSON.parse(readFileSync(path.join(dir, 'faults.json'), 'utf8')).setFeatures[0]).to.include({ command: 'Start-ADSyncSyncCycle', nth: 1 });
+      // What apply writes: the AD account gets the cloud UPN (nothing in the state blocks the match yet).
+      const state = readState(dir);
+      expect(state.tenant.features.blockSoftMatchEnabled).to.equal(false);
+      const ad = state.forest.users.find((u: Json) => u.SamAccountName === 'pjones');
+      ad.UserPrincipalName = 'paula.jones@contoso.com';
+      ad.whenChanged = new Date().toISOString();
+      writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
+      const original = cloud(state, 'paula.jones@contoso.com');
+      const result = await runSim(dir, `$ErrorActionPreference = 'Stop'; Import-Module ADSync; $null = Start-ADSyncSyncCycle; $null = Get-ADSyncScheduler; 'done'`, { UPN_MATCH_SIM_SYNC_MS: '0' });
+      expect(result.exitCode, result.stderr).to.equal(0);
+      const after = readState(dir);
+      expect(after.tenant.features.blockSoftMatchEnabled).to.equal(true);
+      expectDuplicate(after, 'pjones', original.id, [['UserPrincipalName', 'paula.jones@contoso.com']], 'paula.jones');
+      expect(cloud(after, original.id)).to.deep.equal(original);
+    } finally {
+      removeSimDir(dir);
+    }
   });
 });

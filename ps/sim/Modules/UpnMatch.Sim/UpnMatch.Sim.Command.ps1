@@ -12,7 +12,8 @@ function Invoke-SimCommand {
         Runs one fake cmdlet call against the simulated world.
     .DESCRIPTION
         Latency first (outside the lock); then, under the lock: counters and call log, injected faults (kill
-        'before', fail), state load, the settle step (a finished sync cycle is applied), the body, state save,
+        'before', fail), state load, the settle step (a finished sync cycle is applied), injected feature changes
+        (setFeatures), the body, state save,
         and after the lock is released a kill 'after'. The body gets one context hashtable:
         State, Dir, Now, Config, Counters, Faults, Command, Route and Dirty (set it to $true after a change).
     .OUTPUTS
@@ -90,8 +91,21 @@ function Invoke-SimCommand {
                 Clear-SimStateCache
                 throw
             }
+            # faults.json setFeatures[]: another admin changes tenant features just before this call runs
+            # (e.g. turns blockSoftMatchEnabled on when Start-ADSyncSyncCycle is first called). The change is kept
+            # even when the body then fails (it is in the snapshot written back below).
+            $featuresChanged = $false
+            foreach ($change in @(Get-SimValue $faults 'setFeatures' @())) {
+                if ((Test-SimFaultMatch $change $Command $Route) -and (Test-SimFaultDue $change $counters $Command $Route)) {
+                    $set = Get-SimValue $change 'features'
+                    if ($null -eq (Get-SimValue $state.tenant 'features')) { $state.tenant['features'] = [ordered]@{} }
+                    foreach ($key in @($set.Keys)) { $state.tenant.features[[string]$key] = $set[$key] }
+                    $context.Dirty = $true
+                    $featuresChanged = $true
+                }
+            }
             $snapshot = $null
-            if ($settled) {
+            if ($settled -or $featuresChanged) {
                 $script:StateIndexes = @{}
                 $snapshot = ConvertTo-SimJson $state
             }

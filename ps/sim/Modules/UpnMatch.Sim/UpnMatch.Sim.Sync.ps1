@@ -252,10 +252,11 @@ function Find-SimProvisionConflict {
         If Microsoft Entra Connect attempts to add a new object or update an existing object with a value for
         the preceding attributes that's already assigned to another object in Microsoft Entra ID, the operation
         results in the AttributeValueMustBeUnique sync error."
-        A new object with a conflict is not created; an existing (joined) object is updated without the
-        conflicting attribute, which keeps its cloud value - the attribute is "quarantined" as [RESILIENCY]
-        describes ("Microsoft Entra ID quarantines the duplicate attribute ... and proceeds with the object
-        creation or update"); the sim still reports the conflict as an export error on the object.
+        A new object is created with the conflicting values quarantined (Add-SimProvisionedUser, duplicate
+        attribute resiliency), except when an address is on a group; an existing (joined) object is updated
+        without the conflicting attribute, which keeps its cloud value - the attribute is "quarantined" as
+        [RESILIENCY] describes ("Microsoft Entra ID quarantines the duplicate attribute ... and proceeds with the
+        object creation or update"); for such an update the sim still reports the conflict as an export error.
     #>
     param($State, $AdUser, [string] $ExceptId, [bool] $CheckUpn = $true)
     $conflicts = [System.Collections.Generic.List[object]]::new()
@@ -263,7 +264,7 @@ function Find-SimProvisionConflict {
         $upn = Get-SimVerifiedUpn $State ([string](Get-SimValue $AdUser 'UserPrincipalName' ''))
         if ($upn) {
             $owner = Find-SimCloudByUpn $State $upn $ExceptId
-            if ($null -ne $owner) { $conflicts.Add(@{ Attribute = 'UserPrincipalName'; Value = $upn; OwnerId = [string]$owner.id; Excludes = @('userPrincipalName') }) }
+            if ($null -ne $owner) { $conflicts.Add(@{ Attribute = 'UserPrincipalName'; Value = $upn; OwnerId = [string]$owner.id; OwnerKind = 'users'; Excludes = @('userPrincipalName') }) }
         }
     }
     $addresses = [System.Collections.Generic.List[object]]::new()
@@ -275,7 +276,7 @@ function Find-SimProvisionConflict {
     if ($mail) { $addresses.Add(@('Mail', $mail, $mail)) }
     foreach ($entry in $addresses) {
         $owner = Find-SimAddressOwner $State ([string]$entry[2]) $ExceptId
-        if ($null -ne $owner) { $conflicts.Add(@{ Attribute = [string]$entry[0]; Value = [string]$entry[1]; OwnerId = [string]$owner.Object.id; Excludes = @('proxyAddresses', 'mail') }) }
+        if ($null -ne $owner) { $conflicts.Add(@{ Attribute = [string]$entry[0]; Value = [string]$entry[1]; Address = [string]$entry[2]; OwnerId = [string]$owner.Object.id; OwnerKind = [string]$owner.Kind; Excludes = @('proxyAddresses', 'mail') }) }
     }
     return $conflicts.ToArray()
 }
@@ -477,6 +478,9 @@ function Find-SimSoftMatch {
         that have an admin role." [ERRORS] "Existing Admin Role Conflict ... Microsoft Entra Connect isn't
         allowed to soft match a user object from on-premises AD with a user object in Microsoft Entra ID that
         has an administrative role assigned to it."
+        A candidate that cannot be soft-matched (ImmutableId, admin role) is skipped without an error: with
+        duplicate attribute resiliency "you won't see the InvalidSoftMatch synchronization errors seen during
+        provisioning of new objects" ([ERRORS] NOTE) - the AD user is provisioned as a new, quarantined object.
     #>
     param([Parameter(Mandatory = $true)] $Engine, $AdUser)
     $none = @{ Match = $null; Rule = $null; Blocked = $false }
@@ -510,10 +514,12 @@ function Find-SimSoftMatch {
         if ($null -eq $candidate) { continue }
         if ($null -ne (Get-SimValue $candidate 'onPremisesImmutableId')) { continue }
         if ($Engine.RoleHolders.Contains([string]$candidate.id)) {
-            $attribute = 'ProxyAddresses'
-            if ($step[0] -eq 'UpnSoftMatch') { $attribute = 'UserPrincipalName' }
-            Add-SimSyncError -Engine $Engine -AdUser $AdUser -ErrorType 'ExistingAdminRoleConflict' -Attribute $attribute -Value ([string]$step[1]) -CloudObjectId ([string]$candidate.id) -Message 'Existing Admin Role Conflict: Microsoft Entra Connect is not allowed to soft match an on-premises user with a Microsoft Entra user that has an administrative role assigned to it.'
-            return @{ Match = $null; Rule = $null; Blocked = $true }
+            # [EXISTING] Admin role considerations: the work-around is to "hard-delete the new quarantined
+            # object created in the cloud" - the service provisions a second object, as for the other missed
+            # matches (duplicate attribute resiliency, Add-SimProvisionedUser). No source says whether Entra
+            # Connect ALSO logs an ExistingAdminRoleConflict export error for it; the sim takes the side that is
+            # harder for a tool: no error, only the quarantined duplicate with its provisioning error.
+            continue
         }
         return @{ Match = $candidate; Rule = [string]$step[0]; Blocked = $false }
     }
@@ -550,14 +556,55 @@ function Join-SimCloudUser {
     return $true
 }
 
+function Get-SimPlaceholderUpn {
+    <#
+    .SYNOPSIS
+        The UPN duplicate attribute resiliency gives a new object whose UPN is taken:
+        <OriginalPrefix>+<4 digits>@<initial onmicrosoft.com domain>. [RESILIENCY] "If the attribute is required,
+        like a UserPrincipalName, the service assigns a placeholder value. The format of these temporary values is
+        '<OriginalPrefix>+<4DigitNumber>@<InitialTenantDomain>.onmicrosoft.com'."
+        The real digits are random; the sim derives them from the source anchor (SHA-256, mod 10000) so a test
+        can predict them, and steps on while the result is taken.
+    #>
+    param([Parameter(Mandatory = $true)] $State, [string] $Upn, [string] $Anchor)
+    $prefix = $Upn
+    if ($Upn.IndexOf('@') -ge 0) { $prefix = $Upn.Substring(0, $Upn.IndexOf('@')) }
+    $domain = Get-SimInitialDomain $State
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try { $hash = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Anchor)) } finally { $sha.Dispose() }
+    $number = [int](([BitConverter]::ToUInt32($hash, 0)) % 10000)
+    for ($i = 0; $i -lt 10000; $i++) {
+        $candidate = '{0}+{1}@{2}' -f $prefix, (($number + $i) % 10000).ToString('D4'), $domain
+        if ($null -eq (Find-SimCloudByUpn $State $candidate $null)) { return $candidate }
+    }
+    throw 'upn-match simulator: no free placeholder UPN'
+}
+
+function New-SimProvisioningError {
+    <# One entry of a user's onPremisesProvisioningErrors (Graph onPremisesProvisioningError resource). #>
+    param([string] $Property, [string] $Value, [string] $Now)
+    # Graph: category "Possible value: PropertyConflict"; propertyCausingError "Current possible values:
+    # UserPrincipalName or ProxyAddress".
+    return [ordered]@{ category = 'PropertyConflict'; occurredDateTime = $Now; propertyCausingError = $Property; value = $Value }
+}
+
 function Add-SimProvisionedUser {
     <#
     .SYNOPSIS
         Provisions a new cloud user for an AD user nothing matched; $false when the export failed (injected
-        fault) or a unique attribute is taken.
+        fault) or an address is taken by a group.
     .DESCRIPTION
         [EXISTING] "If Microsoft Entra ID isn't able to find a hard-match or soft-match for the incoming object, it
         provisions a new object in Microsoft Entra ID directory."
+        Duplicate attribute resiliency ([RESILIENCY], on in every tenant, cannot be turned off): a new object whose
+        UPN or SMTP proxy address is already taken "is still created": a taken UPN is replaced by a placeholder
+        (Get-SimPlaceholderUpn), a taken address is quarantined (left off the object), and each conflict is listed
+        in the user's onPremisesProvisioningErrors. "Since the export for this object has succeeded, the sync
+        client doesn't log an error" - the run has no error for it. This is what every missed match
+        (blockSoftMatchEnabled, UPN soft match off, a candidate with an ImmutableId or an admin role) turns into
+        when the cloud user holds the same UPN: a second, synced cloud user.
+        Known exception ([RESILIENCY] Known issues): an address held by a group still fails the export with
+        AttributeValueMustBeUnique, and no object is created.
     #>
     param([Parameter(Mandatory = $true)] $Engine, $AdUser, [string] $Anchor)
     $State = $Engine.State
@@ -566,7 +613,7 @@ function Add-SimProvisionedUser {
     $Engine.ActionList.Add([ordered]@{ action = 'provision'; objectGuid = $guid })
     if ($null -ne $Engine.ExportFaultType) { Add-SimExportFault $Engine $AdUser 'add'; return $false }
     $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $AdUser -ExceptId $null -CheckUpn $true)
-    if ($conflicts.Count -gt 0) {
+    if (@($conflicts | Where-Object { $_.OwnerKind -eq 'groups' }).Count -gt 0) {
         Add-SimConflictErrors $State $AdUser $conflicts $Engine.ErrorList $Now
         return $false
     }
@@ -577,7 +624,30 @@ function Add-SimProvisionedUser {
         onPremisesImmutableId = $null; onPremisesSyncEnabled = $true; onPremisesLastSyncDateTime = $Now
         onPremisesProvisioningErrors = @()
     }
-    $null = Set-SimFlowedAttributes -State $State -CloudUser $new -AdUser $AdUser -Anchor $Anchor -IncludeUpn $true -Now $Now
+    $null = Set-SimFlowedAttributes -State $State -CloudUser $new -AdUser $AdUser -Anchor $Anchor -IncludeUpn $true -Now $Now -Exclude (Get-SimConflictExcludes $conflicts)
+    $errors = [System.Collections.Generic.List[object]]::new()
+    $takenAddresses = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
+    foreach ($conflict in $conflicts) {
+        if ($conflict.Attribute -eq 'UserPrincipalName') {
+            $new['userPrincipalName'] = Get-SimPlaceholderUpn -State $State -Upn ([string]$conflict.Value) -Anchor $Anchor
+            $errors.Add((New-SimProvisioningError 'UserPrincipalName' ([string]$conflict.Value) $Now))
+        } elseif ($takenAddresses.Add([string]$conflict.Address)) {
+            $value = [string]$conflict.Value
+            if ($conflict.Attribute -eq 'Mail') { $value = 'SMTP:' + $value }
+            $errors.Add((New-SimProvisioningError 'ProxyAddress' $value $Now))
+        }
+    }
+    if ($takenAddresses.Count -gt 0) {
+        # The addresses that are free still flow; the taken ones are quarantined (left off the object).
+        $kept = @(@(Get-SimValue $AdUser 'proxyAddresses' @()) | Where-Object {
+                $text = [string]$_
+                -not ($text -match '^(?i)smtp:(.+)$' -and $takenAddresses.Contains($Matches[1]))
+            })
+        $new['proxyAddresses'] = [object[]]$kept
+        $mail = [string](Get-SimValue $AdUser 'mail' '')
+        if ($mail -and -not $takenAddresses.Contains($mail)) { $new['mail'] = $mail }
+    }
+    $new['onPremisesProvisioningErrors'] = [object[]]$errors.ToArray()
     $new['onPremisesLastSyncDateTime'] = $Now
     $Engine.Tenant.users = @($Engine.Tenant.users) + @($new)
     $Engine.Joins[$guid] = [string]$new.id
