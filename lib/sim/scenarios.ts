@@ -165,7 +165,7 @@ export const scenarios: Scenario[] = [
     description:
       'paula.jones plans as ready, but when the sync cycle starts another admin turns blockSoftMatchEnabled on (faults.json setFeatures): the soft match is refused and duplicate attribute resiliency provisions a second cloud user.',
     expect:
-      'after apply the tenant holds a second, synced cloud user paula.jones+NNNN@contoso.onmicrosoft.com (the AD account\'s anchor as onPremisesImmutableId, a UserPrincipalName PropertyConflict in onPremisesProvisioningErrors, no sync run error); paula.jones@contoso.com is unchanged (no ImmutableId); the batch holds only that user',
+      'plan: paula.jones ready; apply: paula.jones duplicate, exit 7 - the report names the second cloud user paula.jones+NNNN@contoso.onmicrosoft.com (synced, with the AD account\'s anchor; no sync run error) and its object id, with the remedy; paula.jones@contoso.com is unchanged',
     build(world) {
       oneReadyUser(world);
       world.faults = { setFeatures: [{ command: 'Start-ADSyncSyncCycle', nth: 1, features: { blockSoftMatchEnabled: true } }] };
