@@ -1,7 +1,7 @@
 // Verification: poll the cloud until every user carries its anchor, or the time is up. `apply` ends with
 // it; `verify --run ID` runs it again for the users of a run whose account was written and not matched.
 import type { RunReport } from '../report/types.js';
-import { steps } from '../steps/registry.js';
+import { steps, type MatchStatus } from '../steps/registry.js';
 import { graphSignIn } from './collector.js';
 import type { EngineDeps } from './deps.js';
 import type { JournalUser, RunJournal } from './journal.js';
@@ -14,6 +14,16 @@ export interface VerifyOptions {
   verifyPollMs: number;
 }
 
+/** The cloud users of the batch as Graph has them now (with the other holders of their anchors, when asked), by UPN. */
+async function readStatus(deps: EngineDeps, users: JournalUser[], withAnchors: boolean, signIn: ReturnType<typeof graphSignIn>): Promise<Map<string, MatchStatus>> {
+  const status = await deps.io.run(steps.matchStatus, {
+    UserPrincipalName: users.map((u) => u.cloudUpn),
+    ...(withAnchors ? { Anchor: users.map((u) => u.ad?.anchor ?? '') } : {}),
+    ...signIn,
+  });
+  return new Map(status.users.map((s) => [s.userPrincipalName.toLowerCase(), s]));
+}
+
 /** Polls the cloud until every user carries its anchor, or the time is up. */
 export async function verifyUsers(deps: EngineDeps, users: JournalUser[], options: VerifyOptions, signIn: ReturnType<typeof graphSignIn>): Promise<void> {
   const at = () => deps.clock.now().toISOString();
@@ -21,8 +31,11 @@ export async function verifyUsers(deps: EngineDeps, users: JournalUser[], option
   let wait = options.verifyPollMs;
   let open = users.filter((u) => u.ad && u.state === 'sync-started');
   while (open.length > 0) {
-    const status = await deps.io.run(steps.matchStatus, { UserPrincipalName: open.map((u) => u.cloudUpn), Anchor: open.map((u) => u.ad?.anchor ?? ''), ...signIn });
-    const byUpn = new Map(status.users.map((s) => [s.userPrincipalName.toLowerCase(), s]));
+    const byUpn = await readStatus(deps, open, false, signIn);
+    // Who else carries the anchor is asked only for the users this poll did not find matched: a run whose
+    // users all match pays no request for it.
+    const unmatched = open.filter((u) => !byUpn.get(u.cloudUpn.toLowerCase())?.onPremisesImmutableId);
+    if (unmatched.length > 0) for (const [upn, seen] of await readStatus(deps, unmatched, true, signIn)) byUpn.set(upn, seen);
     for (const ju of open) {
       const seen = byUpn.get(ju.cloudUpn.toLowerCase());
       const anchor = seen?.onPremisesImmutableId;

@@ -123,7 +123,7 @@ describe('workflow: verify --run, rollback, feature', () => {
     // The sync provisioned ben's AD account as a new cloud user carrying its anchor; anna is simply not seen yet.
     const seen: Answer = (input) => {
       const upns = input.UserPrincipalName as string[];
-      const anchors = input.Anchor as string[];
+      const anchors = (input.Anchor as string[] | undefined) ?? [];
       return {
         users: upns.map((upn, k) => ({
           userPrincipalName: upn, found: true, id: `c-${upn}`, onPremisesImmutableId: null, onPremisesSyncEnabled: null, onPremisesLastSyncDateTime: null,
@@ -139,10 +139,11 @@ describe('workflow: verify --run, rollback, feature', () => {
     expect(ben.findings.at(-1)?.message).to.include('ben+4821@contoso.onmicrosoft.com').and.to.include('c-dup');
     expect(ben.findings.at(-1)?.hint).to.match(/delete it permanently/);
     expect(exitCodeFor(report)).to.equal(7);
-    // Each poll asked for the anchors of the accounts it wrote, in order; ben was not asked about again.
+    // A poll reads the users, then the anchors of those it did not find matched (in order); ben is not asked about again.
     const polls = io.calls.filter((c) => c.step === 'verified');
-    expect(polls[0]?.input.Anchor).to.deep.equal(journal.load(report.runId!)!.users.map((u) => u.ad!.anchor));
-    expect(polls.slice(1).every((c) => !(c.input.UserPrincipalName as string[]).includes('ben@contoso.com'))).to.equal(true);
+    expect(polls[0]?.input.Anchor).to.equal(undefined);
+    expect(polls[1]?.input.Anchor).to.deep.equal(journal.load(report.runId!)!.users.map((u) => u.ad!.anchor));
+    expect(polls.slice(2).every((c) => !(c.input.UserPrincipalName as string[]).includes('ben@contoso.com'))).to.equal(true);
 
     const run = journal.load(report.runId!)!;
     expect(run.users[1]).to.deep.include({ state: 'duplicated', duplicate: { id: 'c-dup', userPrincipalName: 'ben+4821@contoso.onmicrosoft.com' } });
@@ -150,6 +151,16 @@ describe('workflow: verify --run, rollback, feature', () => {
     expect(rolled.users.map((u) => u.outcome)).to.deep.equal(['rolled-back', 'rolled-back']);
     expect(rolled.users[1]?.findings.map((f) => f.code)).to.deep.equal(['DuplicateCreated']);
     expect(rolled.users[1]?.findings[0]?.message).to.match(/ben\+4821@contoso.onmicrosoft.com .*stays/);
+  });
+
+  it('asks who else carries an anchor only for users a poll did not find matched: none when all match', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd, upd2], options());
+    expect(report.summary.matched).to.equal(2);
+    const polls = io.calls.filter((c) => c.step === 'verified');
+    expect(polls).to.have.length(1);
+    expect(polls[0]?.input.Anchor).to.equal(undefined);
   });
 
   it('feature records what it read in the work folder, and a run reads it back', async () => {
