@@ -154,14 +154,22 @@ export function outcomeOf(ju: JournalUser): UserOutcome {
       return 'rolled-back';
     case 'duplicated':
       return 'duplicate';
-    case 'failed': {
-      const kind = ju.error ? codeInfo(ju.error.code).kind : 'bug';
-      return kind === 'environment' || kind === 'bug' ? 'error' : 'failed';
-    }
+    case 'failed':
+      return outcomeOfFailure(ju.error?.code ?? 'UnexpectedError', false);
     default:
       // Written, maybe synced, not seen matched: the run has not done what it was asked.
       return 'failed';
   }
+}
+
+/**
+ * The outcome a failure's code gives a user: `error` when the tool or the environment failed; `blocked` when a
+ * precondition stopped a step that had done nothing yet for the user; else `failed`.
+ */
+export function outcomeOfFailure(code: string, nothingDone: boolean): UserOutcome {
+  const { kind } = codeInfo(code);
+  if (kind === 'environment' || kind === 'bug') return 'error';
+  return kind === 'precondition' && nothingDone ? 'blocked' : 'failed';
 }
 
 /** A finding for a code the workflow met (not a precondition rule), with the catalogue's remedy. */

@@ -9,8 +9,7 @@ import { steps } from '../steps/registry.js';
 import { graphSignIn } from './collector.js';
 import { failureOf, stopsRun, type EngineDeps } from './deps.js';
 import type { JournalUser, RunJournal } from './journal.js';
-import { findingOf, settledStatus, transition, undoable, type Failure } from './lifecycle.js';
-import { codeInfo } from '../codes.js';
+import { findingOf, outcomeOfFailure, settledStatus, transition, undoable, type Failure } from './lifecycle.js';
 import { runReport } from './run-report.js';
 
 export interface RollbackOptions {
@@ -59,9 +58,9 @@ export async function rollbackRun(deps: EngineDeps, run: RunJournal, options: Ro
     } catch (error) {
       if (stopsRun(error)) throw error;
       const failure = failureOf(error);
-      const kind = codeInfo(failure.code).kind;
       transition(ju, 'rollback-refused', at(), { failure });
-      outcomes.set(ju, { outcome: kind === 'precondition' ? 'blocked' : kind === 'environment' || kind === 'bug' ? 'error' : 'failed', failure });
+      // A refused undo changed nothing in AD.
+      outcomes.set(ju, { outcome: outcomeOfFailure(failure.code, true), failure });
       continue;
     }
     const what = ad.created ? 'remove the created account' : `restore the UPN ${ad.previousUserPrincipalName ?? '(none)'}`;

@@ -1,5 +1,6 @@
 // Verification: poll the cloud until every user carries its anchor, or the time is up. `apply` ends with
 // it; `verify --run ID` runs it again for the users of a run whose account was written and not matched.
+import type { Config } from '../config.js';
 import type { RunReport } from '../report/types.js';
 import { steps, type MatchStatus } from '../steps/registry.js';
 import { graphSignIn } from './collector.js';
@@ -7,7 +8,6 @@ import type { EngineDeps } from './deps.js';
 import type { JournalUser, RunJournal } from './journal.js';
 import { awaitingMatch, settledStatus, transition } from './lifecycle.js';
 import { runReport } from './run-report.js';
-import type { Config } from '../config.js';
 
 export interface VerifyOptions {
   verifyTimeoutMs: number;
