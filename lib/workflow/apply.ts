@@ -304,7 +304,7 @@ async function sync(ctx: ApplyRun): Promise<void> {
 /** 4. Verify, in bulk, with backoff. */
 async function verify(ctx: ApplyRun): Promise<void> {
   if (ctx.whatIf) return;
-  await verifyUsers(ctx.deps, ctx.run.users.filter((u) => u.state === 'sync-started'), ctx.options, ctx.signIn);
+  await verifyUsers(ctx.deps, ctx.run.users.filter((u) => u.state === 'sync-started'), { ...ctx.options, cycleStartedAt: ctx.run.sync.startedAt }, ctx.signIn);
   ctx.save();
 }
 

@@ -42,9 +42,12 @@ function adoptExisting(users: BatchUser[], facts: Facts, run: RunJournal | null)
   });
 }
 
-/** The cloud user already carries the anchor of the very account we would give its UPN. */
+/**
+ * The cloud user already carries the anchor of the very account we would give its UPN, and Entra Connect
+ * manages it: an ImmutableId stamped by hand on a cloud-only user is not a match (verify.ts matchedSince).
+ */
 export function alreadyMatched(ev: UserEvaluation): boolean {
-  return Boolean(ev.cloudUser?.onPremisesImmutableId && ev.adUser && ev.cloudUser.onPremisesImmutableId === anchorOf(ev.adUser));
+  return Boolean(ev.cloudUser?.onPremisesImmutableId && ev.cloudUser.onPremisesSyncEnabled === true && ev.adUser && ev.cloudUser.onPremisesImmutableId === anchorOf(ev.adUser));
 }
 
 export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOptions, run: RunJournal | null = null): Promise<PlanResult> {

@@ -14,6 +14,28 @@ export interface VerifyOptions {
   verifyPollMs: number;
 }
 
+/**
+ * How far the tool's clock may run ahead of the service's. The rule sheet gives none; we take Kerberos' default
+ * maximum skew (5 minutes), which a domain-joined server stays within, so that a sync Entra records a little
+ * "before" the run's cycle by our clock still counts, and an older one does not.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Matched by this run: the cloud user carries the AD account's anchor, Entra Connect now manages it
+ * (onPremisesSyncEnabled), and it was synced after the run's cycle started. An ImmutableId stamped by hand,
+ * or left by an earlier sync, is not a match (rule sheet 4.1-4.2: the join sets all three).
+ */
+export function matchedSince(seen: MatchStatus | undefined, anchor: string | undefined, cycleStartedAt: string | undefined): 'matched' | 'not-synced' | 'no' {
+  if (!seen?.onPremisesImmutableId || seen.onPremisesImmutableId !== anchor) return 'no';
+  if (seen.onPremisesSyncEnabled !== true) return 'not-synced';
+  if (cycleStartedAt) {
+    const synced = seen.onPremisesLastSyncDateTime ? Date.parse(seen.onPremisesLastSyncDateTime) : Number.NaN;
+    if (!(synced >= Date.parse(cycleStartedAt) - CLOCK_SKEW_MS)) return 'not-synced';
+  }
+  return 'matched';
+}
+
 /** The cloud users of the batch as Graph has them now (with the other holders of their anchors, when asked), by UPN. */
 async function readStatus(deps: EngineDeps, users: JournalUser[], withAnchors: boolean, signIn: ReturnType<typeof graphSignIn>): Promise<Map<string, MatchStatus>> {
   const status = await deps.io.run(steps.matchStatus, {
@@ -24,23 +46,27 @@ async function readStatus(deps: EngineDeps, users: JournalUser[], withAnchors: b
   return new Map(status.users.map((s) => [s.userPrincipalName.toLowerCase(), s]));
 }
 
-/** Polls the cloud until every user carries its anchor, or the time is up. */
-export async function verifyUsers(deps: EngineDeps, users: JournalUser[], options: VerifyOptions, signIn: ReturnType<typeof graphSignIn>): Promise<void> {
+/** Polls the cloud until every user is matched (see matchedSince), or the time is up. */
+export async function verifyUsers(deps: EngineDeps, users: JournalUser[], options: VerifyOptions & { cycleStartedAt?: string }, signIn: ReturnType<typeof graphSignIn>): Promise<void> {
   const at = () => deps.clock.now().toISOString();
   const deadline = deps.clock.now().getTime() + options.verifyTimeoutMs;
   let wait = options.verifyPollMs;
   let open = users.filter((u) => u.ad && u.state === 'sync-started');
+  const notSynced = new Set<JournalUser>();
   while (open.length > 0) {
     const byUpn = await readStatus(deps, open, false, signIn);
     // Who else carries the anchor is asked only for the users this poll did not find matched: a run whose
     // users all match pays no request for it.
     const unmatched = open.filter((u) => !byUpn.get(u.cloudUpn.toLowerCase())?.onPremisesImmutableId);
+    notSynced.clear();
     if (unmatched.length > 0) for (const [upn, seen] of await readStatus(deps, unmatched, true, signIn)) byUpn.set(upn, seen);
     for (const ju of open) {
       const seen = byUpn.get(ju.cloudUpn.toLowerCase());
       const anchor = seen?.onPremisesImmutableId;
       const duplicate = seen?.anchorHolders[0];
-      if (anchor === ju.ad?.anchor) transition(ju, 'verified', at(), { detail: 'the cloud user carries the on-premises anchor' });
+      const matched = matchedSince(seen, ju.ad?.anchor, options.cycleStartedAt);
+      if (matched === 'matched') transition(ju, 'verified', at(), { detail: 'the cloud user carries the on-premises anchor and is synced' });
+      else if (matched === 'not-synced') notSynced.add(ju);
       else if (anchor) transition(ju, 'anchor-mismatch', at(), { failure: { code: 'AnchorMismatch', message: `${ju.cloudUpn} was joined to another on-premises object (anchor ${anchor})` } });
       else if (duplicate) {
         // The service refused the match and provisioned the AD account as a new cloud user (duplicate
@@ -53,7 +79,12 @@ export async function verifyUsers(deps: EngineDeps, users: JournalUser[], option
     open = open.filter((u) => u.state === 'sync-started');
     if (open.length === 0) break;
     if (deps.clock.now().getTime() + wait > deadline) {
-      for (const ju of open) transition(ju, 'verify-timeout', at(), { code: 'VerifyTimeout', detail: 'not matched before the time limit' });
+      for (const ju of open) {
+        const detail = notSynced.has(ju)
+          ? 'the cloud user carries the anchor but Entra Connect has not synced it since this run\'s cycle started: not matched before the time limit'
+          : 'not matched before the time limit';
+        transition(ju, 'verify-timeout', at(), { code: 'VerifyTimeout', detail });
+      }
       break;
     }
     await deps.clock.sleep(wait);
@@ -66,7 +97,7 @@ export async function verifyRun(deps: EngineDeps, run: RunJournal, options: Veri
   const at = deps.clock.now().toISOString();
   const waiting = run.users.filter(awaitingMatch);
   for (const ju of waiting) transition(ju, 'verify-again', at);
-  await verifyUsers(deps, waiting, options, graphSignIn(options.config));
+  await verifyUsers(deps, waiting, { ...options, cycleStartedAt: run.sync.startedAt }, graphSignIn(options.config));
   run.status = settledStatus(run);
   run.updatedAt = deps.clock.now().toISOString();
   deps.journal.save(run);

@@ -28,9 +28,12 @@ export class FakeIO implements StepIO {
   }
 }
 
+/** When the fake clock starts; the fake world's sync records the users it joins as synced then. */
+export const FAKE_EPOCH = '2026-11-25T10:00:00.000Z';
+
 export function fakeClock(): Clock & { t: number } {
   const clock = {
-    t: Date.parse('2026-11-25T10:00:00Z'),
+    t: Date.parse(FAKE_EPOCH),
     now: () => new Date(clock.t),
     sleep: async (ms: number) => {
       clock.t += ms;
@@ -109,7 +112,8 @@ export function world(options: { softMatchOnUpn?: boolean } = {}) {
     verified: (input) => ({
       users: (input.UserPrincipalName as string[]).map((upn) => {
         const c = cloud.find((x) => x.userPrincipalName === upn);
-        return { userPrincipalName: upn, found: Boolean(c), id: c?.id ?? null, onPremisesImmutableId: synced ? (c?.onPremisesImmutableId ?? null) : null, onPremisesSyncEnabled: null, onPremisesLastSyncDateTime: null };
+        const joined = synced && Boolean(c?.onPremisesImmutableId);
+        return { userPrincipalName: upn, found: Boolean(c), id: c?.id ?? null, onPremisesImmutableId: joined ? c!.onPremisesImmutableId : null, onPremisesSyncEnabled: joined ? true : null, onPremisesLastSyncDateTime: joined ? FAKE_EPOCH : null };
       }),
     }),
     'feature-enabled': (input) => ({ feature: String(input.Feature), enabled: true, changed: !input.WhatIf }),

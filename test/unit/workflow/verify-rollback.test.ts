@@ -10,8 +10,8 @@ import { apply } from '../../../lib/workflow/apply.js';
 import { readFeatureRecord, runFeature } from '../../../lib/workflow/feature.js';
 import { MemoryJournalStore, type RunJournal } from '../../../lib/workflow/journal.js';
 import { rollbackRun } from '../../../lib/workflow/rollback.js';
-import { verifyRun } from '../../../lib/workflow/verify.js';
-import { deps, FakeIO, missing, options, upd, upd2, world, type Answer } from './fake-world.js';
+import { CLOCK_SKEW_MS, matchedSince, verifyRun } from '../../../lib/workflow/verify.js';
+import { deps, FAKE_EPOCH, FakeIO, missing, options, upd, upd2, world, type Answer } from './fake-world.js';
 
 /** A world whose sync joins nobody (export errors), and whose undo puts the previous UPN back. */
 function unmatchedWorld() {
@@ -47,12 +47,41 @@ describe('workflow: verify --run, rollback, feature', () => {
     const run = await unmatchedRun(w, journal);
     expect(run.status).to.equal('incomplete');
     // The sync catches up later: the cloud users now carry their anchors.
-    const joined = new FakeIO({ ...w.answers, verified: (input) => ({ users: (input.UserPrincipalName as string[]).map((upn) => ({ userPrincipalName: upn, found: true, id: 'x', onPremisesImmutableId: journal.load(run.runId)!.users.find((u) => u.cloudUpn === upn)!.ad!.anchor, onPremisesSyncEnabled: true, onPremisesLastSyncDateTime: null })) }) });
+    const joined = new FakeIO({ ...w.answers, verified: (input) => ({ users: (input.UserPrincipalName as string[]).map((upn) => ({ userPrincipalName: upn, found: true, id: 'x', onPremisesImmutableId: journal.load(run.runId)!.users.find((u) => u.cloudUpn === upn)!.ad!.anchor, onPremisesSyncEnabled: true, onPremisesLastSyncDateTime: FAKE_EPOCH })) }) });
     const report = await verifyRun(deps(joined, journal), run, { config: options().config, verifyTimeoutMs: 1000, verifyPollMs: 1000 });
     expect(report.mode).to.equal('verify');
     expect(report.users.map((u) => u.outcome)).to.deep.equal(['matched', 'matched', 'blocked']);
     expect(joined.calls.map((c) => c.input.UserPrincipalName)).to.deep.equal([['anna@contoso.com', 'ben@contoso.com']]);
     expect(journal.load(run.runId)?.status).to.equal('done');
+  });
+
+  it('verify does not take an anchor stamped on a cloud user that Entra Connect has not synced since the cycle for a match', async () => {
+    const w = unmatchedWorld();
+    const journal = new MemoryJournalStore();
+    const run = await unmatchedRun(w, journal);
+    const anchorOf = (upn: string) => journal.load(run.runId)!.users.find((u) => u.cloudUpn === upn)!.ad!.anchor;
+    // anna: the anchor set by hand (not synced); ben: synced, but by a cycle long before this run's.
+    const stale = new Date(Date.parse(run.sync.startedAt!) - CLOCK_SKEW_MS - 60_000).toISOString();
+    const stamped = new FakeIO({ ...w.answers, verified: (input) => ({ users: (input.UserPrincipalName as string[]).map((upn) => ({
+      userPrincipalName: upn, found: true, id: `c-${upn}`, onPremisesImmutableId: anchorOf(upn),
+      onPremisesSyncEnabled: upn === 'anna@contoso.com' ? false : true, onPremisesLastSyncDateTime: upn === 'anna@contoso.com' ? null : stale,
+    })) }) });
+    const report = await verifyRun(deps(stamped, journal), run, { config: options().config, verifyTimeoutMs: 2000, verifyPollMs: 1000 });
+    expect(report.users.map((u) => u.outcome)).to.deep.equal(['failed', 'failed', 'blocked']);
+    for (const u of report.users.slice(0, 2)) expect(u.steps.at(-1)).to.include({ code: 'VerifyTimeout' }).and.have.property('detail').that.matches(/carries the anchor but Entra Connect has not synced it/);
+    expect(journal.load(run.runId)?.status).to.equal('incomplete');
+  });
+
+  it('matchedSince: the anchor, onPremisesSyncEnabled and a sync after the cycle started (within the clock skew) make a match', () => {
+    const seen = (over: object) => ({ userPrincipalName: 'a@x', found: true, id: '1', onPremisesImmutableId: 'AAA=', onPremisesSyncEnabled: true, onPremisesLastSyncDateTime: '2026-11-25T10:01:00Z', anchorHolders: [], ...over });
+    const start = '2026-11-25T10:00:00Z';
+    expect(matchedSince(seen({}), 'AAA=', start)).to.equal('matched');
+    expect(matchedSince(seen({}), 'BBB=', start)).to.equal('no');
+    expect(matchedSince(undefined, 'AAA=', start)).to.equal('no');
+    expect(matchedSince(seen({ onPremisesSyncEnabled: null }), 'AAA=', start)).to.equal('not-synced');
+    expect(matchedSince(seen({ onPremisesLastSyncDateTime: null }), 'AAA=', start)).to.equal('not-synced');
+    expect(matchedSince(seen({ onPremisesLastSyncDateTime: '2026-11-25T09:56:00Z' }), 'AAA=', start)).to.equal('matched');
+    expect(matchedSince(seen({ onPremisesLastSyncDateTime: '2026-11-25T09:54:00Z' }), 'AAA=', start)).to.equal('not-synced');
   });
 
   it('rollback undoes the unmatched users, reports them rolled back, and the next apply starts a new run', async () => {
