@@ -19,7 +19,9 @@ export function renderReport(report: RunReport): string {
   }
   const s = report.summary;
   lines.push(`Total ${s.total}: ${USER_OUTCOMES.map((o) => `${s[o]} ${o}`).join(', ')}`);
-  if (report.tenantLeftOpen) lines.push('Note: blockSoftMatchEnabled is off in the tenant. When matching is done, run `upn-match apply --relock` or `upn-match feature block-soft-match` (Microsoft advises blocking soft match again).');
+  if (report.relock?.done) lines.push(`Relocked: ${report.relock.features.join(' and ')} set on, as Microsoft advises once matching is done.`);
+  else if (report.relock?.reason) lines.push(`Tenant left open, ${report.relock.reason}`);
+  else if (report.tenantLeftOpen) lines.push('Note: blockSoftMatchEnabled is off in the tenant. When matching is done, run `upn-match apply --relock` or `upn-match feature block-soft-match` (Microsoft advises blocking soft match again).');
   return lines.join('\n');
 }
 

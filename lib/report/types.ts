@@ -41,8 +41,18 @@ export interface RunReport {
   features: { source: string; readAt: string | null; error: string | null } | null;
   /** blockSoftMatchEnabled is off after the run: Microsoft advises turning it back on. */
   tenantLeftOpen: boolean | null;
+  /** What `apply --relock` did: the blocks it set, or why it left the tenant open. */
+  relock: Relock | null;
   resumed: boolean;
   users: UserReport[];
+}
+
+export interface Relock {
+  done: boolean;
+  /** The features set on (done), or that would have been. */
+  features: string[];
+  /** Why the tenant was left open (not done). */
+  reason: string | null;
 }
 
 export function summarize(users: UserReport[]): RunReport['summary'] {

@@ -213,7 +213,7 @@ export const steps = {
     script: 'steps/Set-DirSyncFeature.ps1',
     host: 'local',
     input: z
-      .object({ Feature: z.enum(['softMatchOnUpnEnabled', 'blockSoftMatchEnabled']), Enable: z.boolean(), Cloud, WhatIf: z.boolean().optional(), ...GraphSignIn })
+      .object({ Feature: z.enum(['softMatchOnUpnEnabled', 'blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled']), Enable: z.boolean(), Cloud, WhatIf: z.boolean().optional(), ...GraphSignIn })
       .strict(),
     output: z.object({ feature: z.string(), enabled: z.boolean(), changed: z.boolean() }),
     mutates: true,

@@ -308,16 +308,44 @@ async function verify(ctx: ApplyRun): Promise<void> {
   ctx.save();
 }
 
-/** 5. Close the door again when asked (Microsoft's advice once matching is done). */
+/**
+ * The blocks Microsoft advises once matching is done: soft match (rule sheet 3.1) and the takeover of cloud
+ * objects through hard match (3.2). Set in this order, so that a failure half-way leaves the first one set.
+ */
+export const RELOCK_FEATURES = ['blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled'] as const;
+
+/** Users whose account this run wrote and who are not matched (yet): a block set now would stop their match. */
+function notSettled(ctx: ApplyRun): JournalUser[] {
+  return ctx.run.users.filter((u) => u.ad && u.state !== 'verified' && u.state !== 'rolled-back');
+}
+
+/** 5. Close the door again when asked (Microsoft's advice once matching is done), never before every written user matched. */
 async function relock(ctx: ApplyRun): Promise<boolean> {
   if (!ctx.options.relock || ctx.whatIf) return false;
-  try {
-    await ctx.deps.io.run(steps.enableFeature, { Feature: 'blockSoftMatchEnabled', Enable: true, Cloud: ctx.options.config.cloud, ...ctx.signIn });
-    return true;
-  } catch (error) {
-    ctx.log('warn', `could not set blockSoftMatchEnabled back on: ${failureOf(error).message}`);
+  const open = notSettled(ctx);
+  if (open.length > 0) {
+    const duplicated = open.filter((u) => u.state === 'duplicated').length;
+    const reason =
+      `not relocked: ${open.length} user(s) of this run written to AD are not matched${duplicated ? ` (${duplicated} duplicated)` : ''}; ` +
+      'a block set now would stop their match on the next sync. Resolve them (verify --run, or the duplicate\'s remedy), then run `upn-match feature block-soft-match`.';
+    ctx.run.relock = { done: false, features: [...RELOCK_FEATURES], reason };
+    ctx.log('warn', reason);
     return false;
   }
+  const set: string[] = [];
+  try {
+    for (const feature of RELOCK_FEATURES) {
+      await ctx.deps.io.run(steps.enableFeature, { Feature: feature, Enable: true, Cloud: ctx.options.config.cloud, ...ctx.signIn });
+      set.push(feature);
+    }
+    ctx.run.relock = { done: true, features: set, reason: null };
+    ctx.log('info', `relocked: ${set.join(' and ')} set on`);
+  } catch (error) {
+    const reason = `relock failed after setting ${set.length ? set.join(', ') : 'nothing'}: ${failureOf(error).message}`;
+    ctx.run.relock = { done: false, features: set, reason };
+    ctx.log('warn', reason);
+  }
+  return set.includes('blockSoftMatchEnabled');
 }
 
 function finish(ctx: ApplyRun, relocked: boolean): void {

@@ -7,7 +7,7 @@ import writeFileAtomic from 'write-file-atomic';
 import type { BatchUser } from '../batch/types.js';
 import type { Finding, PredictedMatch } from '../checks/types.js';
 import type { CloudUser } from '../facts.js';
-import type { StepRecord } from '../report/types.js';
+import type { Relock, StepRecord } from '../report/types.js';
 import { isResumable } from './lifecycle.js';
 
 /**
@@ -70,6 +70,7 @@ export interface RunJournal {
   featureEnabled: boolean;
   sync: { state: 'not-run' | 'started' | 'completed' | 'failed'; startedAt?: string; completedAt?: string; error?: string };
   tenantLeftOpen?: boolean;
+  relock?: Relock;
   users: JournalUser[];
 }
 

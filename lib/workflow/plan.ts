@@ -93,6 +93,7 @@ export async function planReport(deps: EngineDeps, users: BatchUser[], options: 
     tenantFindings: result.evaluation.tenantFindings,
     features: featuresInfo(result.facts),
     tenantLeftOpen: result.facts.tenant.features ? !result.facts.tenant.features.blockSoftMatchEnabled : null,
+    relock: null,
     resumed: false,
     users: reports,
   };

@@ -45,6 +45,7 @@ export function runReport(run: RunJournal, parts: RunReportParts): RunReport {
     tenantFindings: parts.plan?.evaluation.tenantFindings ?? [],
     features: parts.plan ? featuresInfo(parts.plan.facts) : null,
     tenantLeftOpen: run.tenantLeftOpen ?? null,
+    relock: run.relock ?? null,
     resumed: parts.resumed ?? false,
     users,
   };

@@ -1,17 +1,18 @@
 ﻿<#
 .SYNOPSIS
-    Turns a tenant directory-sync feature on or off: UPN soft match, or the soft-match block.
+    Turns a tenant directory-sync feature on or off: UPN soft match, the soft-match block, or the block of
+    cloud-object takeover through hard match.
 .DESCRIPTION
     Graph: PATCH /directory/onPremisesSynchronization/{id} (delegated Global Administrator only).
     MSOnline: Set-MsolDirSyncFeature. Enabling UPN soft match cannot be undone.
 .PARAMETER Feature
-    softMatchOnUpnEnabled or blockSoftMatchEnabled.
+    softMatchOnUpnEnabled, blockSoftMatchEnabled or blockCloudObjectTakeoverThroughHardMatchEnabled.
 .OUTPUTS
     { feature, enabled, changed }
 #>
 [CmdletBinding(SupportsShouldProcess = $true)]
 param(
-    [Parameter(Mandatory = $true)] [ValidateSet('softMatchOnUpnEnabled', 'blockSoftMatchEnabled')] [string] $Feature,
+    [Parameter(Mandatory = $true)] [ValidateSet('softMatchOnUpnEnabled', 'blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled')] [string] $Feature,
     [bool] $Enable = $true,
     [ValidateSet('graph', 'msonline')] [string] $Cloud = 'graph',
     [string] $TenantId,
@@ -24,7 +25,7 @@ Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Dire
 $changed = $false
 if ($Cloud -eq 'msonline') {
     Import-Module MSOnline -Verbose:$false
-    $names = @{ softMatchOnUpnEnabled = 'EnableSoftMatchOnUpn'; blockSoftMatchEnabled = 'BlockSoftMatch' }
+    $names = @{ softMatchOnUpnEnabled = 'EnableSoftMatchOnUpn'; blockSoftMatchEnabled = 'BlockSoftMatch'; blockCloudObjectTakeoverThroughHardMatchEnabled = 'BlockCloudObjectTakeoverThroughHardMatch' }
     if ($PSCmdlet.ShouldProcess('tenant', ('Set ' + $names[$Feature] + ' to ' + $Enable))) {
         try { $null = Get-MsolDirSyncFeatures } catch { Connect-MsolService }
         Set-MsolDirSyncFeature -Feature $names[$Feature] -Enable $Enable -Force

@@ -25,6 +25,7 @@ function report(users: UserReport[], extra: Partial<RunReport> = {}): RunReport 
     tenantFindings: [{ code: 'FeaturesUnknown', severity: 'warn', message: 'could not be read', hint: 'run `upn-match feature`' }],
     features: { source: 'graph', readAt: null, error: null },
     tenantLeftOpen: null,
+    relock: null,
     resumed: false,
     users,
     ...extra,

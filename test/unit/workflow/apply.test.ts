@@ -267,6 +267,45 @@ describe('workflow: apply', () => {
     expect(exitCodeFor(report)).to.equal(4);
   });
 
+  it('--relock sets both blocks Microsoft advises, soft match first, once every written user matched, and says so', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd, upd2], options({ relock: true }));
+    expect(report.summary.matched).to.equal(2);
+    expect(io.calls.filter((c) => c.step === 'feature-enabled').map((c) => [c.input.Feature, c.input.Enable])).to.deep.equal([
+      ['blockSoftMatchEnabled', true],
+      ['blockCloudObjectTakeoverThroughHardMatchEnabled', true],
+    ]);
+    expect(report.relock).to.deep.equal({ done: true, features: ['blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled'], reason: null });
+    expect(report.tenantLeftOpen).to.equal(false);
+  });
+
+  it('--relock leaves the tenant open while a written user is not matched, and says why', async () => {
+    const w = world();
+    w.answers.verified = (input) => ({
+      users: (input.UserPrincipalName as string[]).map((upn) => ({ userPrincipalName: upn, found: true, id: 'x', onPremisesImmutableId: null, onPremisesSyncEnabled: null, onPremisesLastSyncDateTime: null })),
+    });
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd], options({ relock: true, verifyTimeoutMs: 2000, verifyPollMs: 1000 }));
+    expect(io.stepsCalled()).to.not.include('feature-enabled');
+    expect(report.relock?.done).to.equal(false);
+    expect(report.relock?.reason).to.match(/1 user\(s\) of this run written to AD are not matched/);
+    expect(report.tenantLeftOpen).to.equal(true);
+  });
+
+  it('--relock says which block it set when the second one fails', async () => {
+    const w = world();
+    const enable = w.answers['feature-enabled']!;
+    w.answers['feature-enabled'] = (input) => {
+      if (input.Feature === 'blockCloudObjectTakeoverThroughHardMatchEnabled') throw new BridgeError({ reason: 'script-error', script: 'x', code: 'GraphRequestFailed', message: 'HTTP 500' });
+      return enable(input);
+    };
+    const report = await apply(deps(new FakeIO(w.answers)), [upd], options({ relock: true }));
+    expect(report.relock).to.deep.include({ done: false, features: ['blockSoftMatchEnabled'] });
+    expect(report.relock?.reason).to.match(/after setting blockSoftMatchEnabled: HTTP 500/);
+    expect(report.tenantLeftOpen).to.equal(false);
+  });
+
   it('plan is read-only', async () => {
     const w = world();
     const io = new FakeIO(w.answers);
