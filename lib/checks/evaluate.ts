@@ -273,7 +273,29 @@ export const PASSWORD_OVERWRITE: Overwrite = {
   onPremisesValue: '(the AD account’s password, by password hash sync)',
 };
 
-/** The cloud values the AD account will overwrite at the match (where the AD value is set and differs). */
+/**
+ * A created account gets a random password no one knows (Set-AdUserForMatch): after the match the user signs
+ * in with the AD password wherever AD is the source of sign-in (password hash sync, pass-through or federation).
+ */
+export const CREATED_PASSWORD_OVERWRITE: Overwrite = {
+  attribute: 'password',
+  cloudValue: '(the cloud password)',
+  onPremisesValue: '(a random password set at creation: set the AD password and give it to the user before the match, or they cannot sign in)',
+};
+
+/** The SMTP addresses of a proxyAddresses list and mail, lower-cased (the primary and the aliases alike). */
+function smtpAddresses(proxies: readonly string[], mail: string | null | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const p of proxies) if (/^smtp:/i.test(p)) out.add(p.slice(5).toLowerCase());
+  if (mail?.trim()) out.add(mail.trim().toLowerCase());
+  return out;
+}
+
+/**
+ * The cloud values the match will change: every attribute the AD account has a value for and that differs
+ * (rule sheet 4.1), the account's enabled state (4.3), the cloud's email addresses that AD lacks (lost, per
+ * Microsoft's warning in 4.1), and the password.
+ */
 export function overwritesOf(facts: Facts, user: BatchUser, cloudUser: CloudUser | null, adUser: AdUser | null): Overwrite[] {
   if (!cloudUser) return [];
   const result: Overwrite[] = [];
@@ -285,10 +307,27 @@ export function overwritesOf(facts: Facts, user: BatchUser, cloudUser: CloudUser
   };
   if (adUser) {
     for (const entry of OVERWRITTEN) add(entry.attribute, entry.cloud(cloudUser), entry.ad(adUser), entry.caseInsensitive);
+    if (adUser.Enabled !== null) add('accountEnabled', cloudUser.accountEnabled === null ? null : String(cloudUser.accountEnabled), String(adUser.Enabled));
   } else if (user.create) {
     add('givenName', cloudUser.givenName, user.givenName);
     add('surname', cloudUser.surname, user.surname);
+    // The script creates the account enabled.
+    add('accountEnabled', cloudUser.accountEnabled === null ? null : String(cloudUser.accountEnabled), 'true');
   }
-  if ((adUser || user.create) && facts.tenant.features?.passwordSyncEnabled) result.push({ ...PASSWORD_OVERWRITE });
+  if (adUser || user.create) {
+    // Which cloud addresses survive when AD has none at all is not documented: we take the safe side and
+    // list every cloud address AD lacks as lost (rule sheet 4.1 warning).
+    const onPremises = adUser ? smtpAddresses(adUser.proxyAddresses, adUser.mail) : new Set<string>();
+    const lost = [...smtpAddresses(cloudUser.proxyAddresses, cloudUser.mail)].filter((a) => !onPremises.has(a));
+    if (lost.length > 0) {
+      result.push({
+        attribute: 'proxyAddresses',
+        cloudValue: lost.sort().join('; '),
+        onPremisesValue: adUser?.proxyAddresses.length ? `${adUser.proxyAddresses.join('; ')} (the cloud-only addresses are lost: add them in AD first to keep them)` : '(none in AD: the cloud-only addresses are lost; add them in AD first to keep them)',
+      });
+    }
+  }
+  if (user.create && !adUser) result.push({ ...CREATED_PASSWORD_OVERWRITE });
+  else if (adUser && facts.tenant.features?.passwordSyncEnabled) result.push({ ...PASSWORD_OVERWRITE });
   return result;
 }

@@ -16,6 +16,7 @@ export function renderReport(report: RunReport): string {
     const tenantCodes = new Set(report.tenantFindings.map((f) => f.code));
     for (const f of u.findings.filter((x) => !tenantCodes.has(x.code))) lines.push(`    [${f.severity}] ${f.code}: ${f.message}\n           → ${f.hint}`);
     for (const o of u.overwrites) lines.push(`    overwrites ${o.attribute}: ${JSON.stringify(o.cloudValue)} → ${JSON.stringify(o.onPremisesValue)}`);
+    if (u.ifMatchFails) lines.push(`    if the match fails: ${u.ifMatchFails}`);
   }
   const s = report.summary;
   lines.push(`Total ${s.total}: ${USER_OUTCOMES.map((o) => `${s[o]} ${o}`).join(', ')}`);

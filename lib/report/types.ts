@@ -30,7 +30,16 @@ export interface UserReport {
   findings: Finding[];
   steps: StepRecord[];
   overwrites: Overwrite[];
+  /** For a user the run will write: what the service does if it refuses the match (rule sheet 5). */
+  ifMatchFails: string | null;
 }
+
+/**
+ * What happens when the service refuses a match it was expected to make (an admin turned the soft-match block
+ * on, a role was assigned, a conflict appeared after the plan): duplicate attribute resiliency, rule sheet 5.
+ */
+export const IF_MATCH_FAILS =
+  'Entra creates a duplicate: the AD account becomes a second cloud user (name+NNNN@<tenant>.onmicrosoft.com) and no sync error is logged; verify reports it with the remedy.';
 
 export interface RunReport {
   runId: string | null;

@@ -1,7 +1,7 @@
 // The report of a run, built from its journal: the same type for plan, apply, verify and rollback.
 import type { Evaluation, Finding, UserEvaluation } from '../checks/types.js';
 import type { Facts } from '../facts.js';
-import { summarize, type RunReport, type UserOutcome, type UserReport } from '../report/types.js';
+import { IF_MATCH_FAILS, summarize, type RunReport, type UserOutcome, type UserReport } from '../report/types.js';
 import type { JournalUser, RunJournal } from './journal.js';
 import { findingsOf, outcomeOf } from './lifecycle.js';
 
@@ -18,6 +18,7 @@ export function userReport(ju: JournalUser, ev: UserEvaluation | undefined, outc
     findings: findingsOf(ju),
     steps: ju.steps,
     overwrites: ev?.overwrites ?? [],
+    ifMatchFails: ju.state === 'planned' || ju.state === 'ad-writing' || ju.state === 'ad-written' ? IF_MATCH_FAILS : null,
   };
 }
 

@@ -15,8 +15,12 @@ describe('end to end: a duplicate created instead of the match', function () {
     expect(planned.exitCode, planned.stderr).to.equal(0);
     expect(planned.json.users.map((u: { outcome: string }) => u.outcome)).to.deep.equal(['planned']);
 
-    const applied = await runCli(['apply', '--sim', dir, '--csv', csv, '--yes', '--json', '--verify-timeout', '20']);
+    const applied = await runCli(['apply', '--sim', dir, '--csv', csv, '--yes', '--json', '--verify-timeout', '20', '--relock']);
     expect(applied.exitCode, applied.stderr).to.equal(7);
+    // --relock leaves the tenant as it is while a user of the run is duplicated, and says why.
+    expect(applied.json.relock).to.include({ done: false });
+    expect(applied.json.relock.reason).to.match(/1 duplicated/);
+    expect(readState(dir).tenant.features.blockCloudObjectTakeoverThroughHardMatchEnabled).to.not.equal(true);
     const user = applied.json.users[0];
     expect(user.outcome).to.equal('duplicate');
     const state = readState(dir);

@@ -35,8 +35,11 @@ describe('end to end: the run lifecycle', function () {
 
     // The cause is fixed: the same batch runs again, as a new run, and matches everyone.
     rmSync(faults);
-    const again = await runCli(['apply', '--sim', dir, '--csv', csv, '--yes', '--json', '--verify-timeout', '20']);
+    const again = await runCli(['apply', '--sim', dir, '--csv', csv, '--yes', '--json', '--verify-timeout', '20', '--relock']);
     expect(again.exitCode, again.stderr).to.equal(0);
+    // Everyone matched: --relock sets both blocks in the tenant.
+    expect(again.json.relock).to.deep.equal({ done: true, features: ['blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled'], reason: null });
+    expect(readState(dir).tenant.features).to.include({ blockSoftMatchEnabled: true, blockCloudObjectTakeoverThroughHardMatchEnabled: true });
     expect(again.json.resumed).to.equal(false);
     expect(again.json.runId).to.not.equal(runId);
     expect(again.json.summary.matched).to.equal(4);

@@ -693,25 +693,47 @@ describe('checks: overwrites', () => {
       pair.cloud.displayName = null;
       pair.ad.DisplayName = '';
       pair.ad.Name = 'Paula Jones';
+      pair.ad.mail = UPN;
     });
     expect(user.overwrites).to.deep.equal([{ attribute: 'displayName', cloudValue: null, onPremisesValue: 'Paula Jones' }]);
   });
 
   it('notes the password when password hash sync is enabled', () => {
-    const user = readyCase((facts) => void (facts.tenant.features!.passwordSyncEnabled = true));
+    const user = readyCase((facts, pair) => {
+      facts.tenant.features!.passwordSyncEnabled = true;
+      pair.ad.mail = UPN;
+    });
     expect(user.overwrites.map((o) => o.attribute)).to.deep.equal(['displayName', 'password']);
     const unknown = readyCase((facts) => void (facts.tenant.features = null));
     expect(unknown.overwrites.map((o) => o.attribute)).to.not.include('password');
   });
 
-  it('for a create row, lists the given name and surname from the row', () => {
+  it('for a create row, lists the given name and surname from the row, the addresses AD will lack, and the unknown password', () => {
     const facts = makeFacts();
-    facts.tenant.features!.passwordSyncEnabled = true;
-    facts.cloudUsers.push(makeCloudUser(UPN, { givenName: 'Paula', surname: 'Jones' }));
+    facts.tenant.features!.passwordSyncEnabled = false;
+    facts.cloudUsers.push(makeCloudUser(UPN, { givenName: 'Paula', surname: 'Jones', accountEnabled: false }));
     const user = one(facts, createRow(UPN, 'pjones', { givenName: 'Paula', surname: 'Jones-Smith' }));
+    expect(user.overwrites.map((o) => [o.attribute, o.cloudValue])).to.deep.equal([
+      ['surname', 'Jones'],
+      ['accountEnabled', 'false'],
+      ['proxyAddresses', UPN.toLowerCase()],
+      ['password', '(the cloud password)'],
+    ]);
+    expect(user.overwrites.at(-1)?.onPremisesValue).to.match(/random password set at creation: set the AD password/);
+  });
+
+  it('lists the cloud email addresses AD lacks as lost, and a change of accountEnabled', () => {
+    const user = readyCase((_, pair) => {
+      Object.assign(pair.cloud, { displayName: 'Paula Jones', mail: UPN, proxyAddresses: [`SMTP:${UPN}`, 'smtp:paula@contoso.mail.onmicrosoft.com', 'smtp:pj@contoso.com', 'SIP:paula@contoso.com'], accountEnabled: true });
+      Object.assign(pair.ad, { DisplayName: 'Paula Jones', mail: UPN, proxyAddresses: [`SMTP:${UPN}`, 'smtp:PJ@contoso.com'], Enabled: false });
+    });
     expect(user.overwrites).to.deep.equal([
-      { attribute: 'surname', cloudValue: 'Jones', onPremisesValue: 'Jones-Smith' },
-      { attribute: 'password', cloudValue: '(the cloud password)', onPremisesValue: '(the AD account’s password, by password hash sync)' },
+      { attribute: 'accountEnabled', cloudValue: 'true', onPremisesValue: 'false' },
+      {
+        attribute: 'proxyAddresses',
+        cloudValue: 'paula@contoso.mail.onmicrosoft.com',
+        onPremisesValue: `SMTP:${UPN}; smtp:PJ@contoso.com (the cloud-only addresses are lost: add them in AD first to keep them)`,
+      },
     ]);
   });
 });

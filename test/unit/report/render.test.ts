@@ -13,6 +13,7 @@ function user(n: number, extra: Partial<UserReport> = {}): UserReport {
     findings: [{ code: 'SmtpMatchesTarget', severity: 'warn', message: `line one\nline "two" — ${n}`, hint: 'the AD account’s address' }],
     steps: [{ id: 'planned', outcome: 'passed', at: '2026-11-25T10:00:00.000Z', code: undefined }],
     overwrites: [{ attribute: 'displayName', cloudValue: null, onPremisesValue: `User\t${n}` }],
+    ifMatchFails: null,
     ...extra,
   };
 }

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { BridgeError } from '../../../lib/bridge/errors.js';
 import { exitCodeFor } from '../../../lib/report/exit-code.js';
+import { renderReport } from '../../../lib/report/render.js';
 import { apply } from '../../../lib/workflow/apply.js';
 import { MemoryJournalStore } from '../../../lib/workflow/journal.js';
 import { plan, planReport } from '../../../lib/workflow/plan.js';
@@ -313,5 +314,11 @@ describe('workflow: apply', () => {
     expect(io.stepsCalled()).to.deep.equal(['ad-facts', 'cloud-facts', 'tenant-facts', 'sync-facts']);
     expect(report.users.map((u) => u.outcome)).to.deep.equal(['planned', 'blocked']);
     expect(report.users[0]?.predictedMatch).to.equal('upn');
+    // A ready user's line says what the service does if it refuses the match; a blocked one is never written.
+    expect(report.users[0]?.ifMatchFails).to.match(/^Entra creates a duplicate/);
+    expect(report.users[1]?.ifMatchFails).to.equal(null);
+    expect(renderReport(report)).to.match(/if the match fails: Entra creates a duplicate/);
+    const applied = await apply(deps(new FakeIO(w.answers)), [upd], options());
+    expect(applied.users[0]?.ifMatchFails).to.equal(null);
   });
 });
