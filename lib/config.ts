@@ -15,6 +15,9 @@ const MSONLINE_REFUSAL =
   'MSOnline is retired: Microsoft turned it off between April and May 2025, so it can neither read nor change the directory-sync features. ' +
   'Remove "cloud" (Microsoft Graph is used)';
 
+/** zod's issue code for our own checks. */
+const CUSTOM = 'custom' as const;
+
 export const ConfigSchema = z.strictObject({
   /** PowerShell host to use locally (pwsh or powershell.exe); otherwise it is searched for. */
   powershell: z.string().min(1).optional(),
@@ -39,12 +42,12 @@ export const ConfigSchema = z.strictObject({
     .superRefine((graph, ctx) => {
       if (graph.auth !== 'certificate') return;
       const missing = (['tenantId', 'clientId'] as const).filter((key) => !graph[key]);
-      if (missing.length > 0) ctx.addIssue({ code: 'custom', path: [missing[0]!], message: `certificate sign-in needs graph.${missing.join(' and graph.')}` });
+      if (missing.length > 0) ctx.addIssue({ code: CUSTOM, path: [missing[0]!], message: `certificate sign-in needs graph.${missing.join(' and graph.')}` });
       if (!graph.certificateThumbprint && !graph.certificateSubject) {
-        ctx.addIssue({ code: 'custom', path: ['certificateThumbprint'], message: 'certificate sign-in needs graph.certificateThumbprint or graph.certificateSubject (the certificate in the machine\'s store)' });
+        ctx.addIssue({ code: CUSTOM, path: ['certificateThumbprint'], message: 'certificate sign-in needs graph.certificateThumbprint or graph.certificateSubject (the certificate in the machine\'s store)' });
       }
       if (graph.certificateThumbprint && graph.certificateSubject) {
-        ctx.addIssue({ code: 'custom', path: ['certificateSubject'], message: 'give graph.certificateThumbprint or graph.certificateSubject, not both' });
+        ctx.addIssue({ code: CUSTOM, path: ['certificateSubject'], message: 'give graph.certificateThumbprint or graph.certificateSubject, not both' });
       }
     })
     .optional(),

@@ -115,7 +115,7 @@ function Find-UpnMatchCertificate {
     }
     $what = 'thumbprint ' + $Thumbprint
     if (-not $Thumbprint) { $what = 'subject ' + $Subject }
-    Stop-UpnMatch -Code 'GraphCertificateNotFound' -Category input -Target $what -Message ('no valid certificate with {0} in {1}' -f $what, ($searched -join ' or '))
+    Stop-UpnMatch -Code 'GraphCertificateNotFound' -Category script -Target $what -Message ('no valid certificate with {0} in {1}' -f $what, ($searched -join ' or '))
 }
 
 function Connect-UpnMatchGraph {

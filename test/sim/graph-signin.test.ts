@@ -3,27 +3,18 @@
 // current user's store only (as documented), and upn-match's own lookup: LocalMachine\My first, then
 // CurrentUser\My, by thumbprint or subject, valid certificates only, passed with -Certificate.
 import { expect } from 'chai';
-import { TENANT_ID, baseState, makeSimDir, removeSimDir, runSimJson } from './fixtures.js';
+import { CERTIFICATE_HELPER, TENANT_ID, baseState, makeSimDir, removeSimDir, runSimJson } from './fixtures.js';
 
 const CLIENT = '11111111-2222-3333-4444-555555555555';
 
 /** Makes self-signed certificates in the simulator's stores; $t holds their thumbprints by name. */
 const seed = `
-$root = Join-Path $env:UPN_MATCH_SIM_DIR 'certificates'
-function New-TestCertificate([string] $Location, [string] $Subject, [int] $FromDays, [int] $ToDays) {
-  $folder = Join-Path (Join-Path $root $Location) 'My'
-  $null = New-Item -ItemType Directory -Force -Path $folder
-  $rsa = [System.Security.Cryptography.RSA]::Create(2048)
-  $request = New-Object System.Security.Cryptography.X509Certificates.CertificateRequest($Subject, $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
-  $cert = $request.CreateSelfSigned([datetimeoffset]::Now.AddDays($FromDays), [datetimeoffset]::Now.AddDays($ToDays))
-  [System.IO.File]::WriteAllBytes((Join-Path $folder ($cert.Thumbprint + '.cer')), $cert.Export('Cert'))
-  return $cert.Thumbprint
-}
+${CERTIFICATE_HELPER}
 $t = @{
-  machine = New-TestCertificate 'LocalMachine' 'CN=upn-match' -10 300
-  machineRenewed = New-TestCertificate 'LocalMachine' 'CN=upn-match' -2 300
-  user = New-TestCertificate 'CurrentUser' 'CN=upn-match' -1 300
-  expired = New-TestCertificate 'LocalMachine' 'CN=upn-match-old' -400 -1
+  machine = New-SimTestCertificate 'LocalMachine' 'CN=upn-match' -10 300
+  machineRenewed = New-SimTestCertificate 'LocalMachine' 'CN=upn-match' -2 300
+  user = New-SimTestCertificate 'CurrentUser' 'CN=upn-match' -1 300
+  expired = New-SimTestCertificate 'LocalMachine' 'CN=upn-match-old' -400 -1
 }
 Import-Module Microsoft.Graph.Authentication
 Import-Module UpnMatch.Common
