@@ -68,7 +68,9 @@ const declared: Record<string, Declared> = {
   // An error PowerShell raised (not one of ours): `PS.<ErrorCategory>`, e.g. PS.PermissionDenied.
   'PS.*': { kind: 'refused', remedy: 'The directory or the service refused: the message is PowerShell\'s own. Fix the cause (rights, a value AD rejects), then run the same command again (it resumes).' },
   // ---- ps/UpnMatch.Directory and the step scripts ------------------------------------------------
-  GraphConfigMissing: { kind: 'input', stopsRun: true, remedy: 'App-only sign-in needs graph.tenantId, graph.clientId and graph.certificateThumbprint in the config; or set "auth": "interactive".' },
+  GraphConfigMissing: { kind: 'input', stopsRun: true, remedy: 'Certificate sign-in needs graph.tenantId, graph.clientId and graph.certificateThumbprint or graph.certificateSubject in the config; or set "auth": "managed-identity" or "interactive".' },
+  GraphCertificateNotFound: { kind: 'environment', stopsRun: true, remedy: 'Import the app\'s certificate with its private key into Cert:\\LocalMachine\\My (readable by the account that runs upn-match) or that account\'s Cert:\\CurrentUser\\My, check that it has not expired, and that graph.certificateThumbprint or graph.certificateSubject names it.' },
+  MsolRetired: { kind: 'environment', stopsRun: true, remedy: 'MSOnline was retired in 2025: remove "cloud": "msonline" from the config; Microsoft Graph reads and changes the directory-sync features.' },
   GraphLoginFailed: { kind: 'environment', stopsRun: true, remedy: 'Check the tenant id, the app\'s client id and that its certificate is in the machine\'s store and registered on the app; for interactive runs, sign in with an account of that tenant.' },
   GraphAccessDenied: { kind: 'environment', stopsRun: true, remedy: 'Grant the app (or the signed-in user) the Graph permissions listed in README.md, "Graph permissions", with admin consent, then rerun.' },
   GraphRequestFailed: { kind: 'environment', remedy: 'Graph answered with an error: check the service health and the network to Graph, then run the same command again (it resumes).' },

@@ -1,6 +1,8 @@
 // What the run commands share: the batch options, a PowerShell session with the journal and a logger,
 // the lock, the report on stdout (and CSV), questions on a terminal, and failures turned into exit codes.
-import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
 import { readBatchCsv, userFromFlags, BatchInputError } from '../batch/read.js';
@@ -31,6 +33,7 @@ export interface UserOptions extends GlobalOptions {
   surname?: string;
   ou?: string;
   report?: string;
+  'report-dir'?: string;
   'enable-feature'?: boolean;
 }
 
@@ -46,6 +49,7 @@ export function userOptions<T>(y: Argv<T>) {
     .option('surname', { type: 'string' })
     .option('ou', { type: 'string', describe: 'OU (DN) for a new account' })
     .option('report', { type: 'string', describe: 'also write the report as CSV to this file' })
+    .option('report-dir', { type: 'string', describe: 'also write the report as JSON and CSV to new files in this folder, named for the run (for scheduled runs)' })
     .option('enable-feature', { type: 'boolean', default: false, describe: 'allow enabling UPN soft match in the tenant (cannot be undone)' })
     .epilogue(
       `Preconditions (block = nothing written for that user; warn = reported):\n${rules
@@ -154,12 +158,28 @@ async function writeStdout(pieces: Iterable<string>): Promise<void> {
   await write(`${block}\n`);
 }
 
-/** Prints the report (JSON or text), writes the CSV when asked, and sets the exit code from it. */
-export async function output(argv: { json?: boolean; report?: string }, report: RunReport): Promise<void> {
+/**
+ * --report-dir: the JSON and CSV reports under names of their own, so that the runs of a scheduled task
+ * never overwrite each other (a resumed run keeps its run id: the time of writing comes first).
+ * They hold directory data: readable by their owner only, and never written over.
+ */
+export function writeReportFiles(dir: string, report: RunReport, now: Date): { json: string; csv: string } {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const base = path.join(dir, `upn-match-${report.mode}-${stamp}-${report.runId ?? randomBytes(3).toString('hex')}`);
+  const files = { json: `${base}.json`, csv: `${base}.csv` };
+  writeFileSync(files.json, `${[...reportJsonPieces(report)].join('')}\n`, { encoding: 'utf8', mode: 0o600, flag: 'wx' });
+  writeFileSync(files.csv, reportCsv(report), { encoding: 'utf8', mode: 0o600, flag: 'wx' });
+  return files;
+}
+
+/** Prints the report (JSON or text), writes the report files when asked, and sets the exit code from it. */
+export async function output(argv: { json?: boolean; report?: string; 'report-dir'?: string }, report: RunReport): Promise<void> {
   // --json prints the report a user at a time: at ten thousand users its text is megabytes.
   if (argv.json) await writeStdout(reportJsonPieces(report));
   else console.log(renderReport(report));
   if (argv.report) writeFileSync(argv.report, reportCsv(report), 'utf8');
+  if (argv['report-dir']) writeReportFiles(argv['report-dir'], report, new Date());
   process.exitCode = exitCodeFor(report);
 }
 

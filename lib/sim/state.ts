@@ -75,6 +75,8 @@ export const AppRegistrationSchema = z.object({
   certificateThumbprints: z.array(z.string()).optional(),
   /** Granted application permissions. */
   roles: z.array(z.string()).optional(),
+  /** This entry is the machine's managed identity (Connect-MgGraph -Identity gets its roles). */
+  managedIdentity: z.boolean().optional(),
 });
 export type AppRegistration = z.infer<typeof AppRegistrationSchema>;
 

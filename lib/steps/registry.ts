@@ -52,12 +52,14 @@ export const ModuleStatus = z.object({
 });
 export type ModuleStatus = z.infer<typeof ModuleStatus>;
 
-/** How the Graph-using scripts sign in (from the config): app-only certificate or interactive. */
+/** How the Graph-using scripts sign in (from the config): app-only (certificate, managed identity) or delegated. */
 const GraphSignIn = {
+  Auth: z.enum(['certificate', 'managed-identity', 'interactive', 'device-code']).optional(),
+  Environment: z.enum(['Global', 'USGov', 'USGovDoD', 'China']).optional(),
   TenantId: z.string().optional(),
   ClientId: z.string().optional(),
   CertificateThumbprint: z.string().regex(/^[0-9A-Fa-f]{40}$/).optional(),
-  Interactive: z.boolean().optional(),
+  CertificateSubject: z.string().optional(),
 };
 const Cloud = z.enum(['graph', 'msonline']) satisfies z.ZodType<CloudFamily>;
 

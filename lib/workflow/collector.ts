@@ -23,11 +23,25 @@ export interface CollectOptions {
   adFactsChunkSize?: number;
 }
 
-/** How the Graph-using scripts sign in, from the config. */
-export function graphSignIn(config: Config): { TenantId?: string; ClientId?: string; CertificateThumbprint?: string; Interactive?: boolean } {
+/** How the Graph-using scripts sign in, from the config (no graph section: a person signs in interactively). */
+export interface GraphSignIn {
+  Auth: 'certificate' | 'managed-identity' | 'interactive' | 'device-code';
+  Environment: 'Global' | 'USGov' | 'USGovDoD' | 'China';
+  TenantId?: string;
+  ClientId?: string;
+  CertificateThumbprint?: string;
+  CertificateSubject?: string;
+}
+
+export function graphSignIn(config: Config): GraphSignIn {
   const graph = config.graph;
-  if (!graph || graph.auth === 'interactive') return { Interactive: true, ...(graph?.tenantId ? { TenantId: graph.tenantId } : {}) };
-  return { TenantId: graph.tenantId, ClientId: graph.clientId, CertificateThumbprint: graph.certificateThumbprint };
+  if (!graph) return { Auth: 'interactive', Environment: 'Global' };
+  const signIn: GraphSignIn = { Auth: graph.auth, Environment: graph.environment };
+  if (graph.tenantId) signIn.TenantId = graph.tenantId;
+  if (graph.clientId) signIn.ClientId = graph.clientId;
+  if (graph.certificateThumbprint) signIn.CertificateThumbprint = graph.certificateThumbprint;
+  if (graph.certificateSubject) signIn.CertificateSubject = graph.certificateSubject;
+  return signIn;
 }
 
 export function syncServerName(config: Config): string {

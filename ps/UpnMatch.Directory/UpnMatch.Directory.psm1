@@ -8,7 +8,8 @@
 #>
 Set-StrictMode -Version Latest
 
-$script:GraphBase = 'https://graph.microsoft.com/v1.0'
+# Relative to the signed-in environment's Graph endpoint (Connect-MgGraph -Environment): national clouds differ.
+$script:GraphBase = '/v1.0'
 $script:MaxRetries = 6
 
 function ConvertTo-UpnMatchLdapValue {
@@ -82,35 +83,90 @@ function Get-UpnMatchGraphErrorInfo {
     return [pscustomobject]@{ Status = $status; Code = $code; RetryAfter = $retryAfter; Message = $text }
 }
 
+# Delegated scopes by what the step does: plan and verify only read; a feature change writes.
+$script:ReadScopes = @('User.Read.All', 'Directory.Read.All', 'OnPremDirectorySynchronization.Read.All')
+$script:WriteScopes = @('OnPremDirectorySynchronization.ReadWrite.All')
+
+function Find-UpnMatchCertificate {
+    <#
+    .SYNOPSIS
+        The app's certificate from Cert:\LocalMachine\My, then Cert:\CurrentUser\My, by thumbprint or subject name.
+    .DESCRIPTION
+        Connect-MgGraph -CertificateThumbprint searches the current user's store only (its help, and versions
+        before the LocalMachine fallback): a task running as SYSTEM or a gMSA has its certificate in the
+        machine's store. The certificate object is passed with -Certificate, which every version accepts.
+        Among several matches (a renewed certificate keeps its subject), the valid one issued last wins.
+    #>
+    [CmdletBinding()]
+    param([string] $Thumbprint, [string] $Subject)
+    # Windows PowerShell and pwsh provide Cert: through Microsoft.PowerShell.Security.
+    if (-not (Get-PSDrive -Name Cert -ErrorAction SilentlyContinue)) { Import-Module Microsoft.PowerShell.Security -ErrorAction SilentlyContinue -Verbose:$false }
+    $now = Get-Date
+    $searched = New-Object System.Collections.Generic.List[string]
+    foreach ($location in @('LocalMachine', 'CurrentUser')) {
+        $store = 'Cert:\' + $location + '\My'
+        $searched.Add($store)
+        if (-not (Test-Path -LiteralPath $store)) { continue }
+        $found = @(Get-ChildItem -LiteralPath $store | Where-Object {
+                $_ -is [System.Security.Cryptography.X509Certificates.X509Certificate2] -and $_.NotBefore -le $now -and $_.NotAfter -gt $now -and
+                (($Thumbprint -and $_.Thumbprint -ieq $Thumbprint) -or ($Subject -and $_.Subject -ieq $Subject))
+            } | Sort-Object -Property NotBefore -Descending)
+        if ($found.Count -gt 0) { return $found[0] }
+    }
+    $what = 'thumbprint ' + $Thumbprint
+    if (-not $Thumbprint) { $what = 'subject ' + $Subject }
+    Stop-UpnMatch -Code 'GraphCertificateNotFound' -Category script -Target $what -Message ('no valid certificate with {0} in {1}' -f $what, ($searched -join ' or '))
+}
+
 function Connect-UpnMatchGraph {
     <#
     .SYNOPSIS
-        Signs in to Microsoft Graph once per session: app-only with a certificate, or interactive.
+        Signs in to Microsoft Graph once per session: app-only with a certificate or a managed identity,
+        or delegated (interactive browser or device code) with read scopes, or write scopes for a change.
     #>
     [CmdletBinding()]
     param(
+        [ValidateSet('certificate', 'managed-identity', 'interactive', 'device-code')] [string] $Auth = 'interactive',
         [string] $TenantId,
         [string] $ClientId,
         [string] $CertificateThumbprint,
-        [switch] $Interactive
+        [string] $CertificateSubject,
+        [ValidateSet('Global', 'USGov', 'USGovDoD', 'China')] [string] $Environment = 'Global',
+        [ValidateSet('Read', 'Write')] [string] $Access = 'Read'
     )
     Import-Module Microsoft.Graph.Authentication -Verbose:$false
+    $scopes = @($script:ReadScopes)
+    if ($Access -eq 'Write') { $scopes += $script:WriteScopes }
+    $delegated = ($Auth -eq 'interactive' -or $Auth -eq 'device-code')
     $context = Get-MgContext
     if ($null -ne $context) {
-        if (-not $ClientId -or $context.ClientId -eq $ClientId) { return $context }
+        $granted = @($context.Scopes)
+        $missing = @($scopes | Where-Object { $granted -notcontains $_ })
+        if (-not $delegated -and (-not $ClientId -or $context.ClientId -eq $ClientId)) { return $context }
+        if ($delegated -and $missing.Count -eq 0) { return $context }
     }
-    $connect = @{ NoWelcome = $true }
-    if ($Interactive) {
-        $connect['Scopes'] = @('User.Read.All', 'Directory.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All')
-        if ($TenantId) { $connect['TenantId'] = $TenantId }
-    } else {
-        $missing = @(@{ tenantId = $TenantId; clientId = $ClientId; certificateThumbprint = $CertificateThumbprint }.GetEnumerator() | Where-Object { -not $_.Value } | ForEach-Object { 'graph.' + $_.Key } | Sort-Object)
-        if ($missing.Count -gt 0) {
-            Stop-UpnMatch -Code 'GraphConfigMissing' -Category input -Message ('app-only Graph sign-in without ' + ($missing -join ', '))
+    $connect = @{ NoWelcome = $true; Environment = $Environment }
+    switch ($Auth) {
+        'certificate' {
+            $need = [ordered]@{ 'graph.tenantId' = $TenantId; 'graph.clientId' = $ClientId; 'graph.certificateThumbprint or graph.certificateSubject' = ($CertificateThumbprint + $CertificateSubject) }
+            $missing = @($need.Keys | Where-Object { -not $need[$_] })
+            if ($missing.Count -gt 0) {
+                Stop-UpnMatch -Code 'GraphConfigMissing' -Category input -Message ('app-only Graph sign-in without ' + ($missing -join ', '))
+            }
+            $connect['TenantId'] = $TenantId
+            $connect['ClientId'] = $ClientId
+            $connect['Certificate'] = Find-UpnMatchCertificate -Thumbprint $CertificateThumbprint -Subject $CertificateSubject
         }
-        $connect['TenantId'] = $TenantId
-        $connect['ClientId'] = $ClientId
-        $connect['CertificateThumbprint'] = $CertificateThumbprint
+        'managed-identity' {
+            $connect['Identity'] = $true
+            # A user-assigned identity is named by its client id; without one, the system-assigned identity.
+            if ($ClientId) { $connect['ClientId'] = $ClientId }
+        }
+        default {
+            $connect['Scopes'] = $scopes
+            if ($TenantId) { $connect['TenantId'] = $TenantId }
+            if ($Auth -eq 'device-code') { $connect['UseDeviceCode'] = $true }
+        }
     }
     try {
         $null = Connect-MgGraph @connect
@@ -150,7 +206,7 @@ function Invoke-UpnMatchGraph {
                 continue
             }
             if ($info.Status -eq 401 -or $info.Status -eq 403) {
-                $route = $Method + ' ' + (($Uri -replace '^https://[^/]+/v1\.0', '') -replace '\?.*$', '')
+                $route = $Method + ' ' + (($Uri -replace '^(https://[^/]+)?/v1\.0', '') -replace '\?.*$', '')
                 $code = ''
                 if ($info.Code) { $code = ', ' + $info.Code }
                 Stop-UpnMatch -Code 'GraphAccessDenied' -Target $route -Message ('Graph refused {0} (HTTP {1}{2})' -f $route, $info.Status, $code)
@@ -322,4 +378,4 @@ function Invoke-UpnMatchOnSyncServer {
     return (Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ArgumentList $ArgumentList)
 }
 
-Export-ModuleMember -Function Connect-UpnMatchGraph, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer
+Export-ModuleMember -Function Connect-UpnMatchGraph, Find-UpnMatchCertificate, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer

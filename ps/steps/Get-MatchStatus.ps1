@@ -12,9 +12,9 @@
     For each UPN, in the same order, the source anchor (base64) of the AD account written for it; empty for
     none. Without it, no other user is looked for.
 .PARAMETER TenantId
-    Tenant for app-only sign-in (with ClientId and CertificateThumbprint).
-.PARAMETER Interactive
-    Sign in as a user instead (delegated).
+    Tenant for app-only sign-in (with ClientId and CertificateThumbprint or CertificateSubject).
+.PARAMETER Auth
+    certificate, managed-identity (app-only), interactive or device-code (delegated).
 .OUTPUTS
     { users: [ { userPrincipalName, found, id, onPremisesImmutableId, onPremisesSyncEnabled, onPremisesLastSyncDateTime,
       anchorHolders: [ { id, userPrincipalName, onPremisesSyncEnabled } ] } ] }
@@ -26,11 +26,13 @@ param(
     [string] $TenantId,
     [string] $ClientId,
     [ValidatePattern('^([0-9A-Fa-f]{40})?$')] [string] $CertificateThumbprint,
-    [switch] $Interactive
+    [string] $CertificateSubject,
+    [ValidateSet('certificate', 'managed-identity', 'interactive', 'device-code')] [string] $Auth = 'interactive',
+    [ValidateSet('Global', 'USGov', 'USGovDoD', 'China')] [string] $Environment = 'Global'
 )
 
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
-$null = Connect-UpnMatchGraph -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -Interactive:$Interactive
+$null = Connect-UpnMatchGraph -Auth $Auth -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -CertificateSubject $CertificateSubject -Environment $Environment -Access Read
 
 if ($Anchor.Count -gt 0 -and $Anchor.Count -ne $UserPrincipalName.Count) {
     Stop-UpnMatch -Code 'AnchorListMismatch' -Category input -Message ('{0} anchors for {1} users' -f $Anchor.Count, $UserPrincipalName.Count)

@@ -7,9 +7,9 @@
 .PARAMETER Cloud
     graph, or msonline to read the features with Get-MsolDirSyncFeatures (legacy).
 .PARAMETER TenantId
-    Tenant for app-only sign-in (with ClientId and CertificateThumbprint).
-.PARAMETER Interactive
-    Sign in as a user instead (delegated).
+    Tenant for app-only sign-in (with ClientId and CertificateThumbprint or CertificateSubject).
+.PARAMETER Auth
+    certificate, managed-identity (app-only), interactive or device-code (delegated).
 .OUTPUTS
     { tenantId, directorySyncEnabled, features, featuresSource, featuresReadAt, featuresError, domains, roleHolderIds }
 #>
@@ -19,11 +19,13 @@ param(
     [string] $TenantId,
     [string] $ClientId,
     [ValidatePattern('^([0-9A-Fa-f]{40})?$')] [string] $CertificateThumbprint,
-    [switch] $Interactive
+    [string] $CertificateSubject,
+    [ValidateSet('certificate', 'managed-identity', 'interactive', 'device-code')] [string] $Auth = 'interactive',
+    [ValidateSet('Global', 'USGov', 'USGovDoD', 'China')] [string] $Environment = 'Global'
 )
 
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
-$null = Connect-UpnMatchGraph -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -Interactive:$Interactive
+$null = Connect-UpnMatchGraph -Auth $Auth -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -CertificateSubject $CertificateSubject -Environment $Environment -Access Read
 
 # One $batch for what the tenant is: organization, domains, sync features, activated roles.
 $requests = @(
@@ -49,7 +51,8 @@ $featuresError = $null
 $featuresReadAt = $null
 if ($Cloud -eq 'msonline') {
     Import-Module MSOnline -Verbose:$false
-    try { $rows = @(Get-MsolDirSyncFeatures) } catch { Connect-MsolService; $rows = @(Get-MsolDirSyncFeatures) }
+    # Never Connect-MsolService here: it prompts, and MSOnline is retired (2025). The config refuses msonline.
+    try { $rows = @(Get-MsolDirSyncFeatures) } catch { Stop-UpnMatch -Code 'MsolRetired' -Category script -Message ('MSOnline did not answer: ' + $_.Exception.Message) }
     $byName = @{}
     foreach ($row in $rows) { $byName[[string]$row.DirSyncFeature] = [bool]$row.Enabled }
     $read = { param($name) if ($byName.ContainsKey($name)) { return $byName[$name] } return $false }

@@ -18,7 +18,9 @@ param(
     [string] $TenantId,
     [string] $ClientId,
     [ValidatePattern('^([0-9A-Fa-f]{40})?$')] [string] $CertificateThumbprint,
-    [switch] $Interactive
+    [string] $CertificateSubject,
+    [ValidateSet('certificate', 'managed-identity', 'interactive', 'device-code')] [string] $Auth = 'interactive',
+    [ValidateSet('Global', 'USGov', 'USGovDoD', 'China')] [string] $Environment = 'Global'
 )
 
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
@@ -27,12 +29,13 @@ if ($Cloud -eq 'msonline') {
     Import-Module MSOnline -Verbose:$false
     $names = @{ softMatchOnUpnEnabled = 'EnableSoftMatchOnUpn'; blockSoftMatchEnabled = 'BlockSoftMatch'; blockCloudObjectTakeoverThroughHardMatchEnabled = 'BlockCloudObjectTakeoverThroughHardMatch' }
     if ($PSCmdlet.ShouldProcess('tenant', ('Set ' + $names[$Feature] + ' to ' + $Enable))) {
-        try { $null = Get-MsolDirSyncFeatures } catch { Connect-MsolService }
+        # Never Connect-MsolService here: it prompts, and MSOnline is retired (2025). The config refuses msonline.
+        try { $null = Get-MsolDirSyncFeatures } catch { Stop-UpnMatch -Code 'MsolRetired' -Category script -Message ('MSOnline did not answer: ' + $_.Exception.Message) }
         Set-MsolDirSyncFeature -Feature $names[$Feature] -Enable $Enable -Force
         $changed = $true
     }
 } else {
-    $null = Connect-UpnMatchGraph -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -Interactive:$Interactive
+    $null = Connect-UpnMatchGraph -Auth $Auth -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -CertificateSubject $CertificateSubject -Environment $Environment -Access Write
     try {
         $sync = @((Invoke-UpnMatchGraph -Uri '/directory/onPremisesSynchronization')['value'])[0]
     } catch {

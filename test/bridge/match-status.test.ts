@@ -23,7 +23,7 @@ describe('ps/steps/Get-MatchStatus.ps1: the match, and who else carries the anch
       dir,
       `
 Import-Module ${psq(path.join(psDir, 'UpnMatch.Common'))}
-$out = & ${psq(path.join(psDir, 'steps', 'Get-MatchStatus.ps1'))} -Interactive -UserPrincipalName 'ann@contoso.com', 'bob@contoso.com', 'ghost@contoso.com' -Anchor '${anchor}', '${matched}', "x' or userPrincipalName ne 'y"
+$out = & ${psq(path.join(psDir, 'steps', 'Get-MatchStatus.ps1'))} -Auth interactive -UserPrincipalName 'ann@contoso.com', 'bob@contoso.com', 'ghost@contoso.com' -Anchor '${anchor}', '${matched}', "x' or userPrincipalName ne 'y"
 ConvertTo-UpnMatchWireValue $out`,
     );
     const [ann, bob, ghost] = r.users as Json[];

@@ -6,6 +6,8 @@ import { expect } from 'chai';
 import { guidToImmutableId } from '../../lib/anchor.js';
 import { parseBatchCsv } from '../../lib/batch/read.js';
 import { adBySam, cloudByUpn, initSim, readState, runCli, stateText } from './cli.js';
+import { runPowerShell } from '../helpers/powershell.js';
+import { CERTIFICATE_HELPER } from '../sim/fixtures.js';
 
 interface Expectation {
   scenario: string;
@@ -175,12 +177,15 @@ describe('end to end: app-only runs and the feature record', function () {
 
   it('an app-only run says it could not read the features; after `feature` (delegated) it uses the record', async () => {
     const dir = await initSim('soft-match-blocked');
+    // The app's certificate in the machine's store, named by subject (the thumbprint changes on renewal).
+    const seeded = await runPowerShell(`${CERTIFICATE_HELPER}New-SimTestCertificate LocalMachine 'CN=upn-match'`, { env: { UPN_MATCH_SIM_DIR: dir } });
+    expect(seeded.stdout.trim(), seeded.stderr).to.match(/^[0-9A-F]{40}$/);
     const appOnly = path.join(dir, 'app-only.json');
     writeFileSync(
       appOnly,
       JSON.stringify({
         cloud: 'graph',
-        graph: { auth: 'certificate', tenantId: readState(dir).tenant.tenantId, clientId: '00000000-0000-0000-0000-0000000000bb', certificateThumbprint: 'AB'.repeat(20) },
+        graph: { auth: 'certificate', tenantId: readState(dir).tenant.tenantId, clientId: '00000000-0000-0000-0000-0000000000bb', certificateSubject: 'CN=upn-match' },
         workDir: path.join(dir, 'work'),
       }),
     );

@@ -238,3 +238,20 @@ ConvertTo-Json -InputObject $__result -Depth 12 -Compress
 export function psq(text: string): string {
   return `'${text.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
+
+/**
+ * Defines New-SimTestCertificate LOCATION SUBJECT [FROMDAYS TODAYS]: a self-signed certificate written into the
+ * simulator's certificate store (DIR/certificates/LOCATION/My, the Cert: drive of the fake Graph module); returns
+ * its thumbprint. The fake Connect-MgGraph -CertificateThumbprint finds only CurrentUser certificates, as the real one.
+ */
+export const CERTIFICATE_HELPER = `
+function New-SimTestCertificate([string] $Location, [string] $Subject, [int] $FromDays = -1, [int] $ToDays = 300) {
+  $folder = Join-Path (Join-Path (Join-Path $env:UPN_MATCH_SIM_DIR 'certificates') $Location) 'My'
+  $null = New-Item -ItemType Directory -Force -Path $folder
+  $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+  $request = New-Object System.Security.Cryptography.X509Certificates.CertificateRequest($Subject, $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+  $cert = $request.CreateSelfSigned([datetimeoffset]::Now.AddDays($FromDays), [datetimeoffset]::Now.AddDays($ToDays))
+  [System.IO.File]::WriteAllBytes((Join-Path $folder ($cert.Thumbprint + '.cer')), $cert.Export('Cert'))
+  return $cert.Thumbprint
+}
+`;

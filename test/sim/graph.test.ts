@@ -1,10 +1,11 @@
 // The fake Microsoft.Graph.Authentication module: connection, routes, $filter, paging, $batch, errors.
 import { expect } from 'chai';
 import type { SimState } from '../../lib/sim/state.js';
-import { baseState, cloudUser, GA_TEMPLATE, makeSimDir, readCalls, readState, removeSimDir, runSimJson, TENANT_ID, type Json } from './fixtures.js';
+import { baseState, cloudUser, GA_TEMPLATE, makeSimDir, readCalls, readState, removeSimDir, runSimJson, TENANT_ID, type Json, CERTIFICATE_HELPER } from './fixtures.js';
 
 const ADMIN = 'c0000000-0000-4000-8000-0000000000ad';
-const APP = `Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint 'ABCDEF' -NoWelcome`;
+const APP = `${CERTIFICATE_HELPER}$appThumbprint = New-SimTestCertificate CurrentUser 'CN=app-1'
+Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint $appThumbprint -NoWelcome`;
 
 function world(): SimState {
   const s = baseState();
@@ -36,14 +37,14 @@ $app = Get-MgContext
 $null = Disconnect-MgGraph
 Connect-MgGraph -Scopes 'User.Read.All','OnPremDirectorySynchronization.ReadWrite.All' -NoWelcome
 $delegated = Get-MgContext
-$wrongTenant = Catch-Sim { Connect-MgGraph -ClientId 'x' -TenantId 'fabrikam.com' -CertificateThumbprint 'AB' }
+$wrongTenant = Catch-Sim { Connect-MgGraph -ClientId 'x' -TenantId 'fabrikam.com' -CertificateThumbprint $appThumbprint }
 @{ before = $before; noContext = $noContext
-   app = @{ AuthType = $app.AuthType; TenantId = $app.TenantId; ClientId = $app.ClientId; CertificateThumbprint = $app.CertificateThumbprint; Account = $app.Account }
+   app = @{ AuthType = $app.AuthType; TenantId = $app.TenantId; ClientId = $app.ClientId; CertificateThumbprint = ($app.CertificateThumbprint -eq $appThumbprint); Account = $app.Account }
    delegated = @{ AuthType = $delegated.AuthType; Scopes = @($delegated.Scopes); Account = $delegated.Account }
    wrongTenant = $wrongTenant.error }`);
     expect(r.before.error).to.equal('Authentication needed. Please call Connect-MgGraph.');
     expect(r.noContext).to.equal(true);
-    expect(r.app).to.deep.equal({ AuthType: 'AppOnly', TenantId: TENANT_ID, ClientId: 'app-1', CertificateThumbprint: 'ABCDEF', Account: null });
+    expect(r.app).to.deep.equal({ AuthType: 'AppOnly', TenantId: TENANT_ID, ClientId: 'app-1', CertificateThumbprint: true, Account: null });
     expect(r.delegated.AuthType).to.equal('Delegated');
     expect(r.delegated.Scopes).to.deep.equal(['User.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All']);
     expect(r.delegated.Account).to.equal('admin@contoso.com');
@@ -245,11 +246,16 @@ $unverified = (Catch-Sim { Invoke-MgGraphRequest -Method PATCH -Uri '/v1.0/users
 $synced = (Catch-Sim { Invoke-MgGraphRequest -Method PATCH -Uri '/v1.0/users/amy@contoso.com' -Body @{ displayName = 'x' } }).details
 $noBody = (Catch-Sim { Invoke-MgGraphRequest -Method PATCH -Uri '/v1.0/users/cal@contoso.com' }).error
 $null = Disconnect-MgGraph
-Connect-MgGraph -ClientId reader -TenantId contoso.com -CertificateThumbprint AA -NoWelcome
+# The reader app's registered certificate ('AA' in the state) becomes one in the current user's store.
+$reader = New-SimTestCertificate CurrentUser 'CN=reader'
+$other = New-SimTestCertificate CurrentUser 'CN=other'
+$statePath = Join-Path $env:UPN_MATCH_SIM_DIR 'state.json'
+[System.IO.File]::WriteAllText($statePath, ([System.IO.File]::ReadAllText($statePath) -replace '"AA"', ('"' + $reader + '"')))
+Connect-MgGraph -ClientId reader -TenantId contoso.com -CertificateThumbprint $reader -NoWelcome
 $denied = (Catch-Sim { Invoke-MgGraphRequest -Method PATCH -Uri '/v1.0/users/cal@contoso.com' -Body @{ displayName = 'x' } }).details
 $read = (Invoke-MgGraphRequest -Uri '/v1.0/users/benjamin@contoso.com').userPrincipalName
-$unknownApp = (Catch-Sim { Connect-MgGraph -ClientId nope -TenantId contoso.com -CertificateThumbprint AA }).error
-$badCert = (Catch-Sim { Connect-MgGraph -ClientId reader -TenantId contoso.com -CertificateThumbprint BB }).error
+$unknownApp = (Catch-Sim { Connect-MgGraph -ClientId nope -TenantId contoso.com -CertificateThumbprint $reader }).error
+$badCert = (Catch-Sim { Connect-MgGraph -ClientId reader -TenantId contoso.com -CertificateThumbprint $other }).error
 @{ code = $code; dup = $dup; unverified = $unverified; synced = $synced; noBody = $noBody; denied = $denied; read = $read; unknownApp = $unknownApp; badCert = $badCert }`);
     expect(r.code).to.equal(204);
     expect(r.dup).to.match(/Another object with the same value for property userPrincipalName already exists/);

@@ -8,9 +8,10 @@ import os from 'node:os';
 import { resolveTestHost } from '../helpers/host.js';
 import { runPowerShell, simModulesDir } from '../helpers/powershell.js';
 import type { SimState } from '../../lib/sim/state.js';
-import { adUser, baseState, cloudUser, makeSimDir, readCalls, readState, removeSimDir, runSim, runSimJson, TENANT_ID, type Json } from './fixtures.js';
+import { adUser, baseState, cloudUser, makeSimDir, readCalls, readState, removeSimDir, runSim, runSimJson, TENANT_ID, type Json, CERTIFICATE_HELPER } from './fixtures.js';
 
-const APP = `Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint 'ABCDEF' -NoWelcome`;
+const APP = `${CERTIFICATE_HELPER}$appThumbprint = New-SimTestCertificate CurrentUser 'CN=app-1'
+Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint $appThumbprint -NoWelcome`;
 
 function world(): SimState {
   const s = baseState();

@@ -17,37 +17,72 @@ describe('config: schema', () => {
   });
 
   it('fills the defaults inside a section that is given', () => {
-    expect(parseConfig({ graph: {}, syncServer: {} })).to.deep.equal({
+    expect(parseConfig({ graph: { tenantId: 't', clientId: 'c', certificateThumbprint: THUMBPRINT }, syncServer: {} })).to.deep.equal({
       cloud: 'graph',
       enableFeature: false,
-      graph: { auth: 'certificate' },
+      graph: { auth: 'certificate', environment: 'Global', tenantId: 't', clientId: 'c', certificateThumbprint: THUMBPRINT },
       syncServer: { computerName: 'local' },
     });
   });
 
   it('keeps what is given', () => {
-    const config = { cloud: 'msonline', enableFeature: true, graph: { auth: 'interactive', tenantId: 't' }, syncServer: { computerName: 'aadc01', powershell: 'powershell.exe' } };
+    const config = { cloud: 'graph', enableFeature: true, graph: { auth: 'interactive', tenantId: 't', environment: 'USGov' }, syncServer: { computerName: 'aadc01', powershell: 'powershell.exe' } };
     expect(parseConfig(config)).to.deep.equal(config);
   });
 
   it('refuses unknown keys, at the top level and in a section, naming where', () => {
     expect(refusal(() => parseConfig({ clould: 'graph' }))).to.equal('config: (top level): Unrecognized key: "clould"');
-    expect(refusal(() => parseConfig({ graph: { clientSecret: 'x' } }, 'c.json'))).to.equal('c.json: graph: Unrecognized key: "clientSecret"');
     expect(refusal(() => parseConfig({ syncServer: { computername: 'aadc01' } }))).to.match(/^config: syncServer: .*"computername"/);
   });
 
-  it('refuses a cloud other than graph or msonline, and a wrong type', () => {
+  it('refuses a cloud other than graph, and a wrong type', () => {
     expect(refusal(() => parseConfig({ cloud: 'azuread' }))).to.match(/^config: cloud: /);
     expect(refusal(() => parseConfig({ enableFeature: 'yes' }))).to.match(/^config: enableFeature: /);
     expect(refusal(() => parseConfig({ syncServer: { computerName: '' } }))).to.match(/^config: syncServer\.computerName: /);
   });
 
   it('takes a 40-character hexadecimal thumbprint in either case, and nothing else', () => {
-    expect(parseConfig({ graph: { certificateThumbprint: THUMBPRINT } }).graph?.certificateThumbprint).to.equal(THUMBPRINT);
+    expect(parseConfig({ graph: { tenantId: 't', clientId: 'c', certificateThumbprint: THUMBPRINT } }).graph?.certificateThumbprint).to.equal(THUMBPRINT);
     const message = 'config: graph.certificateThumbprint: a certificate thumbprint is 40 hexadecimal characters';
     for (const bad of [THUMBPRINT.slice(1), `${THUMBPRINT}0`, `${THUMBPRINT.slice(1)}g`, THUMBPRINT.replace(/(..)(?!$)/g, '$1:'), ` ${THUMBPRINT}`]) {
       expect(refusal(() => parseConfig({ graph: { certificateThumbprint: bad } })), bad).to.equal(message);
     }
+  });
+});
+
+describe('config: sign-in', () => {
+  it('refuses a client secret anywhere, saying why and pointing to the certificate recipe (not "Unrecognized key")', () => {
+    for (const [config, where] of [
+      [{ graph: { clientSecret: 'x' } }, 'graph.clientSecret'],
+      [{ graph: { auth: 'certificate', client_secret: 'x' } }, 'graph.client_secret'],
+      [{ clientSecret: 'x' }, 'clientSecret'],
+      [{ ad: { password: 'x' } }, 'ad.password'],
+    ] as const) {
+      const message = refusal(() => parseConfig(config, 'c.json'));
+      expect(message, where).to.match(new RegExp(`^c\\.json: ${where.replace('.', '\\.')}: a client secret \\(or password\\) is not accepted: `));
+      expect(message).to.contain('whoever can read it could sign in as the app');
+      expect(message).to.contain('App-only sign-in with a certificate');
+      expect(message).to.not.contain('Unrecognized');
+    }
+  });
+
+  it('refuses "cloud": "msonline" with the reason: MSOnline is retired', () => {
+    const message = refusal(() => parseConfig({ cloud: 'msonline' }));
+    expect(message).to.match(/^config: cloud: MSOnline is retired: Microsoft turned it off between April and May 2025/);
+  });
+
+  it('checks certificate sign-in when the config is read: tenant, client, and the certificate by thumbprint or subject', () => {
+    expect(refusal(() => parseConfig({ graph: {} }))).to.equal('config: graph.tenantId: certificate sign-in needs graph.tenantId and graph.clientId');
+    expect(refusal(() => parseConfig({ graph: { tenantId: 't', certificateThumbprint: THUMBPRINT } }))).to.equal('config: graph.clientId: certificate sign-in needs graph.clientId');
+    expect(refusal(() => parseConfig({ graph: { tenantId: 't', clientId: 'c' } }))).to.match(/^config: graph\.certificateThumbprint: certificate sign-in needs graph\.certificateThumbprint or graph\.certificateSubject/);
+    expect(refusal(() => parseConfig({ graph: { tenantId: 't', clientId: 'c', certificateThumbprint: THUMBPRINT, certificateSubject: 'CN=a' } }))).to.match(/not both/);
+    expect(parseConfig({ graph: { tenantId: 't', clientId: 'c', certificateSubject: 'CN=upn-match' } }).graph?.certificateSubject).to.equal('CN=upn-match');
+  });
+
+  it('needs nothing more for a managed identity or a person signing in; refuses an unknown cloud environment', () => {
+    expect(parseConfig({ graph: { auth: 'managed-identity' } }).graph).to.deep.equal({ auth: 'managed-identity', environment: 'Global' });
+    expect(parseConfig({ graph: { auth: 'device-code', environment: 'China' } }).graph).to.deep.equal({ auth: 'device-code', environment: 'China' });
+    expect(refusal(() => parseConfig({ graph: { auth: 'interactive', environment: 'Germany' } }))).to.match(/^config: graph\.environment: /);
   });
 });
 
@@ -62,7 +97,7 @@ describe('config: file', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads a file, with or without a byte order mark', () => {
-    expect(loadConfig(write('a.json', '{ "cloud": "msonline" }')).cloud).to.equal('msonline');
+    expect(loadConfig(write('a.json', '{ "cloud": "graph" }')).cloud).to.equal('graph');
     expect(loadConfig(write('b.json', '\uFEFF{ "enableFeature": true }')).enableFeature).to.equal(true);
   });
 

@@ -7,6 +7,7 @@ import type { Config } from '../../config.js';
 import { forCloud, runStep, steps, type ModuleStatus } from '../../steps/registry.js';
 import { createContext, newProcessRunner, type GlobalOptions } from '../context.js';
 import { EXIT } from '../../exit-codes.js';
+import { graphSignIn } from '../../workflow/collector.js';
 
 /** Every module a step record names, for any config: the module check reports them all. */
 export const MODULES: readonly string[] = [
@@ -18,7 +19,7 @@ export const REMEDY: Readonly<Record<string, string>> = {
   ActiveDirectory:
     'install RSAT: Install-WindowsFeature RSAT-AD-PowerShell (Windows Server) or Add-WindowsCapability -Online -Name Rsat.ActiveDirectory.DS-LDS.Tools~~~~0.0.1.0 (Windows client)',
   'Microsoft.Graph.Authentication': 'Install-Module Microsoft.Graph.Authentication -Scope AllUsers',
-  MSOnline: 'Install-Module MSOnline -Scope AllUsers (legacy; prefer "cloud": "graph")',
+  MSOnline: 'MSOnline is retired (2025): remove "cloud": "msonline" from the config',
   ADSync: 'run upn-match on the Entra Connect server, or set syncServer.computerName in the config: ADSync comes with Microsoft Entra Connect',
 };
 
@@ -35,8 +36,17 @@ export function requiredModules(config: Config): string[] {
   return [...needed];
 }
 
+/** The application permission each read of the first Graph call needs (Get-TenantFacts' batch ids). */
+export const READ_PERMISSION: Readonly<Record<string, string>> = {
+  organization: 'Organization.Read.All',
+  domains: 'Domain.Read.All',
+  roles: 'RoleManagement.Read.Directory',
+};
+
 export interface DoctorReport {
   ok: boolean;
+  /** With --config: the Graph sign-in and the first read, as a scheduled run would do them. */
+  graph: { signedIn: boolean; tenantId: string | null; error: string | null; missingPermission: string | null } | null;
   simulator: boolean;
   hosts: { path: string; source: string; edition: string | null; version: string | null; error: string | null }[];
   host: string | null;
@@ -81,7 +91,22 @@ export async function runDoctor(options: GlobalOptions): Promise<DoctorReport> {
       problems.push(error instanceof BridgeError ? `the module check failed: ${error.message}` : String(error));
     }
   }
-  return { ok: problems.length === 0, simulator: Boolean(options.sim), hosts, host: chosen?.path ?? null, modules, problems };
+  const graph = chosen && options.config ? await tryGraph(context, problems) : null;
+  return { ok: problems.length === 0, simulator: Boolean(options.sim), graph, hosts, host: chosen?.path ?? null, modules, problems };
+}
+
+/** Signs in as the config says and reads the tenant (the first call of every run); names a missing permission. */
+async function tryGraph(context: ReturnType<typeof createContext>, problems: string[]): Promise<NonNullable<DoctorReport['graph']>> {
+  try {
+    const facts = await runStep(await newProcessRunner(context.runnerOptions()), steps.tenantFacts, { Cloud: 'graph', ...graphSignIn(context.config) });
+    return { signedIn: true, tenantId: facts.data.tenantId, error: null, missingPermission: null };
+  } catch (error) {
+    if (!(error instanceof BridgeError)) throw error;
+    const denied = error.code === 'GraphRequestFailed' && /\b40[13]\b/.test(error.message) ? READ_PERMISSION[error.target ?? ''] ?? null : null;
+    const signedIn = !['GraphLoginFailed', 'GraphConfigMissing', 'GraphCertificateNotFound'].includes(error.code);
+    problems.push(denied ? `Graph: the app lacks the permission ${denied} (${error.message})` : `Graph: ${error.code}: ${error.message}`);
+    return { signedIn, tenantId: null, error: `${error.code}: ${error.message}`, missingPermission: denied };
+  }
 }
 
 function render(report: DoctorReport): string {
@@ -98,6 +123,9 @@ function render(report: DoctorReport): string {
       lines.push(`  ${m.required ? 'needed  ' : 'optional'} ${m.name.padEnd(32)} ${state}`);
     }
   }
+  if (report.graph) {
+    lines.push(`Graph: ${report.graph.signedIn ? 'signed in' : 'sign-in failed'}${report.graph.tenantId ? `, tenant ${report.graph.tenantId} read` : ''}`);
+  }
   lines.push(report.ok ? 'Ready.' : 'Not ready:');
   for (const p of report.problems) lines.push(`  - ${p}`);
   return lines.join('\n');
@@ -106,7 +134,7 @@ function render(report: DoctorReport): string {
 export function doctorCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
     'doctor',
-    'List PowerShell hosts and check that the modules the chosen mode needs can be imported',
+    'List PowerShell hosts, check that the modules the chosen mode needs can be imported, and with --config sign in to Graph and read the tenant',
     (y) => y,
     async (argv) => {
       const report = await runDoctor(argv);

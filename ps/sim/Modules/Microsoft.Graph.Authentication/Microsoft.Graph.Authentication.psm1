@@ -23,6 +23,8 @@ if ($PSVersionTable.PSEdition -ne 'Core') { Add-Type -AssemblyName System.Net.Ht
 $script:ModuleName = 'Microsoft.Graph.Authentication'
 $script:Connection = $null
 $script:GraphBase = 'https://graph.microsoft.com'
+# Get-MgEnvironment's built-in environments and their Graph endpoints.
+$script:GraphEndpoints = @{ Global = 'https://graph.microsoft.com'; USGov = 'https://graph.microsoft.us'; USGovDoD = 'https://dod-graph.microsoft.us'; China = 'https://microsoftgraph.chinacloudapi.cn' }
 $script:DelegatedClientId = '14d82eec-204b-4c2f-b7e8-296a70dab67e'
 $script:GlobalAdminTemplateId = '62e90394-69f5-4237-9190-012177145e10'
 
@@ -414,13 +416,60 @@ function ConvertTo-GraphHashtable {
 
 #endregion
 
+#region certificates
+
+function Initialize-SimCertificateDrive {
+    <#
+    .SYNOPSIS
+        Gives a host without a Cert: drive (Linux, macOS) the simulator's: DIR/certificates/<Location>/My/*.cer
+        (Graph.Certificates.cs), so that code reading Cert:\LocalMachine\My runs unchanged. Windows keeps its own.
+    #>
+    if (Get-PSDrive -Name Cert -ErrorAction SilentlyContinue) { return }
+    if ([string]::IsNullOrWhiteSpace($env:UPN_MATCH_SIM_DIR)) { return }
+    if ($null -eq ('UpnMatchSim.CertificateProvider' -as [type])) {
+        $source = [System.IO.File]::ReadAllText((Join-Path $PSScriptRoot 'Graph.Certificates.cs'), [System.Text.Encoding]::UTF8)
+        $hash = ([System.BitConverter]::ToString([System.Security.Cryptography.SHA256]::Create().ComputeHash([System.Text.Encoding]::UTF8.GetBytes($source))) -replace '-', '').Substring(0, 16)
+        $cacheDir = Join-Path ([System.IO.Path]::GetTempPath()) 'upn-match-sim-types'
+        $null = [System.IO.Directory]::CreateDirectory($cacheDir)
+        $dll = Join-Path $cacheDir ('UpnMatchSimCertificates-{0}-{1}.dll' -f $PSVersionTable.PSVersion, $hash)
+        if (-not [System.IO.File]::Exists($dll)) {
+            $temp = Join-Path $cacheDir ('build-{0}-{1}.dll' -f $PID, [guid]::NewGuid().ToString('N'))
+            Add-Type -TypeDefinition $source -OutputAssembly $temp -OutputType Library -ReferencedAssemblies @('System.Management.Automation', 'System.Security.Cryptography', 'System.Runtime', 'System.IO.FileSystem')
+            try { [System.IO.File]::Move($temp, $dll) } catch { $dll = $temp }
+        }
+        Import-Module -Name $dll -Global -Verbose:$false
+    }
+    $null = New-PSDrive -Name Cert -PSProvider UpnMatchSimCertificate -Root (Join-Path $env:UPN_MATCH_SIM_DIR 'certificates') -Scope Global
+}
+
+function Find-SimUserCertificate {
+    <#
+    .SYNOPSIS
+        What the real Connect-MgGraph does with -CertificateThumbprint or -CertificateSubjectName: the current
+        user's store only (its help: "The Certificate will be retrieved from the current user's certificate
+        store"; msgraph-sdk-powershell issues 675 and 969). Newer SDK sources also try LocalMachine\My after
+        it; installed versions differ, so the simulator keeps the stricter, documented behaviour. Unexpired
+        certificates only, the one issued last first (AuthenticationHelpers.TryFindCertificateBy*).
+    #>
+    param([string] $Thumbprint, [string] $SubjectName)
+    if (-not (Test-Path -LiteralPath 'Cert:\CurrentUser\My')) { return $null }
+    $now = Get-Date
+    return (@(Get-ChildItem -LiteralPath 'Cert:\CurrentUser\My' | Where-Object {
+                $_ -is [System.Security.Cryptography.X509Certificates.X509Certificate2] -and $_.NotBefore -le $now -and $_.NotAfter -gt $now -and
+                (($SubjectName -and $_.Subject -ieq $SubjectName) -or (-not $SubjectName -and $_.Thumbprint -ieq $Thumbprint))
+            } | Sort-Object -Property NotBefore -Descending) | Select-Object -First 1)
+}
+
+#endregion
+
 #region cmdlets
 
 function Connect-MgGraph {
     <#
     .SYNOPSIS
-        Signs in to the simulated tenant: app-only with -ClientId -TenantId -CertificateThumbprint (or a client
-        secret credential), delegated with -Scopes.
+        Signs in to the simulated tenant: app-only with -ClientId -TenantId and -Certificate, -CertificateThumbprint
+        or -CertificateSubjectName (these two search the current user's store only) or a client secret credential;
+        a managed identity with -Identity; delegated with -Scopes (-UseDeviceCode). -Environment picks the cloud.
     #>
     [CmdletBinding(DefaultParameterSetName = 'UserParameterSet')]
     param(
@@ -449,8 +498,26 @@ function Connect-MgGraph {
         [switch] $NoWelcome
     )
     $setName = $PSCmdlet.ParameterSetName
+    if (-not $Environment) { $Environment = 'Global' }
+    # The call log keeps the certificate's thumbprint, not the object.
+    $logged = @{}
+    foreach ($key in $PSBoundParameters.Keys) { $logged[$key] = $PSBoundParameters[$key] }
+    if ($Certificate) { $logged['Certificate'] = $Certificate.Thumbprint }
     try {
-        $connection = Invoke-SimCommand -Module $script:ModuleName -Command 'Connect-MgGraph' -BoundParameters $PSBoundParameters -Body {
+        if (-not $script:GraphEndpoints.ContainsKey($Environment)) {
+            throw ("Unable to find environment with name '{0}'. Use Get-MgEnvironment to list the available environments." -f $Environment)
+        }
+        $usedCertificate = $Certificate
+        if ($setName -eq 'AppCertificateParameterSet' -and -not $usedCertificate) {
+            $usedCertificate = Find-SimUserCertificate -Thumbprint $CertificateThumbprint -SubjectName $CertificateSubjectName
+            if ($null -eq $usedCertificate) {
+                $name = $CertificateThumbprint
+                if ($CertificateSubjectName) { $name = $CertificateSubjectName }
+                # The wording users report (msgraph-sdk-powershell issue 675).
+                throw ('{0} certificate was not found or has expired.' -f $name)
+            }
+        }
+        $connection = Invoke-SimCommand -Module $script:ModuleName -Command 'Connect-MgGraph' -BoundParameters $logged -Body {
             param($ctx)
             $tenant = $ctx.State.tenant
             $stateTenantId = [string](Get-SimValue $tenant 'tenantId' '')
@@ -474,16 +541,29 @@ function Connect-MgGraph {
                         throw ("ClientCertificateCredential authentication failed: AADSTS700016: Application with identifier '{0}' was not found in the directory '{1}'." -f $appId, (Get-SimValue $tenant 'displayName' $stateTenantId))
                     }
                     $thumbprints = @(Get-SimValue $app 'certificateThumbprints' @())
-                    if ($CertificateThumbprint -and $thumbprints.Count -gt 0 -and -not (@($thumbprints | Where-Object { ([string]$_) -ieq $CertificateThumbprint }).Count -gt 0)) {
-                        throw ("ClientCertificateCredential authentication failed: AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{0}']" -f $CertificateThumbprint)
+                    $usedThumbprint = $null
+                    if ($usedCertificate) { $usedThumbprint = $usedCertificate.Thumbprint }
+                    if ($usedThumbprint -and $thumbprints.Count -gt 0 -and -not (@($thumbprints | Where-Object { ([string]$_) -ieq $usedThumbprint }).Count -gt 0)) {
+                        throw ("ClientCertificateCredential authentication failed: AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{0}']" -f $usedThumbprint)
                     }
                     $roles = @(Get-SimValue $app 'roles' @())
                     $appName = [string](Get-SimValue $app 'displayName' $appName)
                 }
                 $credentialType = 'ClientCertificate'
                 if ($setName -eq 'AppSecretCredentialParameterSet') { $credentialType = 'ClientSecret' }
+                $thumbprint = $CertificateThumbprint
+                if ($usedCertificate) { $thumbprint = $usedCertificate.Thumbprint }
                 return @{ AuthType = 'AppOnly'; TenantId = $stateTenantId; ClientId = $appId; Scopes = [string[]]$roles; Account = $null; AccountId = $null
-                    CertificateThumbprint = $CertificateThumbprint; CertificateSubjectName = $CertificateSubjectName; TokenCredentialType = $credentialType; AppName = $appName }
+                    CertificateThumbprint = $thumbprint; CertificateSubjectName = $CertificateSubjectName; TokenCredentialType = $credentialType; AppName = $appName }
+            }
+            if ($setName -eq 'IdentityParameterSet') {
+                # A managed identity (Azure VM, Arc-enabled server): its app roles are granted like an app's.
+                $identityId = $ClientId
+                if (-not $identityId) { $identityId = 'system-assigned' }
+                $roles = @('Directory.ReadWrite.All', 'User.ReadWrite.All')
+                foreach ($candidate in @(Get-SimValue $tenant 'apps' @())) { if ([bool](Get-SimValue $candidate 'managedIdentity' $false)) { $roles = @(Get-SimValue $candidate 'roles' @()) } }
+                return @{ AuthType = 'ManagedIdentity'; TenantId = $stateTenantId; ClientId = $identityId; Scopes = [string[]]$roles; Account = $null; AccountId = $null
+                    CertificateThumbprint = $null; CertificateSubjectName = $null; TokenCredentialType = 'ManagedIdentity'; AppName = 'managed identity' }
             }
             if ($setName -eq 'UserParameterSet') {
                 $account = Get-GraphSignedInUser $ctx.State
@@ -506,7 +586,8 @@ function Connect-MgGraph {
     }
     $connection['ContextScope'] = 'Process'
     if ($ContextScope) { $connection['ContextScope'] = $ContextScope }
-    $connection['Environment'] = 'Global'
+    $connection['Environment'] = $Environment
+    $script:GraphBase = $script:GraphEndpoints[$Environment]
     $script:Connection = $connection
     if (-not $NoWelcome) {
         Write-Information -MessageData 'Welcome to Microsoft Graph!' -Tags 'Welcome'
@@ -679,6 +760,7 @@ function Invoke-MgGraphRequest {
 
 $exported = @('Connect-MgGraph', 'Disconnect-MgGraph', 'Get-MgContext', 'Invoke-MgGraphRequest')
 # With a simulator server (UPN_MATCH_SIM_SERVER), each cmdlet forwards its calls there: see UpnMatch.Sim.Remote.ps1.
+Initialize-SimCertificateDrive
 foreach ($proxy in @(Get-SimRemoteProxies -Module $script:ModuleName -Functions @($exported | ForEach-Object { Get-Item -Path ('function:' + $_) }))) {
     Set-Item -Path ('function:script:' + $proxy.Name) -Value $proxy.Body
 }
