@@ -224,6 +224,22 @@ function Get-UpnMatchGraphPages {
     return $count
 }
 
+function Read-UpnMatchGraphAll {
+    <#
+    .SYNOPSIS
+        Every item of a collection whose first page came back in a $batch answer (@{ status; body }): that
+        page's items, then the next pages by @odata.nextLink.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] $Answer)
+    $items = New-Object System.Collections.Generic.List[object]
+    foreach ($item in @($Answer.body['value'])) { if ($null -ne $item) { $items.Add($item) } }
+    if ($Answer.body.ContainsKey('@odata.nextLink')) {
+        $null = Get-UpnMatchGraphPages -Uri ([string]$Answer.body['@odata.nextLink']) -OnItem { param($item) $items.Add($item) }
+    }
+    return , $items.ToArray()
+}
+
 function Get-UpnMatchGraphCollections {
     <#
     .SYNOPSIS
@@ -322,4 +338,4 @@ function Invoke-UpnMatchOnSyncServer {
     return (Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ArgumentList $ArgumentList)
 }
 
-Export-ModuleMember -Function Connect-UpnMatchGraph, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer
+Export-ModuleMember -Function Connect-UpnMatchGraph, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, Read-UpnMatchGraphAll, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer

@@ -14,7 +14,7 @@ describe('workflow: apply', () => {
     const io = new FakeIO(w.answers);
     const d = deps(io);
     const report = await apply(d, [upd, upd2], options());
-    expect(io.stepsCalled()).to.deep.equal(['ad-facts', 'cloud-facts', 'tenant-facts', 'sync-facts', 'ad-written', 'sync-started', 'verified']);
+    expect(io.stepsCalled()).to.deep.equal(['sync-facts', 'ad-facts', 'cloud-facts', 'tenant-facts', 'ad-written', 'sync-started', 'verified']);
     expect(io.calls.find((c) => c.step === 'ad-written')?.input.Users).to.deep.equal([
       { UserPrincipalName: 'anna@contoso.com', ObjectGuid: w.ad[0]?.ObjectGUID, DistinguishedName: w.ad[0]?.DistinguishedName, SamAccountName: 'anna', PreviousUserPrincipalName: 'anna@contoso.local' },
       { UserPrincipalName: 'ben@contoso.com', ObjectGuid: w.ad[1]?.ObjectGUID, DistinguishedName: w.ad[1]?.DistinguishedName, SamAccountName: 'ben', PreviousUserPrincipalName: 'ben@contoso.local' },
@@ -271,7 +271,7 @@ describe('workflow: apply', () => {
     const w = world();
     const io = new FakeIO(w.answers);
     const report = await planReport(deps(io), [upd, missing], options());
-    expect(io.stepsCalled()).to.deep.equal(['ad-facts', 'cloud-facts', 'tenant-facts', 'sync-facts']);
+    expect(io.stepsCalled()).to.deep.equal(['sync-facts', 'ad-facts', 'cloud-facts', 'tenant-facts']);
     expect(report.users.map((u) => u.outcome)).to.deep.equal(['planned', 'blocked']);
     expect(report.users[0]?.predictedMatch).to.equal('upn');
   });
