@@ -237,7 +237,8 @@ function Read-UpnMatchGraphAll {
     if ($Answer.body.ContainsKey('@odata.nextLink')) {
         $null = Get-UpnMatchGraphPages -Uri ([string]$Answer.body['@odata.nextLink']) -OnItem { param($item) $items.Add($item) }
     }
-    return , $items.ToArray()
+    # Written one by one (callers collect them with @()): the items are hashtables, which a pipeline does not unroll.
+    return $items.ToArray()
 }
 
 function Get-UpnMatchGraphCollections {
