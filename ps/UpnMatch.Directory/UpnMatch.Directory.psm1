@@ -101,7 +101,8 @@ function Connect-UpnMatchGraph {
     }
     $connect = @{ NoWelcome = $true }
     if ($Interactive) {
-        $connect['Scopes'] = @('User.Read.All', 'Directory.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All')
+        # RoleManagement.Read.Directory: the PIM-eligible role assignments (Directory.Read.All does not cover them).
+        $connect['Scopes'] = @('User.Read.All', 'Directory.Read.All', 'RoleManagement.Read.Directory', 'OnPremDirectorySynchronization.ReadWrite.All')
         if ($TenantId) { $connect['TenantId'] = $TenantId }
     } else {
         $missing = @(@{ tenantId = $TenantId; clientId = $ClientId; certificateThumbprint = $CertificateThumbprint }.GetEnumerator() | Where-Object { -not $_.Value } | ForEach-Object { 'graph.' + $_.Key } | Sort-Object)

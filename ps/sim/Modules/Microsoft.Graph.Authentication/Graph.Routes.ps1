@@ -502,9 +502,11 @@ function Invoke-GraphListUnifiedRoles {
         displayName and, for users, userPrincipalName).
     #>
     param($Call)
-    if (-not (Test-GraphPermission $Call.Connection $script:Permissions.Roles)) { return (New-GraphDenied) }
-    $state = $Call.State
     $kind = $Call.Route.Args.Kind
+    $needed = $script:Permissions.Roles
+    if ($kind -eq 'eligible') { $needed = $script:Permissions.RoleEligibility }
+    if (-not (Test-GraphPermission $Call.Connection $needed)) { return (New-GraphDenied) }
+    $state = $Call.State
     $expand = [string](Get-GraphQueryValue $Call.Request.Query 'expand')
     if ($expand -and $expand -notmatch '^(?i)(principal|roleDefinition)(,(principal|roleDefinition))*$') {
         return (New-GraphError 400 'BadRequest' ("Could not find a property named '{0}' on type 'microsoft.graph.{1}'." -f $expand, $Call.Route.Args.Type))
