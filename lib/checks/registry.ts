@@ -251,7 +251,7 @@ export const rules: readonly Rule[] = [
     code: 'CloudUserHoldsRole',
     severity: 'block',
     title: 'The cloud user holds no directory role of any kind (active, PIM-eligible, through a role-assignable group, or scoped to an administrative unit)',
-    hint: 'Remove the user’s directory role assignments of every kind (active and eligible, direct and through role-assignable groups, tenant-wide and administrative-unit scoped) before the match and reassign them after, or keep the account cloud-only: Entra never soft-matches a cloud user with an admin role and creates a duplicate instead.',
+    hint: 'Remove the user’s directory role assignments of every kind (active and eligible, direct and through role-assignable groups, tenant-wide and administrative-unit scoped) before the match and reassign them after, or keep the account cloud-only: Entra never soft-matches a cloud user with an admin role (it creates a duplicate instead), and hard match of role holders is blocked since June 2026.',
     // Which roles and which kinds of assignment stop a soft match is not documented (rule sheet 3.3, open
     // question 10.1): the safe side is taken - any directory role, of any kind, blocks.
     evaluate: (ctx) => {

@@ -1,6 +1,7 @@
 // apply with a fake StepIO answering from a table: order of steps, journal, resume, what-if, one user's
 // failure, verification timeout. The checks run for real (they are pure).
 import { expect } from 'chai';
+import { guidToImmutableId } from '../../../lib/anchor.js';
 import { BridgeError } from '../../../lib/bridge/errors.js';
 import { exitCodeFor } from '../../../lib/report/exit-code.js';
 import { apply } from '../../../lib/workflow/apply.js';
@@ -265,6 +266,34 @@ describe('workflow: apply', () => {
     expect(io.calls.filter((c) => c.step === 'verified').length).to.be.greaterThan(1);
     expect(report.users[0]?.findings.map((f) => f.code)).to.include('VerifyTimeout');
     expect(exitCodeFor(report)).to.equal(4);
+  });
+
+  it('reads the server first and uses its anchor attribute everywhere: the AD read, the cloud lookup, the anchor apply verifies', async () => {
+    const stale = guidToImmutableId('11111111-2222-3333-4444-555555555555');
+    // objectGUID: a populated mS-DS-ConsistencyGuid is not the anchor.
+    const w = world();
+    for (const a of w.ad) a.consistencyGuid = stale;
+    const serverFacts = w.answers['sync-facts']!;
+    w.answers['sync-facts'] = (input) => ({ ...(serverFacts(input) as object), anchorAttribute: 'objectGUID', upnAttribute: 'userPrincipalName' });
+    const io = new FakeIO(w.answers);
+    const store = new MemoryJournalStore();
+    const report = await apply(deps(io, store), [upd], options());
+    expect(report.users.map((u) => u.outcome)).to.deep.equal(['matched']);
+    const anna = w.ad.find((a) => a.SamAccountName === 'anna')!;
+    const lookup = io.calls.find((c) => c.step === 'cloud-facts')!.input.Anchor as string[];
+    expect(lookup).to.include(guidToImmutableId(anna.ObjectGUID)).and.not.include(stale);
+    expect(io.calls.find((c) => c.step === 'ad-facts')!.input).to.not.have.property('AnchorAttribute');
+    const verifyAsked = io.calls.filter((c) => c.step === 'verified').flatMap((c) => (c.input.Anchor as string[] | undefined) ?? []);
+    expect(verifyAsked).to.not.include(stale);
+
+    // A custom attribute: the AD read is asked for it, and its value is the anchor looked up in the cloud.
+    const custom = world();
+    for (const a of custom.ad) a.customAnchor = `E-${a.SamAccountName}`;
+    custom.answers['sync-facts'] = (input) => ({ ...(serverFacts(input) as object), anchorAttribute: 'employeeID', upnAttribute: 'userPrincipalName' });
+    const io2 = new FakeIO(custom.answers);
+    await planReport(deps(io2), [upd], options());
+    expect(io2.calls.find((c) => c.step === 'ad-facts')!.input).to.include({ AnchorAttribute: 'employeeID' });
+    expect(io2.calls.find((c) => c.step === 'cloud-facts')!.input.Anchor).to.include('E-anna');
   });
 
   it('plan is read-only', async () => {
