@@ -20,10 +20,39 @@ export function guidToImmutableId(guid: string): string {
 }
 
 /**
- * The anchor Entra Connect gives the cloud user once it joins this AD account: the one place that says so.
- * An empty mS-DS-ConsistencyGuid counts as none: Entra Connect then writes objectGUID into it before the
- * export (rule sheet 6.3), so the anchor is objectGUID's.
+ * The source anchor attribute of the Entra Connect server (Get-ADSyncGlobalSettings,
+ * Microsoft.SynchronizationOption.AnchorAttribute): mS-DS-ConsistencyGuid, objectGUID, or the LDAP name of a
+ * custom attribute chosen at install. null when unknown (the server could not be read): upn-match then assumes
+ * mS-DS-ConsistencyGuid, the express-settings default since Entra Connect 1.1.524 (rule sheet 6.3).
  */
-export function anchorOf(user: { ObjectGUID: string; consistencyGuid: string | null }): string {
-  return user.consistencyGuid || guidToImmutableId(user.ObjectGUID);
+export type AnchorAttribute = string | null;
+
+/** The account's own value of a custom source anchor attribute (the AD facts read it when the server uses one). */
+export interface AnchorSource {
+  ObjectGUID: string;
+  consistencyGuid: string | null;
+  customAnchor?: string | null;
+}
+
+export function isObjectGuidAnchor(attribute: AnchorAttribute): boolean {
+  return attribute?.toLowerCase() === 'objectguid';
+}
+
+export function isConsistencyGuidAnchor(attribute: AnchorAttribute): boolean {
+  return attribute === null || attribute.trim() === '' || attribute.toLowerCase() === 'ms-ds-consistencyguid';
+}
+
+/**
+ * The anchor Entra Connect gives the cloud user once it joins this AD account, under the server's anchor
+ * attribute: the one place that says so.
+ * - mS-DS-ConsistencyGuid (or unknown): its value; an empty one counts as none: Entra Connect then writes
+ *   objectGUID into it before the export (rule sheet 6.3), so the anchor is objectGUID's.
+ * - objectGUID: objectGUID's, whatever mS-DS-ConsistencyGuid holds (the server never reads it).
+ * - a custom attribute: its value as the AD facts read it (a string as is, binary as base64); null when empty
+ *   (Entra Connect does not provision an object without a source anchor).
+ */
+export function anchorOf(user: AnchorSource, attribute: AnchorAttribute): string | null {
+  if (isObjectGuidAnchor(attribute)) return guidToImmutableId(user.ObjectGUID);
+  if (isConsistencyGuidAnchor(attribute)) return user.consistencyGuid || guidToImmutableId(user.ObjectGUID);
+  return user.customAnchor || null;
 }

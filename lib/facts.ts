@@ -10,6 +10,21 @@ export const DirSyncFeatures = z.object({
 });
 export type DirSyncFeatures = z.infer<typeof DirSyncFeatures>;
 
+/**
+ * One directory role a cloud user holds, as Graph serves it: an active assignment (roleAssignments) or a
+ * PIM eligibility (roleEligibilityScheduleInstances); tenant-wide (scope "/") or scoped to an administrative
+ * unit ("/administrativeUnits/{id}"); held by the user or by a role-assignable group the user is a member of.
+ */
+export const RoleHolding = z.object({
+  userId: z.string(),
+  kind: z.enum(['active', 'eligible']),
+  roleName: z.string(),
+  directoryScopeId: z.string(),
+  /** The role-assignable group that holds the role for the user, or null when assigned to the user. */
+  viaGroup: z.string().nullable(),
+});
+export type RoleHolding = z.infer<typeof RoleHolding>;
+
 export const TenantFacts = z.object({
   tenantId: z.string(),
   directorySyncEnabled: z.boolean(),
@@ -20,8 +35,10 @@ export const TenantFacts = z.object({
   featuresReadAt: z.string().nullable(),
   featuresError: z.string().nullable(),
   domains: z.array(z.object({ id: z.string(), isVerified: z.boolean(), authenticationType: z.string() })),
-  /** Ids of cloud users that hold any directory role. */
-  roleHolderIds: z.array(z.string()),
+  /** Every directory role a cloud user holds, one entry per assignment, of any kind (see RoleHolding). */
+  roleHolders: z.array(RoleHolding),
+  /** Why the PIM-eligible assignments could not be read (null when they were). */
+  roleEligibilityError: z.string().nullable().default(null),
 });
 export type TenantFacts = z.infer<typeof TenantFacts>;
 
@@ -41,6 +58,8 @@ export const CloudUser = z.object({
   onPremisesSyncEnabled: z.boolean().nullable(),
   onPremisesLastSyncDateTime: z.string().nullable(),
   onPremisesProvisioningErrors: z.array(z.unknown()),
+  /** The SID of the on-premises account the user was synced from; it can remain after sync stops (rule sheet 2.3). */
+  onPremisesSecurityIdentifier: z.string().nullable().optional(),
 });
 export type CloudUser = z.infer<typeof CloudUser>;
 
@@ -69,6 +88,8 @@ export const AdUser = z.object({
   proxyAddresses: z.array(z.string()),
   /** mS-DS-ConsistencyGuid as base64, or null. */
   consistencyGuid: z.string().nullable(),
+  /** The value of the server's custom source anchor attribute, when it uses one (a string as is, binary as base64). */
+  customAnchor: z.string().nullable().optional(),
   Enabled: z.boolean().nullable(),
 });
 export type AdUser = z.infer<typeof AdUser>;
@@ -82,6 +103,10 @@ export const SyncServerFacts = z.object({
   nextSyncCycleStartTimeInUTC: z.string().nullable(),
   /** OUs the AD connector synchronises (container inclusion list); null when unknown. */
   scopeOUs: z.array(z.string()).nullable(),
+  /** Get-ADSyncGlobalSettings Microsoft.SynchronizationOption.AnchorAttribute; null when unknown. */
+  anchorAttribute: z.string().nullable().default(null),
+  /** Get-ADSyncGlobalSettings Microsoft.SynchronizationOption.UPNAttribute: where the cloud UPN comes from; null when unknown. */
+  upnAttribute: z.string().nullable().default(null),
 });
 export type SyncServerFacts = z.infer<typeof SyncServerFacts>;
 

@@ -1,6 +1,6 @@
 // Runs the rule registry over a batch: indexes the facts once, looks each row up in constant time,
 // and returns the findings, the predicted match and the values the match will overwrite.
-import { anchorOf } from '../anchor.js';
+import { anchorOf, type AnchorAttribute } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
 import type { AdUser, CloudUser, Facts } from '../facts.js';
 import { buildIndex, isTarget, type FactsIndex } from './facts-index.js';
@@ -47,7 +47,7 @@ export function evaluate(facts: Facts, users: BatchUser[], rules: readonly Rule[
 
   const evaluations = rows.map((row, i): UserEvaluation => {
     const { user, cloudUser, adUser } = row;
-    const keys = analyseKeys(index, row.upnKey, cloudUser, adUser);
+    const keys = analyseKeys(index, row.upnKey, cloudUser, adUser, facts.syncServer?.anchorAttribute ?? null);
     // Named, not spread from `global`: a spread context per row made V8 allocate every one of them
     // in the old generation (22 MB at ten thousand rows, held until the next full collection).
     const ctx: UserContext = {
@@ -75,6 +75,7 @@ export function evaluate(facts: Facts, users: BatchUser[], rules: readonly Rule[
       user,
       cloudUser,
       adUser,
+      anchor: keys.anchor,
       predictedMatch: predictMatch(facts, cloudUser, keys),
       findings,
       blocked: findings.some((f) => f.severity === 'block'),
@@ -152,23 +153,29 @@ function othersOfKeys(users: BatchUser[], map: Map<string, number[]>, keys: stri
   return best;
 }
 
-/** The anchor Entra Connect will use for the account; null when its ObjectGUID is unreadable. */
-function readableAnchorOf(adUser: AdUser): string | null {
+/** The anchor Entra Connect will use for the account; null when it has none or its ObjectGUID is unreadable. */
+function readableAnchorOf(adUser: AdUser, attribute: AnchorAttribute): string | null {
   try {
-    return anchorOf(adUser);
+    return anchorOf(adUser, attribute);
   } catch {
     return null;
   }
 }
 
 /** Who holds the row's keys (anchor, UPN, SMTP addresses) in the cloud, the target apart. */
-export function analyseKeys(index: FactsIndex, upnKey: string, cloudUser: CloudUser | null, adUser: AdUser | null): KeyAnalysis {
+export function analyseKeys(
+  index: FactsIndex,
+  upnKey: string,
+  cloudUser: CloudUser | null,
+  adUser: AdUser | null,
+  anchorAttribute: AnchorAttribute = null,
+): KeyAnalysis {
   const notTarget = (h: Holder): boolean => !isTarget(h.object, cloudUser);
   const holdersOf = (address: string): Holder[] => [
     ...(index.cloudByUpn.get(address) ?? []).map((object): Holder => ({ object, via: 'upn' })),
     ...(index.cloudBySmtp.get(address) ?? []),
   ];
-  const anchor = adUser ? readableAnchorOf(adUser) : null;
+  const anchor = adUser ? readableAnchorOf(adUser, anchorAttribute) : null;
   const primarySmtp = adUser ? primarySmtpOf(adUser) : null;
   const otherSmtp: string[] = [];
   if (adUser) {
@@ -195,7 +202,8 @@ export function analyseKeys(index: FactsIndex, upnKey: string, cloudUser: CloudU
     // When the primary SMTP address is the UPN, its holders other than by primary address are the UPN's.
     const sameAsUpn = primarySmtp === upnKey;
     const holders = holdersOf(primarySmtp).filter(notTarget);
-    for (const holder of holders) if (holder.object.kind === 'user' && holder.via === 'primary') smtpOtherUsers.push(holder.object);
+    // Any address of another cloud user, primary or secondary (open question 10.2, safe side: see SmtpMatchesOtherUser).
+    for (const holder of holders) if (holder.object.kind === 'user' && holder.via !== 'upn') smtpOtherUsers.push(holder.object);
     for (const holder of holders) {
       if (smtpOtherUsers.includes(holder.object) || sameAsUpn) continue;
       else if (holder.object.kind !== 'user') smtpHolders.push(holder);

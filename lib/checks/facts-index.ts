@@ -1,5 +1,5 @@
 // Indexes over the facts, built once per evaluation so that every row is checked in constant time.
-import type { AdUser, CloudObject, CloudUser, Facts } from '../facts.js';
+import type { AdUser, CloudObject, CloudUser, Facts, RoleHolding } from '../facts.js';
 import { normalizeDn, normalizeGuid, parseSmtpProxy } from './names.js';
 import type { Holder } from './types.js';
 
@@ -21,7 +21,8 @@ export interface FactsIndex {
   domains: Map<string, { isVerified: boolean; authenticationType: string }>;
   /** UPN suffixes and domain DNS names of the forest, lowercased. */
   forestSuffixes: Set<string>;
-  roleHolderIds: Set<string>;
+  /** The directory roles each cloud user holds (every kind), by lowercased user id. */
+  roleHoldings: Map<string, RoleHolding[]>;
   /** The sync server's scope OUs, normalised; null when unknown. */
   scopeOUs: string[] | null;
 }
@@ -56,9 +57,11 @@ export function buildIndex(facts: Facts): FactsIndex {
     adByGuid: new Map(),
     domains: new Map(),
     forestSuffixes: new Set(),
-    roleHolderIds: new Set(facts.tenant.roleHolderIds),
+    roleHoldings: new Map(),
     scopeOUs: facts.syncServer?.scopeOUs ? facts.syncServer.scopeOUs.map(normalizeDn) : null,
   };
+
+  for (const holding of facts.tenant.roleHolders) push(index.roleHoldings, holding.userId.toLowerCase(), holding);
 
   for (const user of facts.cloudUsers) {
     const key = user.userPrincipalName.trim().toLowerCase();

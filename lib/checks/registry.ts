@@ -1,7 +1,7 @@
 // Every precondition check, one record each: a stable code, its severity and scope, a title and the
 // remedy. The CLI's --help and the README are generated from this table, and `evaluate` runs it in order.
 // The rules are pure: they read the facts (through the context) and nothing else.
-import type { CloudObject } from '../facts.js';
+import type { CloudObject, RoleHolding } from '../facts.js';
 import { domainOfDn, isUnderDn, normalizeDn, normalizeGuid, samAccountNameProblems, upnProblems } from './names.js';
 import type { GlobalRule, Holder, Rule, RuleHit, UserContext, UserRule } from './types.js';
 
@@ -32,6 +32,16 @@ function describeHolders(holders: Holder[]): string {
 /** The AD account of the row, named for a message. */
 function account(ctx: UserContext): string {
   return ctx.adUser ? `AD account ${ctx.adUser.SamAccountName} (${ctx.adUser.DistinguishedName})` : 'the AD account';
+}
+
+/** One role a user holds, with its kind named: PIM-eligible or active, through which group, at which scope. */
+export function describeHolding(holding: RoleHolding): string {
+  const kind = [holding.kind === 'eligible' ? 'PIM-eligible' : 'active'];
+  if (holding.viaGroup) kind.push(`through role-assignable group ${holding.viaGroup}`);
+  const au = /^\/administrativeUnits\/(.+)$/i.exec(holding.directoryScopeId);
+  if (au) kind.push(`scoped to administrative unit ${au[1]}`);
+  else if (holding.directoryScopeId !== '/') kind.push(`scoped to ${holding.directoryScopeId}`);
+  return `${holding.roleName} (${kind.join(', ')})`;
 }
 
 function isBlank(value: string | null): boolean {
@@ -96,6 +106,15 @@ export const rules: readonly Rule[] = [
         : null,
   }),
 
+  tenantRule({
+    code: 'EligibleRolesUnknown',
+    severity: 'warn',
+    title: 'The PIM-eligible directory role assignments could be read',
+    hint: 'Grant RoleEligibilitySchedule.Read.Directory (or RoleManagement.Read.Directory) and check that the tenant has Privileged Identity Management; until then a user eligible for a role is not seen, and Entra would not match it but create a duplicate.',
+    evaluate: ({ facts }) =>
+      facts.tenant.roleEligibilityError ? hit(`The PIM-eligible role assignments of tenant ${facts.tenant.tenantId} could not be read: ${facts.tenant.roleEligibilityError}`) : null,
+  }),
+
   // ---- Sync server --------------------------------------------------------------------------
   syncRule({
     code: 'SyncServerUnknown',
@@ -135,6 +154,28 @@ export const rules: readonly Rule[] = [
         .join(', ');
       return hit(`The sync scheduler on ${server.serverName} is off (${why}); the run starts its own delta cycle`);
     },
+  }),
+
+  syncRule({
+    code: 'AlternateLoginId',
+    severity: 'block',
+    title: 'Entra Connect takes the cloud UPN from userPrincipalName (no alternate login ID)',
+    hint: 'UPN soft match compares the UPN Entra Connect sends, which this server takes from another AD attribute (alternate login ID): the AD userPrincipalName upn-match writes is not what Entra compares, so the match would fail and Entra would create a duplicate. Match these users another way (hard match by onPremisesImmutableId, or SMTP match), or reconfigure Entra Connect to use userPrincipalName, then rerun.',
+    evaluate: ({ facts }) => {
+      const attribute = facts.syncServer?.upnAttribute;
+      if (!attribute || attribute.toLowerCase() === 'userprincipalname') return null;
+      return hit(`Entra Connect server ${facts.syncServer?.serverName ?? ''} takes the cloud UPN from the AD attribute ${attribute} (Microsoft.SynchronizationOption.UPNAttribute), not userPrincipalName`);
+    },
+  }),
+  syncRule({
+    code: 'SourceAnchorUnknown',
+    severity: 'warn',
+    title: 'The Entra Connect server’s source anchor attribute could be read',
+    hint: 'Nothing to do if the server uses mS-DS-ConsistencyGuid (the default since Entra Connect 1.1.524): upn-match assumes it. Otherwise make Get-ADSyncGlobalSettings readable on the server, so that the anchors the plan checks and the run verifies are the server’s.',
+    evaluate: ({ facts }) =>
+      facts.syncServer && !facts.syncServer.anchorAttribute
+        ? hit(`The source anchor attribute of ${facts.syncServer.serverName} could not be read; upn-match assumes mS-DS-ConsistencyGuid`)
+        : null,
   }),
 
   // ---- The batch itself ---------------------------------------------------------------------
@@ -190,12 +231,35 @@ export const rules: readonly Rule[] = [
     },
   }),
   userRule({
+    code: 'CloudUserPreviouslySynced',
+    severity: 'block',
+    title: 'The cloud user was never synced from on-premises (onPremisesSyncEnabled not false, no on-premises SID)',
+    hint: 'The cloud user still carries the mapping to the on-premises account it was synced from. Since the July 2026 hardening Entra ID refuses to remap it ("Hard match operation blocked due to security hardening. Review OnPremisesObjectIdentifier mapping."). Clear the mapping first: PATCH https://graph.microsoft.com/beta/users/{id} with {"onPremisesObjectIdentifier": null} (permission User-OnPremisesSyncBehavior.ReadWrite.All, as a Global Administrator or Hybrid Identity Administrator), clear onPremisesImmutableId if it is set, then rerun.',
+    // Rule sheet 2.5: whether a soft match onto a user that still carries OnPremisesObjectIdentifier is blocked is
+    // not documented (open question 10.8): the safe side is taken - block, with the documented recovery.
+    evaluate: (ctx) => {
+      const user = ctx.cloudUser;
+      if (!user || user.onPremisesSyncEnabled === true) return null;
+      const why = [
+        user.onPremisesSyncEnabled === false ? 'onPremisesSyncEnabled is false (it was synced)' : null,
+        user.onPremisesSecurityIdentifier ? `it keeps the on-premises SID ${user.onPremisesSecurityIdentifier}` : null,
+      ].filter((s): s is string => s !== null);
+      return why.length > 0 ? hit(`${ctx.upn}: the cloud user was synced from an on-premises account before: ${why.join('; ')}`) : null;
+    },
+  }),
+  userRule({
     code: 'CloudUserHoldsRole',
     severity: 'block',
-    title: 'The cloud user holds no directory role',
-    hint: 'Remove the user’s directory role assignments before the match and reassign them after, or keep the account cloud-only: soft match never joins role holders, and hard match of role holders is blocked since June 2026.',
-    evaluate: (ctx) =>
-      ctx.cloudUser && ctx.index.roleHolderIds.has(ctx.cloudUser.id) ? hit(`${ctx.upn}: the cloud user holds a directory role`) : null,
+    title: 'The cloud user holds no directory role of any kind (active, PIM-eligible, through a role-assignable group, or scoped to an administrative unit)',
+    hint: 'Remove the user’s directory role assignments of every kind (active and eligible, direct and through role-assignable groups, tenant-wide and administrative-unit scoped) before the match and reassign them after, or keep the account cloud-only: Entra never soft-matches a cloud user with an admin role (it creates a duplicate instead), and hard match of role holders is blocked since June 2026.',
+    // Which roles and which kinds of assignment stop a soft match is not documented (rule sheet 3.3, open
+    // question 10.1): the safe side is taken - any directory role, of any kind, blocks.
+    evaluate: (ctx) => {
+      const holdings = ctx.cloudUser ? (ctx.index.roleHoldings.get(ctx.cloudUser.id.toLowerCase()) ?? []) : [];
+      if (holdings.length === 0) return null;
+      const named = [...new Set(holdings.map(describeHolding))];
+      return hit(`${ctx.upn}: the cloud user holds ${named.length === 1 ? 'a directory role' : 'directory roles'}: ${named.join('; ')}`);
+    },
   }),
   userRule({
     code: 'CloudUserProvisioningError',
@@ -360,13 +424,26 @@ export const rules: readonly Rule[] = [
         : null,
   }),
   userRule({
+    code: 'SourceAnchorMissing',
+    severity: 'block',
+    title: 'The AD account has a value in the server’s source anchor attribute',
+    hint: 'Entra Connect does not provision an account without a source anchor: fill in the custom source anchor attribute on the AD account (the value the cloud user will keep for good), then rerun.',
+    evaluate: (ctx) =>
+      ctx.adUser && ctx.keys.anchor === null
+        ? hit(`${ctx.upn}: ${account(ctx)} has no value in the source anchor attribute ${ctx.facts.syncServer?.anchorAttribute ?? ''}`)
+        : null,
+  }),
+  userRule({
     code: 'SmtpMatchesOtherUser',
     severity: 'block',
-    title: 'The AD account’s primary SMTP address is not another cloud user’s (SMTP match comes before UPN match)',
-    hint: 'Change the AD account’s mail and primary SMTP proxy address (or the other cloud user’s) first, or SMTP matching would join the wrong user.',
+    title: 'The AD account’s primary SMTP address is not any address (primary or secondary proxy address, mail) of another cloud user (SMTP match comes before UPN match)',
+    hint: 'Change the AD account’s mail and primary SMTP proxy address (or remove the address from the other cloud user) first, or SMTP matching could join the wrong user, or Entra would quarantine the address.',
+    // Whether SMTP soft match compares the incoming primary SMTP with the candidate's primary address only or
+    // with any of its proxy addresses is not settled (rule sheet 1.5, open question 10.2): the safe side is
+    // taken - any address of another cloud user blocks.
     evaluate: (ctx) =>
       ctx.keys.smtpOtherUsers.length > 0
-        ? hit(`${ctx.upn}: ${account(ctx)} has primary SMTP address ${ctx.keys.primarySmtp}, that of ${ctx.keys.smtpOtherUsers.map(describeObject).join(', ')}`)
+        ? hit(`${ctx.upn}: ${account(ctx)} has primary SMTP address ${ctx.keys.primarySmtp}, an address of ${ctx.keys.smtpOtherUsers.map(describeObject).join(', ')}`)
         : null,
   }),
   userRule({

@@ -28,6 +28,8 @@ export interface UserEvaluation {
   cloudUser: CloudUser | null;
   /** The AD account to update (null when the row creates one, or when it is not found). */
   adUser: AdUser | null;
+  /** The source anchor the AD account syncs with, under the server's anchor attribute (null: none, or a create row). */
+  anchor: string | null;
   /** Which rule Entra Connect will use after the write. */
   predictedMatch: PredictedMatch;
   /** The user's own findings, preceded by the tenant and sync findings that block everyone. */
@@ -85,7 +87,7 @@ export interface KeyAnalysis {
   anchorHolders: CloudObject[];
   /** The primary SMTP equals the target's primary SMTP address or mail. */
   smtpOnTarget: boolean;
-  /** Other cloud users (kind user) whose primary SMTP address or mail equals the AD primary SMTP. */
+  /** Other cloud users (kind user) holding the AD primary SMTP as any address: primary or secondary proxy address, or mail. */
   smtpOtherUsers: CloudObject[];
   /** Other cloud objects holding the UPN (as UPN, mail or SMTP address). */
   upnHolders: Holder[];

@@ -1,6 +1,6 @@
 // The bundled simulator scenarios: each a small, readable world and the batch (users.csv) it is about.
 import { guidToImmutableId } from '../anchor.js';
-import { World } from './world.js';
+import { GLOBAL_ADMIN_TEMPLATE, HELPDESK_ADMIN_TEMPLATE, World } from './world.js';
 
 export interface Scenario {
   name: string;
@@ -169,6 +169,62 @@ export const scenarios: Scenario[] = [
     build(world) {
       oneReadyUser(world);
       world.faults = { setFeatures: [{ command: 'Start-ADSyncSyncCycle', nth: 1, features: { blockSoftMatchEnabled: true } }] };
+    },
+  },
+  {
+    name: 'eligible-admin',
+    description:
+      'adele.vance is only PIM-eligible for Global Administrator (a roleEligibilityScheduleInstance, not an active assignment): no member of an activated role, but Entra would still not soft-match her (the simulator counts every kind of role).',
+    expect: 'adele.vance blocked (CloudUserHoldsRole: Global Administrator, PIM-eligible); nothing written to AD for her; paula.jones matched',
+    build(world) {
+      const admin = world.addCloudUser('adele.vance@contoso.com', 'Adele', 'Vance');
+      (world.state.tenant.roleEligibilities ??= []).push({ principalId: admin.id, roleDefinitionId: GLOBAL_ADMIN_TEMPLATE, directoryScopeId: '/' });
+      world.addAdUser('avance', 'Adele', 'Vance');
+      world.updateRow('adele.vance@contoso.com', 'avance');
+      oneReadyUser(world);
+    },
+  },
+  {
+    name: 'group-admin',
+    description:
+      'alex.wilber holds Helpdesk Administrator only through the role-assignable group "Helpdesk Admins", scoped to an administrative unit: he is in no directory role\'s member list.',
+    expect:
+      'alex.wilber blocked (CloudUserHoldsRole: Helpdesk Administrator, through role-assignable group Helpdesk Admins, scoped to an administrative unit); nothing written to AD for him; paula.jones matched',
+    build(world) {
+      const admin = world.addCloudUser('alex.wilber@contoso.com', 'Alex', 'Wilber');
+      const group = { id: world.guid(), displayName: 'Helpdesk Admins', mail: null, proxyAddresses: [], members: [admin.id], isAssignableToRole: true };
+      world.state.tenant.groups.push(group);
+      (world.state.tenant.roleAssignments ??= []).push({
+        principalId: group.id,
+        roleDefinitionId: HELPDESK_ADMIN_TEMPLATE,
+        directoryScopeId: `/administrativeUnits/${world.guid()}`,
+      });
+      world.addAdUser('awilber', 'Alex', 'Wilber');
+      world.updateRow('alex.wilber@contoso.com', 'awilber');
+      oneReadyUser(world);
+    },
+  },
+  {
+    name: 'objectguid-anchor',
+    description:
+      'The Entra Connect server was installed with objectGUID as source anchor; the AD account carries a stale mS-DS-ConsistencyGuid (from another tool) that the server ignores.',
+    expect: 'plan: paula.jones ready; apply: matched and verified in one run, the cloud user carrying the objectGUID anchor (not the stale mS-DS-ConsistencyGuid)',
+    build(world) {
+      world.state.sync.anchorAttribute = 'objectGUID';
+      oneReadyUser(world);
+      const ad = world.state.forest.users.find((u) => u.SamAccountName === 'pjones');
+      if (!ad) throw new Error('scenario objectguid-anchor: pjones missing');
+      ad['mS-DS-ConsistencyGuid'] = guidToImmutableId(world.guid());
+    },
+  },
+  {
+    name: 'alternate-login-id',
+    description:
+      'The Entra Connect server takes the cloud UPN from the AD mail attribute (alternate login ID): the userPrincipalName upn-match would write is not what Entra compares.',
+    expect: 'every user blocked (AlternateLoginId: the cloud UPN comes from mail); nothing written to AD',
+    build(world) {
+      world.state.sync.upnAttribute = 'mail';
+      oneReadyUser(world);
     },
   },
 ];

@@ -47,6 +47,8 @@ export const CloudObjectSchema = z.object({
   proxyAddresses: z.array(z.string()),
   /** Group members (user ids), for memberOf / transitiveMemberOf. */
   members: z.array(z.string()).optional(),
+  /** A role-assignable group: it can hold directory roles for its members. */
+  isAssignableToRole: z.boolean().optional(),
 });
 export type CloudObject = z.infer<typeof CloudObjectSchema>;
 
@@ -58,6 +60,18 @@ export const DirectoryRoleSchema = z.object({
   description: z.string().optional(),
 });
 export type DirectoryRole = z.infer<typeof DirectoryRoleSchema>;
+
+/**
+ * A unified role assignment (active: tenant.roleAssignments) or PIM eligibility (tenant.roleEligibilities), as
+ * Graph's roleManagement/directory serves them. principalId is a user or a role-assignable group;
+ * directoryScopeId is "/" (tenant-wide) or "/administrativeUnits/{id}".
+ */
+export const RoleAssignmentSchema = z.object({
+  principalId: z.string(),
+  roleDefinitionId: z.string(),
+  directoryScopeId: z.string(),
+});
+export type RoleAssignment = z.infer<typeof RoleAssignmentSchema>;
 
 export const CloudDomainSchema = z.object({
   id: z.string(),
@@ -140,6 +154,10 @@ export const SimStateSchema = z.object({
     groups: z.array(CloudObjectSchema),
     contacts: z.array(CloudObjectSchema),
     directoryRoles: z.array(DirectoryRoleSchema),
+    /** Active role assignments besides the activated roles' members (group principals, administrative-unit scopes). */
+    roleAssignments: z.array(RoleAssignmentSchema).optional(),
+    /** PIM-eligible role assignments. */
+    roleEligibilities: z.array(RoleAssignmentSchema).optional(),
     onPremisesSynchronizationConfiguration: z.unknown().optional(),
     apps: z.array(AppRegistrationSchema).optional(),
     /** Who Connect-MgGraph -Scopes signs in as (default: the first Global Administrator). */
@@ -184,6 +202,10 @@ export const SimStateSchema = z.object({
     nextCycleAt: nullableString.optional(),
     runNumber: z.number().int().optional(),
     runHistory: z.array(z.unknown()).optional(),
+    /** Source anchor attribute chosen at install: mS-DS-ConsistencyGuid (default), objectGUID or another attribute's LDAP name. */
+    anchorAttribute: z.string().optional(),
+    /** The AD attribute the cloud UPN comes from: userPrincipalName (default), or e.g. mail (alternate login ID). */
+    upnAttribute: z.string().optional(),
   }),
 });
 export type SimState = z.infer<typeof SimStateSchema>;

@@ -4,6 +4,7 @@ import { guidToImmutableId } from '../anchor.js';
 import type { AdUser, BatchRow, CloudUser, SimState } from './state.js';
 
 export const GLOBAL_ADMIN_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
+export const HELPDESK_ADMIN_TEMPLATE = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same world. */
 export function seededRandom(seed: number): () => number {

@@ -115,7 +115,15 @@ export type MatchStatus = z.infer<typeof MatchStatus>;
 
 const GRAPH = 'Microsoft.Graph.Authentication';
 /** What Get-TenantFacts reads through $batch whatever the cloud family. */
-const TENANT_ROUTES = ['POST /$batch', 'GET /organization', 'GET /domains', 'GET /directoryRoles', 'GET /directoryRoles/{id}/members'];
+const TENANT_ROUTES = [
+  'POST /$batch',
+  'GET /organization',
+  'GET /domains',
+  'GET /roleManagement/directory/roleDefinitions',
+  'GET /roleManagement/directory/roleAssignments',
+  'GET /roleManagement/directory/roleEligibilityScheduleInstances',
+  'GET /groups/{id}/members',
+];
 
 export const steps = {
   hostInfo: defineStep({
@@ -171,6 +179,8 @@ export const steps = {
         DistinguishedName: z.array(z.string()),
         Server: z.string().optional(),
         ChunkSize: z.number().int().optional(),
+        /** The sync server's custom source anchor attribute, to read on each account (not for objectGUID / mS-DS-ConsistencyGuid). */
+        AnchorAttribute: z.string().optional(),
       })
       .strict(),
     output: z.object({ forest: ForestFacts, writeDomain: z.string(), users: z.array(AdUser) }),
@@ -199,7 +209,7 @@ export const steps = {
   }),
   syncFacts: defineStep({
     id: 'sync-facts',
-    title: 'Read the Entra Connect scheduler and sync scope',
+    title: 'Read the Entra Connect scheduler, sync scope, source anchor and UPN attribute',
     script: 'steps/Get-SyncServerFacts.ps1',
     host: 'sync-server',
     input: z.object({ ComputerName: z.string() }).strict(),

@@ -2,7 +2,7 @@
 // write AD, one delta sync, verify, relock — each deciding once what --what-if changes for it. Users move
 // only through lifecycle.ts; the journal is saved before and after every write (never with --what-if).
 import os from 'node:os';
-import { anchorOf, guidToImmutableId } from '../anchor.js';
+import { anchorOf } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
 import { codeInfo } from '../codes.js';
 import type { UserEvaluation } from '../checks/types.js';
@@ -262,7 +262,12 @@ function recordWrite(ctx: ApplyRun, { ju, ev }: WriteItem, answer: ChunkAnswer, 
     previousUserPrincipalName: changedEarlier ? (before?.userPrincipalName ?? null) : out.previousUserPrincipalName,
     created: out.created || createdEarlier,
     changed: out.changed || changedEarlier,
-    anchor: adUser && adUser.ObjectGUID.toLowerCase() === out.objectGuid.toLowerCase() ? anchorOf(adUser) : guidToImmutableId(out.objectGuid),
+    // The plan's anchor (under the server's anchor attribute) for the account it found; a created account's
+    // mS-DS-ConsistencyGuid is empty, so it syncs with objectGUID's (a custom attribute is empty too: no anchor).
+    anchor:
+      adUser && adUser.ObjectGUID.toLowerCase() === out.objectGuid.toLowerCase()
+        ? (ev.anchor ?? '')
+        : (anchorOf({ ObjectGUID: out.objectGuid, consistencyGuid: null }, ctx.plan.facts.syncServer?.anchorAttribute ?? null) ?? ''),
   };
   transition(ju, 'written', ctx.at(), { detail: out.created ? 'account created' : out.changed ? `UPN changed from ${out.previousUserPrincipalName ?? '(none)'}` : 'account already carried the UPN' });
   ctx.log('debug', `AD account for ${ju.cloudUpn}: ${out.created ? 'created' : out.changed ? 'updated' : 'unchanged'}`, { objectGuid: out.objectGuid });

@@ -1,7 +1,7 @@
-// The one place that gathers facts: AD first (its SMTP addresses and anchors are keys for the
-// cloud lookup), then the cloud, the tenant and the Entra Connect server. The checks then read
+// The one place that gathers facts: the Entra Connect server first (its source anchor attribute), then AD
+// (its SMTP addresses and anchors are keys for the cloud lookup), the cloud and the tenant. The checks then read
 // these facts and do no I/O of their own.
-import { anchorOf } from '../anchor.js';
+import { anchorOf, isConsistencyGuidAnchor, isObjectGuidAnchor } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
 import type { Config } from '../config.js';
 import type { Facts, TenantFacts } from '../facts.js';
@@ -61,7 +61,7 @@ function smtpAddresses(user: { mail: string | null; proxyAddresses: string[] }):
  */
 const AD_FACTS_CHUNK = 1000;
 
-async function collectAdFacts(io: StepIO, users: BatchUser[], config: Config, chunkSize: number) {
+async function collectAdFacts(io: StepIO, users: BatchUser[], config: Config, chunkSize: number, customAnchor: string | null) {
   const parts = [];
   for (let start = 0; start === 0 || start < users.length; start += chunkSize) {
     const chunk = users.slice(start, start + chunkSize);
@@ -71,6 +71,7 @@ async function collectAdFacts(io: StepIO, users: BatchUser[], config: Config, ch
         SamAccountName: chunk.flatMap((u) => (u.samAccountName ? [u.samAccountName] : [])),
         DistinguishedName: chunk.flatMap((u) => (u.distinguishedName ? [u.distinguishedName] : [])),
         ...(config.ad?.server ? { Server: config.ad.server } : {}),
+        ...(customAnchor ? { AnchorAttribute: customAnchor } : {}),
       }),
     );
   }
@@ -82,19 +83,24 @@ async function collectAdFacts(io: StepIO, users: BatchUser[], config: Config, ch
 export async function collectFacts(io: StepIO, users: BatchUser[], options: CollectOptions): Promise<Facts> {
   const { config } = options;
   const upns = users.map((u) => u.cloudUpn);
-  const ad = await collectAdFacts(io, users, config, Math.max(1, options.adFactsChunkSize ?? AD_FACTS_CHUNK));
+  // The Entra Connect server first: its source anchor attribute says which anchor each AD account syncs with
+  // (and, when custom, which attribute the AD facts must read).
+  const syncServer = await io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
+  const anchorAttribute = syncServer.anchorAttribute;
+  const customAnchor = isObjectGuidAnchor(anchorAttribute) || isConsistencyGuidAnchor(anchorAttribute) ? null : anchorAttribute;
+  const ad = await collectAdFacts(io, users, config, Math.max(1, options.adFactsChunkSize ?? AD_FACTS_CHUNK), customAnchor);
   const addresses = new Set<string>();
   const anchors = new Set<string>();
   for (const user of ad.users) {
     for (const a of smtpAddresses(user)) addresses.add(a);
-    anchors.add(anchorOf(user));
+    const anchor = anchorOf(user, anchorAttribute);
+    if (anchor) anchors.add(anchor);
   }
   const signIn = graphSignIn(config);
   const cloud = await io.run(steps.cloudFacts, { UserPrincipalName: upns, Address: [...addresses], Anchor: [...anchors], ...signIn });
   const tenant = await io.run(steps.tenantFacts, { Cloud: config.cloud, ...signIn });
   const record = options.featureRecord;
   const useRecord = tenant.features === null && record && record.tenantId === tenant.tenantId;
-  const syncServer = await io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
   return {
     tenant: useRecord ? { ...tenant, features: record.features, featuresSource: 'record', featuresReadAt: record.readAt } : tenant,
     forest: ad.forest,

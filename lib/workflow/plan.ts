@@ -1,6 +1,5 @@
 // plan: gather the facts once, adopt what an earlier run already did, evaluate every precondition.
 // Read-only; `apply` starts with it.
-import { anchorOf } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
 import { evaluate } from '../checks/evaluate.js';
 import type { Evaluation, UserEvaluation } from '../checks/types.js';
@@ -47,7 +46,7 @@ function adoptExisting(users: BatchUser[], facts: Facts, run: RunJournal | null)
  * manages it: an ImmutableId stamped by hand on a cloud-only user is not a match (verify.ts matchedSince).
  */
 export function alreadyMatched(ev: UserEvaluation): boolean {
-  return Boolean(ev.cloudUser?.onPremisesImmutableId && ev.cloudUser.onPremisesSyncEnabled === true && ev.adUser && ev.cloudUser.onPremisesImmutableId === anchorOf(ev.adUser));
+  return Boolean(ev.cloudUser?.onPremisesImmutableId && ev.cloudUser.onPremisesSyncEnabled === true && ev.anchor && ev.cloudUser.onPremisesImmutableId === ev.anchor);
 }
 
 export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOptions, run: RunJournal | null = null): Promise<PlanResult> {

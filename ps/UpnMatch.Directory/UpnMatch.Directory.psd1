@@ -5,7 +5,7 @@
     Author            = 'upn-match'
     Description       = 'Helpers the upn-match step scripts share: Graph sign-in, requests with retry, $batch, paging, escaping for LDAP and OData, AD user shaping.'
     PowerShellVersion = '5.1'
-    FunctionsToExport = @('Connect-UpnMatchGraph', 'Invoke-UpnMatchGraph', 'Invoke-UpnMatchGraphBatch', 'Get-UpnMatchGraphPages', 'Get-UpnMatchGraphCollections', 'ConvertTo-UpnMatchLdapValue', 'ConvertTo-UpnMatchODataLiteral', 'ConvertTo-UpnMatchAdUser', 'Get-UpnMatchGraphErrorInfo', 'Get-UpnMatchPrimarySmtp', 'Invoke-UpnMatchOnSyncServer')
+    FunctionsToExport = @('Connect-UpnMatchGraph', 'Invoke-UpnMatchGraph', 'Invoke-UpnMatchGraphBatch', 'Get-UpnMatchGraphPages', 'Get-UpnMatchGraphCollections', 'Read-UpnMatchGraphAll', 'ConvertTo-UpnMatchLdapValue', 'ConvertTo-UpnMatchODataLiteral', 'ConvertTo-UpnMatchAdUser', 'Get-UpnMatchGraphErrorInfo', 'Get-UpnMatchPrimarySmtp', 'Invoke-UpnMatchOnSyncServer')
     CmdletsToExport   = @()
     VariablesToExport = @()
     AliasesToExport   = @()

@@ -84,7 +84,8 @@ function Get-UpnMatchGraphErrorInfo {
 }
 
 # Delegated scopes by what the step does: plan and verify only read; a feature change writes.
-$script:ReadScopes = @('User.Read.All', 'Directory.Read.All', 'OnPremDirectorySynchronization.Read.All')
+# RoleManagement.Read.Directory: the PIM-eligible role assignments (Directory.Read.All does not cover them).
+$script:ReadScopes = @('User.Read.All', 'Directory.Read.All', 'RoleManagement.Read.Directory', 'OnPremDirectorySynchronization.Read.All')
 $script:WriteScopes = @('OnPremDirectorySynchronization.ReadWrite.All')
 
 function Find-UpnMatchCertificate {
@@ -280,6 +281,23 @@ function Get-UpnMatchGraphPages {
     return $count
 }
 
+function Read-UpnMatchGraphAll {
+    <#
+    .SYNOPSIS
+        Every item of a collection whose first page came back in a $batch answer (@{ status; body }): that
+        page's items, then the next pages by @odata.nextLink.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] $Answer)
+    $items = New-Object System.Collections.Generic.List[object]
+    foreach ($item in @($Answer.body['value'])) { if ($null -ne $item) { $items.Add($item) } }
+    if ($Answer.body.ContainsKey('@odata.nextLink')) {
+        $null = Get-UpnMatchGraphPages -Uri ([string]$Answer.body['@odata.nextLink']) -OnItem { param($item) $items.Add($item) }
+    }
+    # Written one by one (callers collect them with @()): the items are hashtables, which a pipeline does not unroll.
+    return $items.ToArray()
+}
+
 function Get-UpnMatchGraphCollections {
     <#
     .SYNOPSIS
@@ -378,4 +396,4 @@ function Invoke-UpnMatchOnSyncServer {
     return (Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ArgumentList $ArgumentList)
 }
 
-Export-ModuleMember -Function Connect-UpnMatchGraph, Find-UpnMatchCertificate, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer
+Export-ModuleMember -Function Connect-UpnMatchGraph, Find-UpnMatchCertificate, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, Read-UpnMatchGraphAll, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer

@@ -13,6 +13,9 @@
     Accounts to find by DN.
 .PARAMETER Server
     Domain controller (or domain) to write to; the module's default otherwise.
+.PARAMETER AnchorAttribute
+    The Entra Connect server's custom source anchor attribute (LDAP name), read on each account as customAnchor:
+    a string as is, binary as base64 (rule sheet 6.3). Not given for objectGUID and mS-DS-ConsistencyGuid.
 .PARAMETER ChunkSize
     Clauses per LDAP query: 100 is about 50 users (a UPN and an account name each).
 .OUTPUTS
@@ -24,7 +27,8 @@ param(
     [string[]] $SamAccountName = @(),
     [string[]] $DistinguishedName = @(),
     [string] $Server,
-    [ValidateRange(1, 1000)] [int] $ChunkSize = 100
+    [ValidateRange(1, 1000)] [int] $ChunkSize = 100,
+    [ValidatePattern('^([A-Za-z][A-Za-z0-9-]*)?$')] [string] $AnchorAttribute
 )
 
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
@@ -40,6 +44,7 @@ $domains = @($forest.Domains | ForEach-Object {
     })
 
 $properties = @('UserPrincipalName', 'DisplayName', 'GivenName', 'Surname', 'mail', 'proxyAddresses', 'mS-DS-ConsistencyGuid', 'Enabled')
+if ($AnchorAttribute) { $properties += $AnchorAttribute }
 $found = [ordered]@{}
 foreach ($domain in $domains) {
     $isWriteDomain = ($domain.dnsRoot -eq [string]$writeDomain.DNSRoot)
@@ -56,6 +61,13 @@ foreach ($domain in $domains) {
         $filter = '(|' + ($chunk -join '') + ')'
         foreach ($user in @(Get-ADUser -LDAPFilter $filter -Server $target -SearchBase $domain.distinguishedName -Properties $properties -ResultPageSize 500)) {
             $shaped = ConvertTo-UpnMatchAdUser $user
+            if ($AnchorAttribute) {
+                $raw = $null
+                if ($null -ne $user.PSObject.Properties[$AnchorAttribute]) { $raw = $user.$AnchorAttribute }
+                if ($raw -is [byte[]]) { $raw = [Convert]::ToBase64String($raw) }
+                if ($null -ne $raw) { $raw = [string]$raw }
+                $shaped['customAnchor'] = $raw
+            }
             $found[$shaped.ObjectGUID] = $shaped
         }
     }

@@ -73,7 +73,7 @@ function ConvertTo-CloudObject($kind, $item) {
     }
 }
 
-$userFields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,accountEnabled,jobTitle,department,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesProvisioningErrors'
+$userFields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,accountEnabled,jobTitle,department,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesProvisioningErrors,onPremisesSecurityIdentifier'
 $scanned = [ordered]@{}
 $scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + '&$top=999') -OnItem {
     param($item)
@@ -99,6 +99,7 @@ $scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + 
                 onPremisesSyncEnabled        = Get-Value $item 'onPremisesSyncEnabled'
                 onPremisesLastSyncDateTime   = Get-Value $item 'onPremisesLastSyncDateTime'
                 onPremisesProvisioningErrors = @(@(Get-Value $item 'onPremisesProvisioningErrors') | Where-Object { $null -ne $_ })
+                onPremisesSecurityIdentifier = Get-Value $item 'onPremisesSecurityIdentifier'
             })
     }
 }

@@ -1,10 +1,12 @@
 ﻿<#
 .SYNOPSIS
-    Reads the Entra Connect server's scheduler state and the AD connector's sync scope.
+    Reads the Entra Connect server's scheduler state, the AD connector's sync scope, and from the global settings
+    the source anchor attribute and the attribute the cloud UPN comes from.
 .PARAMETER ComputerName
     'local', or the Entra Connect server (reached with Invoke-Command).
 .OUTPUTS
-    { serverName, syncCycleEnabled, stagingModeEnabled, syncCycleInProgress, schedulerSuspended, nextSyncCycleStartTimeInUTC, scopeOUs }
+    { serverName, syncCycleEnabled, stagingModeEnabled, syncCycleInProgress, schedulerSuspended, nextSyncCycleStartTimeInUTC, scopeOUs,
+      anchorAttribute, upnAttribute }
 #>
 [CmdletBinding()]
 param([ValidatePattern('^[A-Za-z0-9._-]+$')] [string] $ComputerName = 'local')
@@ -25,6 +27,20 @@ Invoke-UpnMatchOnSyncServer -ComputerName $ComputerName -ScriptBlock {
     }
     # No inclusion list read means the scope is unknown, not empty.
     if ($null -ne $scope -and @($scope).Count -eq 0) { $scope = $null }
+    # Get-ADSyncGlobalSettings' Parameters: Microsoft.SynchronizationOption.AnchorAttribute (mS-DS-ConsistencyGuid,
+    # objectGUID or a custom attribute) and Microsoft.SynchronizationOption.UPNAttribute (userPrincipalName, or e.g.
+    # mail for an alternate login ID). Read by name from the enumerated parameters: a missing one is unknown (null).
+    $anchorAttribute = $null
+    $upnAttribute = $null
+    if ($null -ne (Get-Command -Name Get-ADSyncGlobalSettings -ErrorAction SilentlyContinue)) {
+        $settings = Get-ADSyncGlobalSettings
+        foreach ($parameter in @($settings.Parameters)) {
+            $value = [string]$parameter.Value
+            if (-not $value) { continue }
+            if ([string]$parameter.Name -eq 'Microsoft.SynchronizationOption.AnchorAttribute') { $anchorAttribute = $value }
+            if ([string]$parameter.Name -eq 'Microsoft.SynchronizationOption.UPNAttribute') { $upnAttribute = $value }
+        }
+    }
     $next = $null
     if ($null -ne $scheduler.NextSyncCycleStartTimeInUTC) { $next = [datetime]$scheduler.NextSyncCycleStartTimeInUTC }
     [pscustomobject]@{
@@ -35,5 +51,7 @@ Invoke-UpnMatchOnSyncServer -ComputerName $ComputerName -ScriptBlock {
         schedulerSuspended          = [bool]$scheduler.SchedulerSuspended
         nextSyncCycleStartTimeInUTC = $next
         scopeOUs                    = $scope
+        anchorAttribute             = $anchorAttribute
+        upnAttribute                = $upnAttribute
     }
 }

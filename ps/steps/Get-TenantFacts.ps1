@@ -1,6 +1,12 @@
 ﻿<#
 .SYNOPSIS
     Reads the tenant facts upn-match needs: directory sync, sync features, domains, role holders.
+.NOTES
+    Role holders, of every kind Graph serves ("List unifiedRoleAssignments", "List roleEligibilityScheduleInstances"):
+    active assignments and PIM eligibilities, tenant-wide ("/") or scoped to an administrative unit
+    ("/administrativeUnits/{id}"), to a user or to a role-assignable group (its members then hold the role; a group
+    principal is not expanded, so its members are read with /groups/{id}/members). One $batch reads the
+    assignments, the eligibilities and the role names; a second one the groups' members, only when a group holds a role.
 .DESCRIPTION
     Graph serves /directory/onPremisesSynchronization to delegated sign-ins only; an app-only run
     gets 403 and reports features as unreadable (featuresError) instead of failing.
@@ -11,7 +17,7 @@
 .PARAMETER Auth
     certificate, managed-identity (app-only), interactive or device-code (delegated).
 .OUTPUTS
-    { tenantId, directorySyncEnabled, features, featuresSource, featuresReadAt, featuresError, domains, roleHolderIds }
+    { tenantId, directorySyncEnabled, features, featuresSource, featuresReadAt, featuresError, domains, roleHolders, roleEligibilityError }
 #>
 [CmdletBinding()]
 param(
@@ -27,15 +33,17 @@ param(
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
 $null = Connect-UpnMatchGraph -Auth $Auth -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -CertificateSubject $CertificateSubject -Environment $Environment -Access Read
 
-# One $batch for what the tenant is: organization, domains, sync features, activated roles.
+# One $batch for what the tenant is: organization, domains, sync features, role assignments of every kind.
 $requests = @(
     @{ id = 'organization'; url = '/organization?$select=id,onPremisesSyncEnabled' },
     @{ id = 'domains'; url = '/domains?$select=id,isVerified,authenticationType' },
-    @{ id = 'roles'; url = '/directoryRoles?$select=id,displayName' }
+    @{ id = 'roleDefinitions'; url = '/roleManagement/directory/roleDefinitions?$select=id,displayName' },
+    @{ id = 'roleAssignments'; url = '/roleManagement/directory/roleAssignments?$expand=principal' },
+    @{ id = 'roleEligibilities'; url = '/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal' }
 )
 if ($Cloud -eq 'graph') { $requests += @{ id = 'features'; url = '/directory/onPremisesSynchronization' } }
 $answers = Invoke-UpnMatchGraphBatch -Requests $requests
-foreach ($id in @('organization', 'domains', 'roles')) {
+foreach ($id in @('organization', 'domains')) {
     if ($answers[$id].status -ne 200) {
         Stop-UpnMatch -Code 'GraphRequestFailed' -Target $id -Message ('Graph answered {0} when reading {1}{2}' -f $answers[$id].status, $id, $(if ($answers[$id].body -and $answers[$id].body['error']) { ': ' + $answers[$id].body['error']['code'] } else { '' }))
     }
@@ -85,16 +93,62 @@ if ($Cloud -eq 'msonline') {
     }
 }
 
-# Role holders: every member of every activated directory role (each role's members, by $batch).
-$roles = @($answers['roles'].body['value'])
-$memberRequests = @($roles | ForEach-Object { @{ id = [string]$_['id']; url = '/directoryRoles/' + [string]$_['id'] + '/members?$select=id&$top=999' } })
-$holders = New-Object System.Collections.Generic.HashSet[string]
-if ($memberRequests.Count -gt 0) {
-    $members = Invoke-UpnMatchGraphBatch -Requests $memberRequests
-    foreach ($key in $members.Keys) {
-        $answer = $members[$key]
-        if ($answer.status -ne 200) { Stop-UpnMatch -Code 'RoleMembersUnreadable' -Message ('could not read the members of directory role {0} (HTTP {1})' -f $key, $answer.status) }
-        foreach ($member in @($answer.body['value'])) { $null = $holders.Add([string]$member['id']) }
+# Role holders. Without the roles no user can be checked: a refused read of the assignments stops the step. The
+# eligibilities may be unreadable where PIM is not licensed: that is reported (roleEligibilityError), not fatal.
+foreach ($id in @('roleDefinitions', 'roleAssignments')) {
+    if ($answers[$id].status -ne 200) { Stop-UpnMatch -Code 'RoleMembersUnreadable' -Target $id -Message ('could not read {0} (HTTP {1})' -f $id, $answers[$id].status) }
+}
+$roleEligibilityError = $null
+$eligibilities = @()
+$eligible = $answers['roleEligibilities']
+if ($eligible.status -eq 200) { $eligibilities = @(Read-UpnMatchGraphAll -Answer $eligible) }
+elseif ($eligible.status -eq 401 -or $eligible.status -eq 403) { Stop-UpnMatch -Code 'RoleMembersUnreadable' -Target 'roleEligibilities' -Message ('could not read the PIM-eligible role assignments (HTTP {0})' -f $eligible.status) }
+else {
+    $code = ''
+    if ($eligible.body -and $eligible.body['error']) { $code = ', ' + [string]$eligible.body['error']['code'] }
+    $roleEligibilityError = 'Graph answered {0}{1} when reading the PIM-eligible role assignments' -f $eligible.status, $code
+}
+$roleNames = @{}
+foreach ($definition in @(Read-UpnMatchGraphAll -Answer $answers['roleDefinitions'])) { $roleNames[[string]$definition['id']] = [string]$definition['displayName'] }
+
+$assignments = New-Object System.Collections.Generic.List[object]
+foreach ($item in @(Read-UpnMatchGraphAll -Answer $answers['roleAssignments'])) { $assignments.Add(@{ kind = 'active'; item = $item }) }
+foreach ($item in $eligibilities) { $assignments.Add(@{ kind = 'eligible'; item = $item }) }
+
+$holders = New-Object System.Collections.Generic.List[object]
+$groupAssignments = New-Object System.Collections.Generic.List[object]
+foreach ($assignment in $assignments) {
+    $item = $assignment.item
+    $principal = $null
+    if ($item.ContainsKey('principal')) { $principal = $item['principal'] }
+    $type = ''
+    if ($null -ne $principal -and $principal.ContainsKey('@odata.type')) { $type = [string]$principal['@odata.type'] }
+    $roleId = [string]$item['roleDefinitionId']
+    $roleName = $roleId
+    if ($roleNames.ContainsKey($roleId)) { $roleName = $roleNames[$roleId] }
+    $scope = "/"
+    if ($item.ContainsKey('directoryScopeId') -and $item['directoryScopeId']) { $scope = [string]$item['directoryScopeId'] }
+    $holding = [ordered]@{ userId = [string]$item['principalId']; kind = $assignment.kind; roleName = $roleName; directoryScopeId = $scope; viaGroup = $null }
+    if ($type -eq '#microsoft.graph.group') { $groupAssignments.Add(@{ holding = $holding; groupName = [string]$principal['displayName'] }) }
+    elseif ($type -eq '#microsoft.graph.user' -or $type -eq '') { $holders.Add($holding) }
+}
+# A role-assignable group holds its roles for its members (such a group cannot contain groups).
+$groupIds = @($groupAssignments | ForEach-Object { $_.holding.userId } | Select-Object -Unique)
+if ($groupIds.Count -gt 0) {
+    $memberAnswers = Invoke-UpnMatchGraphBatch -Requests @($groupIds | ForEach-Object { @{ id = [string]$_; url = '/groups/' + [string]$_ + '/members?$select=id&$top=999' } })
+    foreach ($groupAssignment in $groupAssignments) {
+        $groupId = $groupAssignment.holding.userId
+        $answer = $memberAnswers[$groupId]
+        if ($answer.status -ne 200) { Stop-UpnMatch -Code 'RoleMembersUnreadable' -Target $groupId -Message ('could not read the members of role-assignable group {0} (HTTP {1})' -f $groupId, $answer.status) }
+        $groupLabel = $groupAssignment.groupName
+        if (-not $groupLabel) { $groupLabel = $groupId }
+        foreach ($member in @(Read-UpnMatchGraphAll -Answer $answer)) {
+            $holding = [ordered]@{}
+            foreach ($key in @($groupAssignment.holding.Keys)) { $holding[$key] = $groupAssignment.holding[$key] }
+            $holding.userId = [string]$member['id']
+            $holding.viaGroup = $groupLabel
+            $holders.Add($holding)
+        }
     }
 }
 
@@ -106,5 +160,6 @@ if ($memberRequests.Count -gt 0) {
     featuresReadAt       = $featuresReadAt
     featuresError        = $featuresError
     domains              = $domains
-    roleHolderIds        = @($holders)
+    roleHolders          = $holders.ToArray()
+    roleEligibilityError = $roleEligibilityError
 }

@@ -112,6 +112,47 @@ $s = Get-ADSyncScheduler
   });
 });
 
+describe('sim: ADSync fake, Get-ADSyncGlobalSettings', function () {
+  this.timeout(60_000);
+  let dir = '';
+  afterEach(() => removeSimDir(dir));
+
+  async function settings(change: (s: SimState) => void): Promise<Json> {
+    const s = baseState();
+    change(s);
+    dir = makeSimDir(s);
+    return runSimJson(dir, `
+Import-Module ADSync
+$g = Get-ADSyncGlobalSettings
+@{ names = @($g.PSObject.Properties.Name)
+   byIndex = $g.Parameters['Microsoft.SynchronizationOption.UPNAttribute'].Value
+   byName = ($g.Parameters | Where-Object { $_.Name -eq 'Microsoft.SynchronizationOption.AnchorAttribute' }).Value
+   custom = $g.Parameters['Microsoft.SynchronizationOption.CustomAttribute'].Value
+   staging = $g.Parameters['Microsoft.Synchronize.StagingMode'].Value
+   parameter = @($g.Parameters)[0].PSObject.Properties.Name
+   types = @(@($g.Parameters) | ForEach-Object { $_.DataType } | Select-Object -Unique) }`);
+  }
+
+  it('serves Version, SqlSchemaVersion, InstanceId, Schema and Parameters; a parameter by index or by enumeration, string values', async () => {
+    const r = await settings(() => {});
+    expect(r.names).to.deep.equal(['Version', 'SqlSchemaVersion', 'InstanceId', 'Schema', 'Parameters']);
+    expect(r.byIndex).to.equal('userPrincipalName');
+    expect(r.byName).to.equal('mS-DS-ConsistencyGuid');
+    expect(r.custom).to.equal('');
+    expect(r.staging).to.equal('False');
+    expect(r.parameter).to.deep.equal(['Name', 'InputType', 'Scope', 'Description', 'RegexValidationPattern', 'DefaultValue', 'Value', 'Extensible', 'PageNumber', 'Intrinsic', 'DataType']);
+    expect(r.types).to.deep.equal(['String']);
+  });
+
+  it('the configured anchor attribute (objectGUID, or a custom one) and UPN attribute (alternate login ID)', async () => {
+    const objectGuid = await settings((s) => Object.assign(s.sync, { anchorAttribute: 'objectguid', upnAttribute: 'mail' }));
+    expect([objectGuid.byName, objectGuid.byIndex, objectGuid.custom]).to.deep.equal(['objectGUID', 'mail', '']);
+    removeSimDir(dir);
+    const custom = await settings((s) => Object.assign(s.sync, { anchorAttribute: 'employeeID' }));
+    expect([custom.byName, custom.custom]).to.deep.equal(['employeeID', 'employeeID']);
+  });
+});
+
 describe('sim: MSOnline fake', function () {
   this.timeout(60_000);
   let dir = '';

@@ -124,6 +124,41 @@ scenario('privileged-soft', (s) => {
   s.tenant.users.push(cloudUser({ upn: 'hal@contoso.com', id: ids.adminCloud }));
   s.tenant.directoryRoles.push({ id: G('d1'), displayName: 'Global Administrator', roleTemplateId: GA_TEMPLATE, members: [ids.adminCloud] });
 });
+scenario('privileged-eligible', (s) => {
+  ids.eligibleCloud = G('ca');
+  s.forest.users.push(adUser({ sam: 'eli', upn: 'eli@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'eli@contoso.com', id: ids.eligibleCloud }));
+  s.tenant.roleEligibilities = [{ principalId: ids.eligibleCloud, roleDefinitionId: GA_TEMPLATE, directoryScopeId: '/' }];
+});
+scenario('privileged-group-au', (s) => {
+  ids.groupAdminCloud = G('cb');
+  const group = G('9a');
+  s.forest.users.push(adUser({ sam: 'gil', upn: 'gil@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'gil@contoso.com', id: ids.groupAdminCloud }));
+  s.tenant.groups.push({ id: group, displayName: 'Helpdesk Admins', mail: null, proxyAddresses: [], members: [ids.groupAdminCloud], isAssignableToRole: true });
+  s.tenant.roleAssignments = [{ principalId: group, roleDefinitionId: '729827e3-9c14-49f7-bb1b-9608f156bbb8', directoryScopeId: '/administrativeUnits/au-1' }];
+});
+scenario('objectguid-anchor', (s) => {
+  ids.oguidAd = G('ab');
+  ids.oguidCloud = G('cc');
+  ids.oguidStale = immutableIdOf(G('ee'));
+  s.sync.anchorAttribute = 'objectGUID';
+  s.forest.users.push(adUser({ sam: 'ola', upn: 'ola@contoso.com', objectGuid: ids.oguidAd, consistencyGuid: ids.oguidStale }));
+  s.tenant.users.push(cloudUser({ upn: 'ola@contoso.com', id: ids.oguidCloud }));
+});
+scenario('alternate-login-id', (s) => {
+  ids.altUpnOwner = G('cd');
+  ids.altMailOwner = G('ce');
+  s.sync.upnAttribute = 'mail';
+  s.forest.users.push(adUser({ sam: 'ivy', upn: 'ivy@contoso.com', mail: 'ivy.m@contoso.com' }));
+  s.tenant.users.push(cloudUser({ upn: 'ivy@contoso.com', id: ids.altUpnOwner }));
+  s.tenant.users.push(cloudUser({ upn: 'ivy.m@contoso.com', id: ids.altMailOwner }));
+});
+scenario('previously-synced', (s) => {
+  ids.prevCloud = G('cf');
+  s.forest.users.push(adUser({ sam: 'pat', upn: 'pat@contoso.com' }));
+  s.tenant.users.push({ ...cloudUser({ upn: 'pat@contoso.com', id: ids.prevCloud, synced: false }), onPremisesSecurityIdentifier: 'S-1-5-21-1004336348-1177238915-682003330-4242' });
+});
 scenario('privileged-hard', (s) => {
   ids.adminHardAd = G('a9');
   ids.adminHardCloud = G('c9');
@@ -293,6 +328,37 @@ foreach ($dir in @(${dirs})) {
     expectDuplicate(s, 'hal', ids.adminCloud!, [['UserPrincipalName', 'hal@contoso.com']]);
     expect(cloud(s, ids.adminCloud!).onPremisesImmutableId).to.equal(null);
     expect(s.tenant.users).to.have.length(2);
+  });
+
+  it('a PIM-eligible role holder is not soft-matched either: the quarantined duplicate (open question 10.1, harder side)', function () {
+    const s = scenarios['privileged-eligible']!.state;
+    expectDuplicate(s, 'eli', ids.eligibleCloud!, [['UserPrincipalName', 'eli@contoso.com']]);
+    expect(cloud(s, ids.eligibleCloud!).onPremisesImmutableId).to.equal(null);
+  });
+
+  it('a member of a role-assignable group holding an AU-scoped role is not soft-matched: the quarantined duplicate', function () {
+    const s = scenarios['privileged-group-au']!.state;
+    expectDuplicate(s, 'gil', ids.groupAdminCloud!, [['UserPrincipalName', 'gil@contoso.com']]);
+  });
+
+  it('with an objectGUID source anchor a populated mS-DS-ConsistencyGuid is ignored and left as it is', function () {
+    const s = scenarios['objectguid-anchor']!.state;
+    expect(s.sync.lastRun.joins[0]).to.include({ rule: 'UpnSoftMatch', cloudId: ids.oguidCloud });
+    expect(cloud(s, ids.oguidCloud!).onPremisesImmutableId).to.equal(immutableIdOf(ids.oguidAd!));
+    expect(s.forest.users[0]['mS-DS-ConsistencyGuid']).to.equal(ids.oguidStale);
+  });
+
+  it('with an alternate login ID (UPN attribute mail) the cloud UPN and the UPN soft match come from mail, not userPrincipalName', function () {
+    const s = scenarios['alternate-login-id']!.state;
+    expect(s.sync.lastRun.joins[0]).to.include({ rule: 'UpnSoftMatch', cloudId: ids.altMailOwner });
+    expect(cloud(s, ids.altMailOwner!).userPrincipalName).to.equal('ivy.m@contoso.com');
+    expect(cloud(s, ids.altUpnOwner!).onPremisesImmutableId).to.equal(null);
+  });
+
+  it('a previously synced cloud user (onPremisesSyncEnabled false, on-premises SID kept) is not soft-matched: a duplicate (open question 10.8, harder side)', function () {
+    const s = scenarios['previously-synced']!.state;
+    expectDuplicate(s, 'pat', ids.prevCloud!, [['UserPrincipalName', 'pat@contoso.com']]);
+    expect(cloud(s, ids.prevCloud!).onPremisesSyncEnabled).to.equal(false);
   });
 
   it('hard match of a cloud-managed role holder is blocked (InvalidHardMatch, MC1262584)', function () {

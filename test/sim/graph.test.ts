@@ -268,3 +268,47 @@ $badCert = (Catch-Sim { Connect-MgGraph -ClientId reader -TenantId contoso.com -
     expect(r.badCert).to.match(/AADSTS700027/);
   });
 });
+
+describe('sim: Graph role management (every kind of role holder)', function () {
+  this.timeout(60_000);
+  let dir = '';
+  const USER = 'c0000000-0000-4000-8000-0000000000e1';
+  const MEMBER = 'c0000000-0000-4000-8000-0000000000e2';
+  const GROUP = 'g0000000-0000-4000-8000-0000000000e3';
+  beforeEach(() => {
+    const s = world();
+    s.tenant.users.push(cloudUser({ upn: 'eli@contoso.com', id: USER }), cloudUser({ upn: 'gil@contoso.com', id: MEMBER }));
+    s.tenant.groups.push({ id: GROUP, displayName: 'Helpdesk Admins', mail: null, proxyAddresses: [], members: [MEMBER], isAssignableToRole: true });
+    s.tenant.roleAssignments = [{ principalId: GROUP, roleDefinitionId: '729827e3-9c14-49f7-bb1b-9608f156bbb8', directoryScopeId: '/administrativeUnits/au-1' }];
+    s.tenant.roleEligibilities = [{ principalId: USER, roleDefinitionId: GA_TEMPLATE, directoryScopeId: '/' }];
+    dir = makeSimDir(s);
+  });
+  afterEach(() => removeSimDir(dir));
+
+  it('roleAssignments (activated roles and unified ones, $expand=principal), roleEligibilityScheduleInstances, roleDefinitions, group members', async () => {
+    const r = await runSimJson(dir, `
+Import-Module Microsoft.Graph.Authentication
+${APP}
+$assignments = Invoke-MgGraphRequest -Uri '/v1.0/roleManagement/directory/roleAssignments?$expand=principal'
+$eligible = Invoke-MgGraphRequest -Uri '/v1.0/roleManagement/directory/roleEligibilityScheduleInstances'
+$filtered = Invoke-MgGraphRequest -Uri '/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq ''${GROUP}'''
+$names = Invoke-MgGraphRequest -Uri '/v1.0/roleManagement/directory/roleDefinitions?$select=id,displayName'
+$members = Invoke-MgGraphRequest -Uri '/v1.0/groups/${GROUP}/members?$select=id'
+$badExpand = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/roleManagement/directory/roleAssignments?$expand=nothing' }
+@{ assignments = @($assignments.value | ForEach-Object { @{ principalId = $_.principalId; roleDefinitionId = $_.roleDefinitionId; directoryScopeId = $_.directoryScopeId; type = $_.principal['@odata.type'] } })
+   eligible = @($eligible.value | ForEach-Object { @{ principalId = $_.principalId; directoryScopeId = $_.directoryScopeId; memberType = $_.memberType } })
+   filtered = @($filtered.value).Count
+   names = @($names.value | Where-Object { $_.id -eq '729827e3-9c14-49f7-bb1b-9608f156bbb8' } | ForEach-Object { $_.displayName })
+   members = @($members.value | ForEach-Object { $_.id }); badExpand = $badExpand.error }`);
+    expect(r.assignments).to.deep.equal([
+      { principalId: ADMIN, roleDefinitionId: GA_TEMPLATE, directoryScopeId: '/', type: '#microsoft.graph.user' },
+      { principalId: GROUP, roleDefinitionId: '729827e3-9c14-49f7-bb1b-9608f156bbb8', directoryScopeId: '/administrativeUnits/au-1', type: '#microsoft.graph.group' },
+    ]);
+    expect(r.eligible).to.deep.equal([{ principalId: USER, directoryScopeId: '/', memberType: 'Direct' }]);
+    expect(r.filtered).to.equal(1);
+    expect(r.names).to.deep.equal(['Helpdesk Administrator']);
+    expect(r.members).to.deep.equal([MEMBER]);
+    expect(r.badExpand).to.be.a('string');
+  });
+
+});

@@ -35,6 +35,7 @@ const REQUIRED: Record<string, string[]> = {
   'Set-MsolDirSyncFeature': ['Feature', 'Enable', 'Force', 'TenantId'],
   'Get-MsolUser': ['UserPrincipalName', 'ObjectId', 'All', 'SearchString', 'MaxResults'],
   'Get-ADSyncScheduler': [],
+  'Get-ADSyncGlobalSettings': ['WhatIf', 'Confirm'],
   'Set-ADSyncScheduler': ['SyncCycleEnabled', 'CustomizedSyncCycleInterval', 'NextSyncCyclePolicyType', 'SchedulerSuspended', 'MaintenanceEnabled'],
   'Start-ADSyncSyncCycle': ['PolicyType', 'InteractiveMode'],
   'Get-ADSyncRunProfileResult': ['RunHistoryId', 'ConnectorId', 'RunProfileId', 'RunNumber', 'NumberRequested', 'RunStepDetails', 'StepNumber'],

@@ -12,9 +12,20 @@ describe('anchor', () => {
     expect(() => guidToImmutableId('not-a-guid')).to.throw(/not a GUID/);
   });
 
-  it('takes mS-DS-ConsistencyGuid when set, and objectGUID when it is missing or empty', () => {
-    expect(anchorOf({ ObjectGUID: guid, consistencyGuid: 'AAECAwQFBgcICQoLDA0ODw==' })).to.equal('AAECAwQFBgcICQoLDA0ODw==');
-    expect(anchorOf({ ObjectGUID: guid, consistencyGuid: null })).to.equal(guidToImmutableId(guid));
-    expect(anchorOf({ ObjectGUID: guid, consistencyGuid: '' })).to.equal(guidToImmutableId(guid));
+  it('with an mS-DS-ConsistencyGuid anchor (or an unknown one) takes it when set, and objectGUID when it is missing or empty', () => {
+    for (const attribute of ['mS-DS-ConsistencyGuid', 'ms-ds-consistencyguid', null]) {
+      expect(anchorOf({ ObjectGUID: guid, consistencyGuid: 'AAECAwQFBgcICQoLDA0ODw==' }, attribute)).to.equal('AAECAwQFBgcICQoLDA0ODw==');
+      expect(anchorOf({ ObjectGUID: guid, consistencyGuid: null }, attribute)).to.equal(guidToImmutableId(guid));
+      expect(anchorOf({ ObjectGUID: guid, consistencyGuid: '' }, attribute)).to.equal(guidToImmutableId(guid));
+    }
+  });
+
+  it('with an objectGUID anchor ignores a populated mS-DS-ConsistencyGuid', () => {
+    expect(anchorOf({ ObjectGUID: guid, consistencyGuid: 'AAECAwQFBgcICQoLDA0ODw==' }, 'objectGUID')).to.equal(guidToImmutableId(guid));
+  });
+
+  it('with a custom anchor attribute takes its value, and none when it is empty', () => {
+    expect(anchorOf({ ObjectGUID: guid, consistencyGuid: 'AAECAwQFBgcICQoLDA0ODw==', customAnchor: 'E1234' }, 'employeeID')).to.equal('E1234');
+    expect(anchorOf({ ObjectGUID: guid, consistencyGuid: 'AAECAwQFBgcICQoLDA0ODw==', customAnchor: null }, 'employeeID')).to.equal(null);
   });
 });

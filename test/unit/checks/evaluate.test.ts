@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { guidToImmutableId } from '../../../lib/anchor.js';
-import type { Facts } from '../../../lib/facts.js';
+import type { Facts, RoleHolding } from '../../../lib/facts.js';
 import { evaluate, type UserEvaluation } from '../../../lib/checks/index.js';
 import type { BatchUser } from '../../../lib/batch/types.js';
 import {
@@ -14,6 +14,7 @@ import {
   makeCloudObject,
   makeCloudUser,
   makeFacts,
+  roleHolding,
   updateRow,
 } from './fixtures.js';
 
@@ -223,9 +224,9 @@ describe('checks: cloud user rules', () => {
     expect(user.findings[0]?.message).to.contain('c29tZWFuY2hvcg==');
   });
 
-  it('CloudUserAlreadySynced blocks a user with onPremisesSyncEnabled true; not when false or null', () => {
+  it('CloudUserAlreadySynced blocks a user with onPremisesSyncEnabled true; not when false (CloudUserPreviouslySynced) or null', () => {
     expect(codes(readyCase((_, pair) => void (pair.cloud.onPremisesSyncEnabled = true)))).to.deep.equal(['CloudUserAlreadySynced']);
-    expect(codes(readyCase((_, pair) => void (pair.cloud.onPremisesSyncEnabled = false)))).to.deep.equal([]);
+    expect(codes(readyCase((_, pair) => void (pair.cloud.onPremisesSyncEnabled = false)))).to.deep.equal(['CloudUserPreviouslySynced']);
   });
 
   it('UpnDomainUnverified blocks a suffix that is unverified or not a tenant domain', () => {
@@ -257,11 +258,62 @@ describe('checks: cloud user rules', () => {
     const facts = makeFacts();
     const admin = addReadyPair(facts, 'adele@contoso.com', 'avance');
     const plain = addReadyPair(facts, UPN, 'pjones');
-    facts.tenant.roleHolderIds = [admin.cloud.id];
+    facts.tenant.roleHolders = [roleHolding(admin.cloud.id.toUpperCase())];
     const [a, b] = evaluate(facts, [admin.row, plain.row]).users;
     expect(codes(a)).to.deep.equal(['CloudUserHoldsRole']);
-    expect(a?.findings[0]?.hint).to.contain('June 2026');
+    expect(a?.findings[0]?.message).to.contain('Global Administrator (active)');
     expect(codes(b)).to.deep.equal([]);
+  });
+
+  it('CloudUserHoldsRole blocks every kind of role holder and names the kind (open question 10.1: any role, any kind)', () => {
+    const kinds: [Partial<RoleHolding>, string][] = [
+      [{ kind: 'eligible' }, 'Global Administrator (PIM-eligible)'],
+      [{ viaGroup: 'Helpdesk Admins', roleName: 'Helpdesk Administrator' }, 'Helpdesk Administrator (active, through role-assignable group Helpdesk Admins)'],
+      [{ directoryScopeId: '/administrativeUnits/au-1', roleName: 'User Administrator' }, 'User Administrator (active, scoped to administrative unit au-1)'],
+      [{ kind: 'eligible', viaGroup: 'Tier0', directoryScopeId: '/administrativeUnits/au-2' }, 'Global Administrator (PIM-eligible, through role-assignable group Tier0, scoped to administrative unit au-2)'],
+    ];
+    for (const [extra, named] of kinds) {
+      const user = readyCase((facts, pair) => void facts.tenant.roleHolders.push(roleHolding(pair.cloud.id, extra)));
+      expect(codes(user), named).to.deep.equal(['CloudUserHoldsRole']);
+      expect(user.findings[0]?.message).to.contain(named);
+      expect(user.blocked).to.equal(true);
+    }
+  });
+
+  it('EligibleRolesUnknown warns when the PIM-eligible assignments could not be read', () => {
+    const facts = makeFacts();
+    facts.tenant.roleEligibilityError = 'Graph answered 400, AadPremiumLicenseRequired when reading the PIM-eligible role assignments';
+    const result = evaluate(facts, []);
+    expect(result.tenantFindings.map((f) => f.code)).to.deep.equal(['EligibleRolesUnknown']);
+    expect(result.tenantFindings[0]?.severity).to.equal('warn');
+    expect(result.tenantFindings[0]?.message).to.contain('AadPremiumLicenseRequired');
+  });
+
+  it('CloudUserPreviouslySynced blocks a user synced before (onPremisesSyncEnabled false, or an on-premises SID kept), with the rule-sheet 2.5 remedy', () => {
+    const wasSynced = readyCase((_, pair) => void (pair.cloud.onPremisesSyncEnabled = false));
+    expect(codes(wasSynced)).to.deep.equal(['CloudUserPreviouslySynced']);
+    expect(wasSynced.findings[0]?.hint).to.contain('"onPremisesObjectIdentifier": null');
+    const sid = readyCase((_, pair) => void (pair.cloud.onPremisesSecurityIdentifier = 'S-1-5-21-1-2-3-1105'));
+    expect(codes(sid)).to.deep.equal(['CloudUserPreviouslySynced']);
+    expect(sid.findings[0]?.message).to.contain('S-1-5-21-1-2-3-1105');
+    // a never-synced user (null) and a synced one (true: CloudUserAlreadySynced) are not "previously synced"
+    expect(codes(readyCase(() => {}))).to.deep.equal([]);
+    expect(codes(readyCase((_, pair) => void (pair.cloud.onPremisesSyncEnabled = true)))).to.deep.equal(['CloudUserAlreadySynced']);
+  });
+
+  it('AlternateLoginId blocks everyone when the server takes the cloud UPN from another attribute; userPrincipalName in any case passes', () => {
+    const blocked = readyCase((facts) => void (facts.syncServer!.upnAttribute = 'mail'));
+    expect(codes(blocked)).to.deep.equal(['AlternateLoginId']);
+    expect(blocked.findings[0]?.message).to.contain('mail');
+    expect(codes(readyCase((facts) => void (facts.syncServer!.upnAttribute = 'UserPrincipalName')))).to.deep.equal([]);
+    const unknown = readyCase((facts) => void (facts.syncServer!.upnAttribute = null));
+    expect(codes(unknown)).to.deep.equal([]);
+  });
+
+  it('SourceAnchorUnknown warns when the anchor attribute could not be read (mS-DS-ConsistencyGuid is assumed)', () => {
+    const facts = makeFacts();
+    facts.syncServer!.anchorAttribute = null;
+    expect(evaluate(facts, []).tenantFindings.map((f) => f.code)).to.deep.equal(['SourceAnchorUnknown']);
   });
 
   it('CloudUserProvisioningError blocks a user with provisioning errors; an empty list passes', () => {
@@ -490,6 +542,37 @@ describe('checks: earlier match rules must not win', () => {
     expect(codes(byGuid)).to.deep.equal([]);
   });
 
+  it('with an objectGUID anchor, a stale mS-DS-ConsistencyGuid is ignored: the anchor is objectGUID’s everywhere it is computed', () => {
+    const stale = guidToImmutableId('11111111-2222-3333-4444-555555555555');
+    const ignored = readyCase((facts, pair) => {
+      facts.syncServer!.anchorAttribute = 'objectGUID';
+      pair.ad.consistencyGuid = stale;
+      facts.cloudObjects.push(makeCloudObject('user', { userPrincipalName: 'old@contoso.com', onPremisesImmutableId: stale }));
+    });
+    expect(codes(ignored)).to.deep.equal([]);
+    expect(ignored.anchor).to.not.equal(stale);
+    expect(ignored.anchor).to.equal(guidToImmutableId(ignored.adUser!.ObjectGUID));
+    const taken = readyCase((facts, pair) => {
+      facts.syncServer!.anchorAttribute = 'objectGUID';
+      pair.ad.consistencyGuid = stale;
+      facts.cloudObjects.push(makeCloudObject('user', { userPrincipalName: 'old@contoso.com', onPremisesImmutableId: guidToImmutableId(pair.ad.ObjectGUID) }));
+    });
+    expect(codes(taken)).to.deep.equal(['AnchorTaken']);
+  });
+
+  it('with a custom anchor attribute the anchor is its value; an account without one is SourceAnchorMissing', () => {
+    const custom = readyCase((facts, pair) => {
+      facts.syncServer!.anchorAttribute = 'employeeID';
+      pair.ad.customAnchor = 'E-1001';
+      facts.cloudObjects.push(makeCloudObject('user', { userPrincipalName: 'old@contoso.com', onPremisesImmutableId: 'E-1001' }));
+    });
+    expect(custom.anchor).to.equal('E-1001');
+    expect(codes(custom)).to.deep.equal(['AnchorTaken']);
+    const missing = readyCase((facts) => void (facts.syncServer!.anchorAttribute = 'employeeID'));
+    expect(codes(missing)).to.deep.equal(['SourceAnchorMissing']);
+    expect(missing.findings[0]?.message).to.contain('employeeID');
+  });
+
   it('the target’s own onPremisesImmutableId equal to the anchor is no AnchorTaken: it predicts hard', () => {
     const user = readyCase((facts, pair) => {
       pair.cloud.onPremisesImmutableId = anchorOf(pair.ad);
@@ -546,13 +629,22 @@ describe('checks: earlier match rules must not win', () => {
     expect(codes(user)).to.deep.equal([]);
   });
 
-  it('an AD primary SMTP address that is only another user’s alias is a ProxyAddressConflict, not an SMTP match', () => {
+  it('an AD primary SMTP address that is only another user’s alias blocks as SmtpMatchesOtherUser (open question 10.2: any address, safe side)', () => {
     const user = readyCase((facts, pair) => {
       pair.ad.mail = 'team@contoso.com';
       facts.cloudObjects.push(makeCloudObject('user', { userPrincipalName: 'lead@contoso.com', mail: 'lead@contoso.com', proxyAddresses: ['SMTP:lead@contoso.com', 'smtp:team@contoso.com'] }));
     });
+    expect(user.findings.map((f) => [f.code, f.severity])).to.deep.equal([['SmtpMatchesOtherUser', 'block']]);
+    expect(user.findings[0]?.message).to.contain('lead@contoso.com');
+    expect(user.predictedMatch).to.equal('none');
+  });
+
+  it('another user’s UPN equal to the AD primary SMTP address is not an address of that user: a ProxyAddressConflict warning', () => {
+    const user = readyCase((facts, pair) => {
+      pair.ad.mail = 'team@contoso.com';
+      facts.cloudObjects.push(makeCloudObject('user', { userPrincipalName: 'team@contoso.com', mail: null, proxyAddresses: [] }));
+    });
     expect(user.findings.map((f) => [f.code, f.severity])).to.deep.equal([['ProxyAddressConflict', 'warn']]);
-    expect(user.predictedMatch).to.equal('upn');
   });
 });
 

@@ -1,7 +1,8 @@
 // A small builder of facts and batch rows for the checks' tests: a healthy tenant, forest and sync
 // server (contoso.com verified and managed, fabrikam.com federated, AD users under OU=Corp in scope).
 import type { BatchUser } from '../../../lib/batch/types.js';
-import type { AdUser, CloudObject, CloudUser, Facts } from '../../../lib/facts.js';
+import { anchorOf as libAnchorOf } from '../../../lib/anchor.js';
+import type { AdUser, CloudObject, CloudUser, Facts, RoleHolding } from '../../../lib/facts.js';
 import type { UserEvaluation } from '../../../lib/checks/index.js';
 
 export const CORP_OU = 'OU=Users,OU=Corp,DC=contoso,DC=local';
@@ -96,7 +97,8 @@ export function makeFacts(): Facts {
         { id: 'fabrikam.com', isVerified: true, authenticationType: 'Federated' },
         { id: 'pending.com', isVerified: false, authenticationType: 'Managed' },
       ],
-      roleHolderIds: [],
+      roleHolders: [],
+      roleEligibilityError: null,
     },
     forest: {
       name: 'contoso.local',
@@ -117,6 +119,8 @@ export function makeFacts(): Facts {
       schedulerSuspended: false,
       nextSyncCycleStartTimeInUTC: null,
       scopeOUs: [SCOPE_OU],
+      anchorAttribute: 'mS-DS-ConsistencyGuid',
+      upnAttribute: 'userPrincipalName',
     },
     enableFeatureAllowed: false,
   };
@@ -136,7 +140,17 @@ export function addReadyPair(
   return { cloud, ad, row: updateRow(upn, sam, extra.row) };
 }
 
-export { anchorOf } from '../../../lib/anchor.js';
+/** The anchor of an AD account under the fixtures' server (mS-DS-ConsistencyGuid). */
+export function anchorOf(user: AdUser): string {
+  const anchor = libAnchorOf(user, 'mS-DS-ConsistencyGuid');
+  if (anchor === null) throw new Error('no anchor');
+  return anchor;
+}
+
+/** A role held by a user, of the given kind (active tenant-wide by default). */
+export function roleHolding(userId: string, extra: Partial<RoleHolding> = {}): RoleHolding {
+  return { userId, kind: 'active', roleName: 'Global Administrator', directoryScopeId: '/', viaGroup: null, ...extra };
+}
 
 export function codes(evaluation: { findings: { code: string }[] } | undefined): string[] {
   if (!evaluation) throw new Error('no evaluation');

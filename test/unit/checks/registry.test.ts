@@ -10,9 +10,11 @@ const EXPECTED_CODES = [
   'UpnInvalid', 'UpnDomainUnverified', 'UpnDomainFederated', 'UpnSuffixNotInForest',
   'AdAccountNotFound', 'CreateDetailsMissing', 'SamAccountNameInvalid', 'SamAccountNameTaken', 'UpnNotUniqueInForest', 'NotInSyncScope',
   'AnchorTaken', 'SmtpMatchesOtherUser', 'SmtpMatchesTarget', 'UpnHeldByOtherObject', 'ProxyAddressConflict',
+  // issue 12: Entra Connect's global settings, every kind of role holder, previously synced users
+  'EligibleRolesUnknown', 'AlternateLoginId', 'SourceAnchorUnknown', 'CloudUserPreviouslySynced', 'SourceAnchorMissing',
 ];
 
-const WARNINGS = ['UpnSoftMatchWillBeEnabled', 'FeaturesUnknown', 'SyncServerUnknown', 'SyncCycleRunning', 'SchedulerOff', 'UpnSuffixNotInForest', 'SmtpMatchesTarget', 'ProxyAddressConflict'];
+const WARNINGS = ['UpnSoftMatchWillBeEnabled', 'FeaturesUnknown', 'SyncServerUnknown', 'SyncCycleRunning', 'SchedulerOff', 'UpnSuffixNotInForest', 'SmtpMatchesTarget', 'ProxyAddressConflict', 'EligibleRolesUnknown', 'SourceAnchorUnknown'];
 
 describe('checks: registry', () => {
   it('has unique PascalCase codes', () => {

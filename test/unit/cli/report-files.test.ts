@@ -13,6 +13,7 @@ const report: RunReport = {
   tenantFindings: [],
   features: null,
   tenantLeftOpen: null,
+  relock: null,
   resumed: false,
   users: [],
 };

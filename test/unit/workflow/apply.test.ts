@@ -1,6 +1,7 @@
 // apply with a fake StepIO answering from a table: order of steps, journal, resume, what-if, one user's
 // failure, verification timeout. The checks run for real (they are pure).
 import { expect } from 'chai';
+import { guidToImmutableId } from '../../../lib/anchor.js';
 import { BridgeError } from '../../../lib/bridge/errors.js';
 import { exitCodeFor } from '../../../lib/report/exit-code.js';
 import { renderReport } from '../../../lib/report/render.js';
@@ -15,7 +16,7 @@ describe('workflow: apply', () => {
     const io = new FakeIO(w.answers);
     const d = deps(io);
     const report = await apply(d, [upd, upd2], options());
-    expect(io.stepsCalled()).to.deep.equal(['ad-facts', 'cloud-facts', 'tenant-facts', 'sync-facts', 'ad-written', 'sync-started', 'verified']);
+    expect(io.stepsCalled()).to.deep.equal(['sync-facts', 'ad-facts', 'cloud-facts', 'tenant-facts', 'ad-written', 'sync-started', 'verified']);
     expect(io.calls.find((c) => c.step === 'ad-written')?.input.Users).to.deep.equal([
       { UserPrincipalName: 'anna@contoso.com', ObjectGuid: w.ad[0]?.ObjectGUID, DistinguishedName: w.ad[0]?.DistinguishedName, SamAccountName: 'anna', PreviousUserPrincipalName: 'anna@contoso.local' },
       { UserPrincipalName: 'ben@contoso.com', ObjectGuid: w.ad[1]?.ObjectGUID, DistinguishedName: w.ad[1]?.DistinguishedName, SamAccountName: 'ben', PreviousUserPrincipalName: 'ben@contoso.local' },
@@ -307,11 +308,39 @@ describe('workflow: apply', () => {
     expect(report.tenantLeftOpen).to.equal(false);
   });
 
+  it('reads the server first and uses its anchor attribute everywhere: the AD read, the cloud lookup, the anchor apply verifies', async () => {
+    const stale = guidToImmutableId('11111111-2222-3333-4444-555555555555');
+    // objectGUID: a populated mS-DS-ConsistencyGuid is not the anchor.
+    const w = world();
+    for (const a of w.ad) a.consistencyGuid = stale;
+    const serverFacts = w.answers['sync-facts']!;
+    w.answers['sync-facts'] = (input) => ({ ...(serverFacts(input) as object), anchorAttribute: 'objectGUID', upnAttribute: 'userPrincipalName' });
+    const io = new FakeIO(w.answers);
+    const store = new MemoryJournalStore();
+    const report = await apply(deps(io, store), [upd], options());
+    expect(report.users.map((u) => u.outcome)).to.deep.equal(['matched']);
+    const anna = w.ad.find((a) => a.SamAccountName === 'anna')!;
+    const lookup = io.calls.find((c) => c.step === 'cloud-facts')!.input.Anchor as string[];
+    expect(lookup).to.include(guidToImmutableId(anna.ObjectGUID)).and.not.include(stale);
+    expect(io.calls.find((c) => c.step === 'ad-facts')!.input).to.not.have.property('AnchorAttribute');
+    const verifyAsked = io.calls.filter((c) => c.step === 'verified').flatMap((c) => (c.input.Anchor as string[] | undefined) ?? []);
+    expect(verifyAsked).to.not.include(stale);
+
+    // A custom attribute: the AD read is asked for it, and its value is the anchor looked up in the cloud.
+    const custom = world();
+    for (const a of custom.ad) a.customAnchor = `E-${a.SamAccountName}`;
+    custom.answers['sync-facts'] = (input) => ({ ...(serverFacts(input) as object), anchorAttribute: 'employeeID', upnAttribute: 'userPrincipalName' });
+    const io2 = new FakeIO(custom.answers);
+    await planReport(deps(io2), [upd], options());
+    expect(io2.calls.find((c) => c.step === 'ad-facts')!.input).to.include({ AnchorAttribute: 'employeeID' });
+    expect(io2.calls.find((c) => c.step === 'cloud-facts')!.input.Anchor).to.include('E-anna');
+  });
+
   it('plan is read-only', async () => {
     const w = world();
     const io = new FakeIO(w.answers);
     const report = await planReport(deps(io), [upd, missing], options());
-    expect(io.stepsCalled()).to.deep.equal(['ad-facts', 'cloud-facts', 'tenant-facts', 'sync-facts']);
+    expect(io.stepsCalled()).to.deep.equal(['sync-facts', 'ad-facts', 'cloud-facts', 'tenant-facts']);
     expect(report.users.map((u) => u.outcome)).to.deep.equal(['planned', 'blocked']);
     expect(report.users[0]?.predictedMatch).to.equal('upn');
     // A ready user's line says what the service does if it refuses the match; a blocked one is never written.

@@ -95,7 +95,7 @@ export function world(options: { softMatchOnUpn?: boolean } = {}) {
       featuresReadAt: '2026-11-25T09:00:00.000Z',
       featuresError: null,
       domains: [{ id: 'contoso.com', isVerified: true, authenticationType: 'Managed' }],
-      roleHolderIds: [],
+      roleHolders: [],
     }),
     'sync-facts': () => ({ serverName: 'AADC01', syncCycleEnabled: true, stagingModeEnabled: false, syncCycleInProgress: false, schedulerSuspended: false, nextSyncCycleStartTimeInUTC: null, scopeOUs: ['OU=Corp,DC=contoso,DC=local'] }),
     'ad-written': (input) => ({ results: (input.Users as Record<string, unknown>[]).map((item) => writeResult(item, Boolean(input.WhatIf))) }),

@@ -8,7 +8,7 @@
     CompanyName       = 'upn-match'
     Description       = 'upn-match simulator: fake ADSync (Microsoft Entra Connect) module with a simulated sync engine over DIR/state.json (not the real module).'
     PowerShellVersion = '5.1'
-    FunctionsToExport = @('Get-ADSyncScheduler', 'Set-ADSyncScheduler', 'Start-ADSyncSyncCycle', 'Get-ADSyncConnector', 'Get-ADSyncConnectorRunStatus', 'Get-ADSyncRunProfileResult', 'Get-ADSyncCSObject')
+    FunctionsToExport = @('Get-ADSyncScheduler', 'Set-ADSyncScheduler', 'Start-ADSyncSyncCycle', 'Get-ADSyncConnector', 'Get-ADSyncConnectorRunStatus', 'Get-ADSyncRunProfileResult', 'Get-ADSyncCSObject', 'Get-ADSyncGlobalSettings')
     CmdletsToExport   = @()
     VariablesToExport = @()
     AliasesToExport   = @()

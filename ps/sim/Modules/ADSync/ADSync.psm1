@@ -5,7 +5,7 @@
     Cmdlets with the real names and parameters ("Microsoft Entra Connect: ADSync PowerShell Reference",
     https://learn.microsoft.com/entra/identity/hybrid/connect/reference-connect-adsync): Get-ADSyncScheduler,
     Set-ADSyncScheduler, Start-ADSyncSyncCycle, Get-ADSyncConnector, Get-ADSyncConnectorRunStatus,
-    Get-ADSyncRunProfileResult, Get-ADSyncCSObject. A cycle takes simulated wall time (sync.cycleDurationMs,
+    Get-ADSyncRunProfileResult, Get-ADSyncCSObject, Get-ADSyncGlobalSettings. A cycle takes simulated wall time (sync.cycleDurationMs,
     sim.json syncCycleMs or UPN_MATCH_SIM_SYNC_MS); its effects are applied by the settle step of whichever fake
     runs first after it ends (UpnMatch.Sim.Sync.ps1 holds the engine and the documented matching rules).
 #>
@@ -219,6 +219,66 @@ function Get-ADSyncConnector {
     foreach ($item in @($result)) { $PSCmdlet.WriteObject($item) }
 }
 
+function Get-ADSyncGlobalSettings {
+    <#
+    .SYNOPSIS
+        Gets the sync engine's global settings (simulated): Version, SqlSchemaVersion, InstanceId, Schema and
+        Parameters, a collection of named string parameters.
+    .DESCRIPTION
+        Shape and names as dumps of the real cmdlet show them ("Azure AD Connect Global Settings", integrationtrench.com,
+        2020; Microsoft's own troubleshooting script reads .Parameters["Microsoft.SynchronizationOption.UPNAttribute"].Value;
+        Cloud Sync migration checks read Microsoft.SynchronizationOption.AnchorAttribute with the values
+        mS-DS-ConsistencyGuid and objectGUID). The sim serves the parameters upn-match and the engine use:
+        - Microsoft.SynchronizationOption.AnchorAttribute: sync.anchorAttribute (default mS-DS-ConsistencyGuid). For a
+          custom source anchor the sim puts the attribute's LDAP name there (guessed: no source shows a custom value);
+        - Microsoft.SynchronizationOption.UPNAttribute: sync.upnAttribute (default userPrincipalName; e.g. mail for an
+          alternate login ID);
+        - Microsoft.Synchronize.StagingMode, Microsoft.Synchronize.SchedulerSuspended, Microsoft.Synchronize.TimeInterval,
+          Microsoft.SynchronizationOption.JoinCriteria, Microsoft.SynchronizationOption.CustomAttribute.
+    #>
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param()
+    try {
+        $result = Invoke-ADSyncCommand 'Get-ADSyncGlobalSettings' $PSBoundParameters {
+            param($ctx)
+            $sync = $ctx.State.sync
+            $anchor = Get-SimAnchorAttribute $ctx.State
+            $custom = ''
+            if ($anchor -ne 'mS-DS-ConsistencyGuid' -and $anchor -ne 'objectGUID') { $custom = $anchor }
+            $values = [ordered]@{
+                'Microsoft.Synchronize.SynchronizationPolicy'     = 'Delta'
+                'Microsoft.SynchronizationOption.JoinCriteria'    = 'AlwaysProvision'
+                'Microsoft.SynchronizationOption.AnchorAttribute' = $anchor
+                'Microsoft.SynchronizationOption.UPNAttribute'    = (Get-SimUpnAttribute $ctx.State)
+                'Microsoft.SynchronizationOption.CustomAttribute' = $custom
+                'Microsoft.Synchronize.SchedulerSuspended'        = ([string][bool](Get-SimValue $sync 'schedulerSuspended' $false))
+                'Microsoft.Synchronize.StagingMode'               = ([string][bool](Get-SimValue $sync 'stagingModeEnabled' $false))
+                'Microsoft.Synchronize.TimeInterval'              = ([TimeSpan]::FromMinutes([int](Get-SimValue $sync 'syncIntervalMinutes' 30))).ToString()
+                'Microsoft.Synchronize.ServerConfigurationVersion' = '2.4.27.0'
+            }
+            $parameters = New-Object Microsoft.IdentityManagement.PowerShell.ObjectModel.ConfigurationParameterCollection
+            foreach ($name in @($values.Keys)) {
+                $parameter = New-Object Microsoft.IdentityManagement.PowerShell.ObjectModel.ConfigurationParameter
+                $parameter.Name = $name; $parameter.InputType = 'String'; $parameter.Scope = 'SynchronizationGlobal'; $parameter.Description = ''
+                $parameter.RegexValidationPattern = ''; $parameter.DefaultValue = ''; $parameter.Value = [string]$values[$name]; $parameter.DataType = 'String'
+                $parameters.Add($parameter)
+            }
+            $settings = [pscustomobject]@{
+                Version          = [int](Get-SimValue $sync 'runNumber' 0) + 400
+                SqlSchemaVersion = 615
+                InstanceId       = (Get-ADSyncStableGuid ('instance:' + [string](Get-SimValue $sync 'serverName' 'AADC01')))
+                Schema           = 'Microsoft.IdentityManagement.PowerShell.ObjectModel.Schema'
+                Parameters       = $parameters
+            }
+            $settings.PSObject.TypeNames.Insert(0, 'Microsoft.IdentityManagement.PowerShell.ObjectModel.GlobalSettings')
+            return $settings
+        }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError($_)
+    }
+    $PSCmdlet.WriteObject($result)
+}
+
 function Get-ADSyncConnectorRunStatus {
     <#
     .SYNOPSIS
@@ -428,7 +488,7 @@ function Get-ADSyncCSObject {
                     ConnectorName        = $Connector.Name
                     ConnectorType        = $Connector.Type
                     DistinguishedName    = [string]$AdUser.DistinguishedName
-                    AnchorValue          = (Get-SimSourceAnchor $AdUser)
+                    AnchorValue          = (Get-SimSourceAnchor $AdUser $state)
                     ObjectType           = 'user'
                     IsTransient          = $false
                     IsPlaceHolder        = $false
@@ -475,7 +535,7 @@ function Get-ADSyncCSObject {
     foreach ($item in @($result)) { $PSCmdlet.WriteObject($item) }
 }
 
-$exported = @('Get-ADSyncScheduler', 'Set-ADSyncScheduler', 'Start-ADSyncSyncCycle', 'Get-ADSyncConnector', 'Get-ADSyncConnectorRunStatus', 'Get-ADSyncRunProfileResult', 'Get-ADSyncCSObject')
+$exported = @('Get-ADSyncScheduler', 'Set-ADSyncScheduler', 'Start-ADSyncSyncCycle', 'Get-ADSyncConnector', 'Get-ADSyncConnectorRunStatus', 'Get-ADSyncRunProfileResult', 'Get-ADSyncCSObject', 'Get-ADSyncGlobalSettings')
 # With a simulator server (UPN_MATCH_SIM_SERVER), each cmdlet forwards its calls there: see UpnMatch.Sim.Remote.ps1.
 foreach ($proxy in @(Get-SimRemoteProxies -Module $script:ModuleName -Functions @($exported | ForEach-Object { Get-Item -Path ('function:' + $_) }))) {
     Set-Item -Path ('function:script:' + $proxy.Name) -Value $proxy.Body

@@ -29,6 +29,8 @@ $script:GraphRoutes = @(
     @{ Method = '*'; Pattern = 'directoryRoles/{id}/members'; Handler = 'Invoke-GraphListRoleMembers' }
     @{ Method = '*'; Pattern = 'directoryRoles/{id}/**'; Handler = 'Invoke-GraphGetRole' }
     @{ Method = '*'; Pattern = 'groups'; Handler = 'Invoke-GraphListObjects'; Args = @{ EntitySet = 'groups'; Type = 'group'; ResourceName = 'Group'; Permission = 'Groups' } }
+    @{ Method = 'GET'; Pattern = 'groups/{id}/members'; Handler = 'Invoke-GraphListGroupMembers' }
+    @{ Method = 'GET'; Pattern = 'groups/{id}/transitiveMembers'; Handler = 'Invoke-GraphListGroupMembers' }
     @{ Method = '*'; Pattern = 'groups/{id}/**'; Handler = 'Invoke-GraphGetObject'; Args = @{ EntitySet = 'groups'; Permission = 'Groups' } }
     @{ Method = '*'; Pattern = 'contacts'; Handler = 'Invoke-GraphListObjects'; Args = @{ EntitySet = 'contacts'; Type = 'orgContact'; ResourceName = 'OrgContact'; Permission = 'Contacts' } }
     @{ Method = '*'; Pattern = 'contacts/{id}/**'; Handler = 'Invoke-GraphGetObject'; Args = @{ EntitySet = 'contacts'; Permission = 'Contacts' } }
@@ -36,6 +38,10 @@ $script:GraphRoutes = @(
     @{ Method = 'GET'; Pattern = 'directory/deletedItems/{id}'; Handler = 'Invoke-GraphGetDeletedUser' }
     @{ Method = 'DELETE'; Pattern = 'directory/deletedItems/{id}'; Handler = 'Invoke-GraphDeleteDeletedUser' }
     @{ Method = 'POST'; Pattern = 'directory/deletedItems/{id}/restore'; Handler = 'Invoke-GraphRestoreDeletedUser' }
+    @{ Method = 'GET'; Pattern = 'roleManagement/directory/roleDefinitions'; Handler = 'Invoke-GraphListRoleDefinitions' }
+    @{ Method = 'GET'; Pattern = 'roleManagement/directory/roleAssignments'; Handler = 'Invoke-GraphListUnifiedRoles'; Args = @{ Kind = 'active'; EntitySet = 'roleManagement/directory/roleAssignments'; Type = 'unifiedRoleAssignment' } }
+    @{ Method = 'GET'; Pattern = 'roleManagement/directory/roleEligibilityScheduleInstances'; Handler = 'Invoke-GraphListUnifiedRoles'; Args = @{ Kind = 'eligible'; EntitySet = 'roleManagement/directory/roleEligibilityScheduleInstances'; Type = 'unifiedRoleEligibilityScheduleInstance' } }
+    @{ Method = 'GET'; Pattern = 'roleManagement/directory/roleEligibilitySchedules'; Handler = 'Invoke-GraphListUnifiedRoles'; Args = @{ Kind = 'eligible'; EntitySet = 'roleManagement/directory/roleEligibilitySchedules'; Type = 'unifiedRoleEligibilitySchedule' } }
     @{ Method = '*'; Pattern = 'directory/onPremisesSynchronization'; Handler = 'Invoke-GraphListOnPremSync' }
     @{ Method = '*'; Pattern = 'directory/onPremisesSynchronization/{id}/**'; Handler = 'Invoke-GraphOnPremSyncItem' }
 )
@@ -449,6 +455,98 @@ function Invoke-GraphRestoreDeletedUser {
     $Call.Context.Dirty = $true
     $body = ConvertTo-GraphEntity $item 'user' $null
     return (New-GraphResponse -Status 200 -Body $body)
+}
+
+#endregion
+
+#region role management (unified RBAC)
+
+# Built-in role definitions the sim knows by template id (Microsoft Entra built-in roles); any other id a world
+# uses is served with its directoryRoles displayName, or "Custom role".
+$script:BuiltInRoles = [ordered]@{
+    '62e90394-69f5-4237-9190-012177145e10' = 'Global Administrator'
+    'e8611ab8-c189-46e8-94e1-60213ab1f814' = 'Privileged Role Administrator'
+    'fe930be7-5e62-47db-91af-98c3a49a38b1' = 'User Administrator'
+    '729827e3-9c14-49f7-bb1b-9608f156bbb8' = 'Helpdesk Administrator'
+    '8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2' = 'Hybrid Identity Administrator'
+}
+
+function Get-GraphRoleDefinitionEntries {
+    param($State)
+    $names = [ordered]@{}
+    foreach ($key in @($script:BuiltInRoles.Keys)) { $names[$key] = $script:BuiltInRoles[$key] }
+    foreach ($role in @(Get-GraphCollection $State 'directoryRoles')) { $names[[string](Get-SimValue $role 'roleTemplateId' '')] = [string](Get-SimValue $role 'displayName' '') }
+    foreach ($assignment in (Get-SimRoleAssignments $State)) { if (-not $names.Contains($assignment.RoleDefinitionId)) { $names[$assignment.RoleDefinitionId] = 'Custom role' } }
+    return @($names.Keys | ForEach-Object { [ordered]@{ id = [string]$_; displayName = $names[$_]; isBuiltIn = ($script:BuiltInRoles.Contains([string]$_)); isEnabled = $true; templateId = [string]$_ } })
+}
+
+function Invoke-GraphListRoleDefinitions {
+    <# GET /roleManagement/directory/roleDefinitions ("List roleDefinitions": RoleManagement.Read.Directory). #>
+    param($Call)
+    if (-not (Test-GraphPermission $Call.Connection $script:Permissions.Roles)) { return (New-GraphDenied) }
+    return (Invoke-GraphList -Request $Call.Request -Items @(Get-GraphRoleDefinitionEntries $Call.State) -Type 'unifiedRoleDefinition' -EntitySet 'roleManagement/directory/roleDefinitions' -ResourceName 'UnifiedRoleDefinition')
+}
+
+function Invoke-GraphListUnifiedRoles {
+    <#
+    .SYNOPSIS
+        GET /roleManagement/directory/roleAssignments (active: the activated roles' members and tenant.roleAssignments)
+        and /roleManagement/directory/roleEligibilityScheduleInstances | roleEligibilitySchedules (PIM eligible:
+        tenant.roleEligibilities), with $filter, $select, $top and $expand=principal.
+    .DESCRIPTION
+        Shapes as "List unifiedRoleAssignments" and "List roleEligibilityScheduleInstances" show them: id, principalId,
+        roleDefinitionId, directoryScopeId ("/" tenant-wide, "/administrativeUnits/{id}" for an administrative unit),
+        appScopeId; eligibilities add memberType, startDateTime and endDateTime. A group principal is the
+        role-assignable group itself: its members are not expanded (rule sheet 3.5). $expand=principal adds the
+        principal as a directoryObject with its @odata.type (the sim's copy is shortened to @odata.type, id,
+        displayName and, for users, userPrincipalName).
+    #>
+    param($Call)
+    $kind = $Call.Route.Args.Kind
+    $needed = $script:Permissions.Roles
+    if ($kind -eq 'eligible') { $needed = $script:Permissions.RoleEligibility }
+    if (-not (Test-GraphPermission $Call.Connection $needed)) { return (New-GraphDenied) }
+    $state = $Call.State
+    $expand = [string](Get-GraphQueryValue $Call.Request.Query 'expand')
+    if ($expand -and $expand -notmatch '^(?i)(principal|roleDefinition)(,(principal|roleDefinition))*$') {
+        return (New-GraphError 400 'BadRequest' ("Could not find a property named '{0}' on type 'microsoft.graph.{1}'." -f $expand, $Call.Route.Args.Type))
+    }
+    $items = [System.Collections.Generic.List[object]]::new()
+    $index = 0
+    foreach ($assignment in (Get-SimRoleAssignments $state)) {
+        if ($assignment.Kind -ne $kind) { continue }
+        $index++
+        $entry = [ordered]@{
+            id = ('{0}-{1}-{2}' -f $assignment.RoleDefinitionId, $assignment.PrincipalId, $index)
+            principalId = $assignment.PrincipalId; roleDefinitionId = $assignment.RoleDefinitionId
+            directoryScopeId = $assignment.DirectoryScopeId; appScopeId = $null
+        }
+        if ($kind -eq 'active') { $entry['resourceScope'] = $assignment.DirectoryScopeId }
+        else { $entry['memberType'] = 'Direct'; $entry['startDateTime'] = '2026-01-01T00:00:00Z'; $entry['endDateTime'] = $null }
+        if ($expand -match '(?i)principal') {
+            $principal = $null
+            $user = Find-GraphById $state 'users' $assignment.PrincipalId
+            $group = Find-GraphById $state 'groups' $assignment.PrincipalId
+            if ($null -ne $user) { $principal = [ordered]@{ '@odata.type' = '#microsoft.graph.user'; id = [string]$user.id; displayName = Get-SimValue $user 'displayName'; userPrincipalName = Get-SimValue $user 'userPrincipalName' } }
+            elseif ($null -ne $group) { $principal = [ordered]@{ '@odata.type' = '#microsoft.graph.group'; id = [string]$group.id; displayName = Get-SimValue $group 'displayName'; isAssignableToRole = [bool](Get-SimValue $group 'isAssignableToRole' $true) } }
+            $entry['principal'] = $principal
+        }
+        $items.Add($entry)
+    }
+    return (Invoke-GraphList -Request $Call.Request -Items $items.ToArray() -Type $Call.Route.Args.Type -EntitySet $Call.Route.Args.EntitySet -ResourceName $Call.Route.Args.Type)
+}
+
+function Invoke-GraphListGroupMembers {
+    <# GET /groups/{id}/members and /transitiveMembers: the member users as directoryObjects (GroupMember.Read.All). #>
+    param($Call)
+    if (-not (Test-GraphPermission $Call.Connection $script:Permissions.Groups)) { return (New-GraphDenied) }
+    $group = Find-GraphById $Call.State 'groups' $Call.Segments[1]
+    if ($null -eq $group) { return (New-GraphNotFound $Call.Segments[1]) }
+    $members = @(@(Get-SimValue $group 'members' @()) | ForEach-Object {
+            $user = Find-GraphById $Call.State 'users' ([string]$_)
+            if ($null -ne $user) { [ordered]@{ '@odata.type' = '#microsoft.graph.user'; id = [string]$user.id; displayName = Get-SimValue $user 'displayName'; userPrincipalName = Get-SimValue $user 'userPrincipalName' } }
+        })
+    return (Invoke-GraphList -Request $Call.Request -Items $members -Type 'directoryObject' -EntitySet 'directoryObjects' -ResourceName 'DirectoryObject')
 }
 
 #endregion

@@ -56,6 +56,8 @@ $script:Permissions = @{
     Organization   = @('Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'User.Read')
     Domains        = @('Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All')
     Roles          = @('RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All')
+    # "List roleEligibilityScheduleInstances": Directory.Read.All is not among them.
+    RoleEligibility = @('RoleEligibilitySchedule.Read.Directory', 'RoleEligibilitySchedule.ReadWrite.Directory', 'RoleManagement.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory')
     Groups         = @('Group.Read.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All')
     Contacts       = @('OrgContact.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All')
     OnPremRead     = @('OnPremDirectorySynchronization.Read.All', 'OnPremDirectorySynchronization.ReadWrite.All')
@@ -531,7 +533,8 @@ function Connect-MgGraph {
             if ($setName -eq 'AppCertificateParameterSet' -or $setName -eq 'AppSecretCredentialParameterSet') {
                 $appId = $ClientId
                 if ($setName -eq 'AppSecretCredentialParameterSet') { $appId = $ClientSecretCredential.UserName }
-                $roles = @('Directory.ReadWrite.All', 'User.ReadWrite.All')
+                # A world without tenant.apps: the app has what README.md, "Graph permissions", asks for (and more).
+                $roles = @('Directory.ReadWrite.All', 'User.ReadWrite.All', 'RoleManagement.Read.Directory')
                 $appName = 'upn-match'
                 $apps = Get-SimValue $tenant 'apps'
                 if ($null -ne $apps) {

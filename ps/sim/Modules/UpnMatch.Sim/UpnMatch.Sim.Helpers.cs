@@ -45,6 +45,29 @@ namespace Microsoft.Online.Administration.Automation {
         public MicrosoftOnlineException(string message) : base(message) {}
     }
 }
+namespace Microsoft.IdentityManagement.PowerShell.ObjectModel {
+    // Get-ADSyncGlobalSettings' Parameters: a collection indexed by parameter name (Microsoft's own scripts read
+    // .Parameters["Microsoft.SynchronizationOption.UPNAttribute"].Value) that enumerates its parameters (community
+    // scripts pipe it to Where-Object { $_.Name -eq ... }). Each parameter's properties as dumps of the real one show
+    // them; every value is a string. The real collection's class name is not documented: this one is the sim's.
+    public class ConfigurationParameter {
+        public string Name { get; set; }
+        public string InputType { get; set; }
+        public string Scope { get; set; }
+        public string Description { get; set; }
+        public string RegexValidationPattern { get; set; }
+        public string DefaultValue { get; set; }
+        public string Value { get; set; }
+        public bool Extensible { get; set; }
+        public int PageNumber { get; set; }
+        public bool Intrinsic { get; set; }
+        public string DataType { get; set; }
+    }
+    public class ConfigurationParameterCollection : System.Collections.ObjectModel.KeyedCollection<string, ConfigurationParameter> {
+        public ConfigurationParameterCollection() : base(System.StringComparer.OrdinalIgnoreCase) {}
+        protected override string GetKeyForItem(ConfigurationParameter item) { return item.Name; }
+    }
+}
 namespace UpnMatchSim {
     using System;
     using System.Collections;

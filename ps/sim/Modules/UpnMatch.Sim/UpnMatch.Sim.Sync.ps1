@@ -82,17 +82,64 @@ function Get-SimPrimarySmtp {
     return $null
 }
 
+function Get-SimAnchorAttribute {
+    <#
+    .SYNOPSIS
+        The source anchor attribute the server was installed with: sync.anchorAttribute, default mS-DS-ConsistencyGuid
+        (the express-settings choice since 1.1.524). "Microsoft Entra Connect: Design concepts": objectGUID, mS-DS-ConsistencyGuid
+        or another attribute chosen at install, which cannot be changed later.
+    #>
+    param([Parameter(Mandatory = $true)] $State)
+    $name = [string](Get-SimValue $State.sync 'anchorAttribute' '')
+    if (-not $name) { return 'mS-DS-ConsistencyGuid' }
+    if ($name -ieq 'objectGUID') { return 'objectGUID' }
+    if ($name -ieq 'mS-DS-ConsistencyGuid') { return 'mS-DS-ConsistencyGuid' }
+    return $name
+}
+
+function Get-SimUpnAttribute {
+    <#
+    .SYNOPSIS
+        The AD attribute the cloud UPN comes from: sync.upnAttribute, default userPrincipalName ("Microsoft Entra
+        UserPrincipalName population", Alternate login ID: e.g. mail).
+    #>
+    param([Parameter(Mandatory = $true)] $State)
+    $name = [string](Get-SimValue $State.sync 'upnAttribute' '')
+    if (-not $name) { return 'userPrincipalName' }
+    return $name
+}
+
+function Get-SimUpnSource {
+    <# The value the cloud UPN comes from for this AD user (its configured UPN attribute), or ''. #>
+    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] $AdUser)
+    $attribute = Get-SimUpnAttribute $State
+    if ($attribute -ieq 'userPrincipalName') { return [string](Get-SimValue $AdUser 'UserPrincipalName' '') }
+    return [string](Get-SimValue $AdUser $attribute '')
+}
+
 function Get-SimSourceAnchor {
     <#
     .SYNOPSIS
-        The source anchor of an AD user: base64 of mS-DS-ConsistencyGuid when set, else base64 of the ObjectGUID
-        bytes ([guid]::ToByteArray()). [EXISTING] "By default, the SourceAnchor value ... is calculated by
-        Microsoft Entra Connect by using MsDs-ConsistencyGUID attribute (or ObjectGUID depending on the
-        configuration) from on-premises Active Directory. This attribute value is the corresponding ImmutableId."
+        The source anchor of an AD user under the server's anchor attribute (Get-SimAnchorAttribute):
+        - mS-DS-ConsistencyGuid: base64 of mS-DS-ConsistencyGuid when set, else of the ObjectGUID bytes
+          ([guid]::ToByteArray()) - Entra Connect writes objectGUID into the empty attribute;
+        - objectGUID: base64 of the ObjectGUID bytes, whatever mS-DS-ConsistencyGuid holds (a populated
+          mS-DS-ConsistencyGuid is ignored: the server does not read it);
+        - another attribute: its value, as is for a string ("Design concepts": non-string attributes are
+          base64-encoded; the sim's state holds strings). Empty when the attribute is empty.
+        [EXISTING] "By default, the SourceAnchor value ... is calculated by Microsoft Entra Connect by using
+        MsDs-ConsistencyGUID attribute (or ObjectGUID depending on the configuration) from on-premises Active
+        Directory. This attribute value is the corresponding ImmutableId."
     #>
-    param([Parameter(Mandatory = $true)] $AdUser)
-    $consistency = [string](Get-SimValue $AdUser 'mS-DS-ConsistencyGuid' '')
-    if ($consistency) { return [Convert]::ToBase64String([Convert]::FromBase64String($consistency)) }
+    param([Parameter(Mandatory = $true)] $AdUser, $State)
+    $attribute = 'mS-DS-ConsistencyGuid'
+    if ($null -ne $State) { $attribute = Get-SimAnchorAttribute $State }
+    if ($attribute -eq 'mS-DS-ConsistencyGuid') {
+        $consistency = [string](Get-SimValue $AdUser 'mS-DS-ConsistencyGuid' '')
+        if ($consistency) { return [Convert]::ToBase64String([Convert]::FromBase64String($consistency)) }
+    } elseif ($attribute -ne 'objectGUID') {
+        return [string](Get-SimValue $AdUser $attribute '')
+    }
     $guid = [guid][string]$AdUser.ObjectGUID
     return [Convert]::ToBase64String($guid.ToByteArray())
 }
@@ -110,12 +157,54 @@ function Test-SimInScope {
     return $false
 }
 
+function Get-SimRoleAssignments {
+    <#
+    .SYNOPSIS
+        Every directory role assignment of the tenant as @{ Kind ('active' | 'eligible'); PrincipalId; RoleDefinitionId;
+        DirectoryScopeId }: the members of the activated roles (tenant.directoryRoles[].members, scope "/"), the active
+        unified assignments (tenant.roleAssignments: a user or a role-assignable group, at "/" or an administrative unit
+        "/administrativeUnits/{id}") and the PIM eligibilities (tenant.roleEligibilities).
+    #>
+    param([Parameter(Mandatory = $true)] $State)
+    $list = [System.Collections.Generic.List[object]]::new()
+    foreach ($role in @(Get-SimValue $State.tenant 'directoryRoles' @())) {
+        foreach ($member in @(Get-SimValue $role 'members' @())) {
+            $list.Add(@{ Kind = 'active'; PrincipalId = [string]$member; RoleDefinitionId = [string](Get-SimValue $role 'roleTemplateId' ''); DirectoryScopeId = '/' })
+        }
+    }
+    foreach ($pair in @(@('roleAssignments', 'active'), @('roleEligibilities', 'eligible'))) {
+        foreach ($entry in @(Get-SimValue $State.tenant $pair[0] @())) {
+            $list.Add(@{ Kind = $pair[1]; PrincipalId = [string](Get-SimValue $entry 'principalId' ''); RoleDefinitionId = [string](Get-SimValue $entry 'roleDefinitionId' ''); DirectoryScopeId = [string](Get-SimValue $entry 'directoryScopeId' '/') })
+        }
+    }
+    return , $list.ToArray()
+}
+
 function Get-SimRoleHolderIds {
-    <# Ids of users that hold any directory role (tenant.directoryRoles[].members). #>
+    <#
+    .SYNOPSIS
+        Ids of users that hold any directory role, of any kind: active or PIM-eligible, tenant-wide or scoped to an
+        administrative unit, directly or as a member of a role-assignable group that holds it.
+    .DESCRIPTION
+        [EXISTING] "Microsoft Entra ID won't match on-premises users with cloud users that have an admin role." Which
+        roles and which kinds of assignment count is not documented (rule sheet 3.3, open question 10.1). The sim takes
+        the side a tool must be ready for: every kind blocks the soft match (and the hard match, MC1262584 - whose
+        support wiki copy names "assigned or eligible").
+    #>
     param([Parameter(Mandatory = $true)] $State)
     $ids = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
-    foreach ($role in @(Get-SimValue $State.tenant 'directoryRoles' @())) {
-        foreach ($member in @(Get-SimValue $role 'members' @())) { $null = $ids.Add([string]$member) }
+    $groups = @{}
+    foreach ($group in @(Get-SimValue $State.tenant 'groups' @())) { $groups[([string]$group.id).ToLowerInvariant()] = $group }
+    foreach ($assignment in (Get-SimRoleAssignments $State)) {
+        $principal = $assignment.PrincipalId
+        if (-not $principal) { continue }
+        $group = $groups[$principal.ToLowerInvariant()]
+        if ($null -ne $group) {
+            # A role-assignable group holds the role for its members (groups cannot be nested in one).
+            foreach ($member in @(Get-SimValue $group 'members' @())) { $null = $ids.Add([string]$member) }
+        } else {
+            $null = $ids.Add($principal)
+        }
     }
     return , $ids
 }
@@ -196,7 +285,7 @@ function Set-SimFlowedAttributes {
     $enabled = Get-SimValue $AdUser 'Enabled'
     if ($null -ne $enabled -and [bool](Get-SimValue $CloudUser 'accountEnabled' $true) -ne [bool]$enabled) { $CloudUser['accountEnabled'] = [bool]$enabled; $changed = $true }
     if ($IncludeUpn -and $Exclude -notcontains 'userPrincipalName') {
-        $upn = Get-SimVerifiedUpn $State ([string](Get-SimValue $AdUser 'UserPrincipalName' ''))
+        $upn = Get-SimVerifiedUpn $State (Get-SimUpnSource $State $AdUser)
         if ($upn -and [string](Get-SimValue $CloudUser 'userPrincipalName' '') -cne $upn) { $CloudUser['userPrincipalName'] = $upn; $changed = $true }
     }
     $domain = Get-SimDomainOf $State ([string]$AdUser.DistinguishedName)
@@ -261,7 +350,7 @@ function Find-SimProvisionConflict {
     param($State, $AdUser, [string] $ExceptId, [bool] $CheckUpn = $true)
     $conflicts = [System.Collections.Generic.List[object]]::new()
     if ($CheckUpn) {
-        $upn = Get-SimVerifiedUpn $State ([string](Get-SimValue $AdUser 'UserPrincipalName' ''))
+        $upn = Get-SimVerifiedUpn $State (Get-SimUpnSource $State $AdUser)
         if ($upn) {
             $owner = Find-SimCloudByUpn $State $upn $ExceptId
             if ($null -ne $owner) { $conflicts.Add(@{ Attribute = 'UserPrincipalName'; Value = $upn; OwnerId = [string]$owner.id; OwnerKind = 'users'; Excludes = @('userPrincipalName') }) }
@@ -491,7 +580,9 @@ function Find-SimSoftMatch {
     if ($smtp) { $steps.Add(@('SmtpSoftMatch', $smtp)) }
     # [FEATURES] SoftMatchOnUpn: "Allows objects to join on userPrincipalName in addition to primary SMTP address."
     if ($Engine.SoftUpn) {
-        $upn = [string](Get-SimValue $AdUser 'UserPrincipalName' '')
+        # The incoming object's userPrincipalName is the one the server computed from its UPN attribute
+        # (alternate login ID: e.g. mail), not necessarily the AD userPrincipalName.
+        $upn = Get-SimUpnSource $Engine.State $AdUser
         if ($upn) { $steps.Add(@('UpnSoftMatch', $upn)) }
     }
     foreach ($step in $steps) {
@@ -513,6 +604,14 @@ function Find-SimSoftMatch {
         }
         if ($null -eq $candidate) { continue }
         if ($null -ne (Get-SimValue $candidate 'onPremisesImmutableId')) { continue }
+        $wasSynced = Get-SimValue $candidate 'onPremisesSyncEnabled'
+        if ($wasSynced -is [bool] -and -not $wasSynced -and [string](Get-SimValue $candidate 'onPremisesSecurityIdentifier' '')) {
+            # A previously synced user (onPremisesSyncEnabled false) still mapped to an on-premises object: since the
+            # July 2026 hardening Entra ID refuses to remap OnPremisesObjectIdentifier ("Hard match operation blocked
+            # due to security hardening"). Whether a soft match onto it is refused too is unverified (open question
+            # 10.8); the sim takes the harder side: refused, so the AD user is provisioned as a duplicate.
+            continue
+        }
         if ($Engine.RoleHolders.Contains([string]$candidate.id)) {
             # [EXISTING] Admin role considerations: the work-around is to "hard-delete the new quarantined
             # object created in the cloud" - the service provisions a second object, as for the other missed
@@ -684,7 +783,7 @@ function Invoke-SimSyncEngine {
             $changedAt = ConvertFrom-SimTime ([string](Get-SimValue $adUser 'whenChanged' ''))
             if ($null -ne $changedAt -and $changedAt -lt $sinceTime) { continue }
         }
-        $anchor = Get-SimSourceAnchor $adUser
+        $anchor = Get-SimSourceAnchor $adUser $State
         $join = Get-SimJoin $engine ([string]$adUser.ObjectGUID)
         if ($null -ne $join) {
             Update-SimJoinedUser -Engine $engine -AdUser $adUser -Join $join -Anchor $anchor
@@ -701,7 +800,7 @@ function Invoke-SimSyncEngine {
         if (-not $exported) { continue }
         # Entra Connect writes the source anchor back to mS-DS-ConsistencyGuid when it is empty
         # ("Microsoft Entra Connect: Design concepts", Using ms-DS-ConsistencyGuid as sourceAnchor).
-        if (-not [string](Get-SimValue $adUser 'mS-DS-ConsistencyGuid' '')) {
+        if ((Get-SimAnchorAttribute $State) -eq 'mS-DS-ConsistencyGuid' -and -not [string](Get-SimValue $adUser 'mS-DS-ConsistencyGuid' '')) {
             $adUser['mS-DS-ConsistencyGuid'] = $anchor
             $adUser['whenChanged'] = $Now
         }

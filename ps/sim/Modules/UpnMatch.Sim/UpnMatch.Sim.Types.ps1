@@ -34,7 +34,7 @@ function Initialize-SimTypes {
         $null = [System.IO.Directory]::CreateDirectory($temp)
         $tempDll = Join-Path $temp 'UpnMatchSimTypes.dll'
         if ($script:IsCore) {
-            $references = @('System.Net.Http', 'System.Net.Primitives', 'System.Collections', 'System.Collections.NonGeneric', 'System.Collections.Specialized', 'System.Management.Automation',
+            $references = @('System.Net.Http', 'System.Net.Primitives', 'System.Collections', 'System.ObjectModel', 'System.Collections.NonGeneric', 'System.Collections.Specialized', 'System.Management.Automation',
                 'System.Text.Encoding.Extensions', 'System.IO.FileSystem', 'System.Threading.Thread', 'System.Runtime.Extensions', 'System.Text.RegularExpressions')
         } else {
             # Windows PowerShell references System.dll and System.Management.Automation.dll by default.
