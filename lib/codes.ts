@@ -88,6 +88,12 @@ const declared: Record<string, Declared> = {
   },
   AnchorMismatch: { kind: 'refused', remedy: 'The cloud user was joined to another on-premises object: find that object in the Entra Connect connector space and the cloud user\'s onPremisesImmutableId, and correct the binding by hand.' },
   UnexpectedError: { kind: 'bug', remedy: REPORT_BUG },
+  // ---- The work folder (lib/workflow/work-dir.ts, lock.ts) ---------------------------------------
+  WorkFileNotOwned: {
+    kind: 'environment',
+    stopsRun: true,
+    remedy: 'A file in the work folder belongs to another account, so upn-match will not trust it (it could make a run resume, undo or skip what it should not). Find out who put it there; remove it or give it back to the run account (chown), keep the work folder readable by the run account only, then run again.',
+  },
 };
 
 function entry(code: string, value: Declared): CodeEntry {

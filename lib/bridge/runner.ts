@@ -72,11 +72,12 @@ const GC_CONSERVE_MEMORY = '9';
 
 /**
  * The environment PowerShell starts with, over the inherited one: no terminal control codes, our
- * module folders, a GC that gives memory back (unless the admin set DOTNET_GCConserveMemory).
+ * module folders, a GC that gives memory back (unless the admin set DOTNET_GCConserveMemory), our pid.
  */
 export function hostEnvironment(options: RunnerOptions, inherited: Record<string, string | undefined> = process.env): Record<string, string> {
   const gc: Record<string, string> = inherited.DOTNET_GCConserveMemory === undefined ? { DOTNET_GCConserveMemory: GC_CONSERVE_MEMORY } : {};
-  return { ...gc, ...options.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off' };
+  // UPN_MATCH_PARENT_PID: PowerShell's watchdog (Start-UpnMatchWatchdog) ends it when this process ends, even by kill -9.
+  return { ...gc, ...options.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off', UPN_MATCH_PARENT_PID: String(process.pid) };
 }
 
 export function cancelledError(script: string, stderr = ''): BridgeError {

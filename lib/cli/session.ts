@@ -9,6 +9,7 @@ import { BridgeError } from '../bridge/errors.js';
 import { SessionRunner } from '../bridge/session-runner.js';
 import { rules } from '../checks/registry.js';
 import { exitOfRunFailure } from '../codes.js';
+import { DEFAULT_RETENTION_DAYS } from '../config.js';
 import { EXIT } from '../exit-codes.js';
 import { InputError } from '../input-error.js';
 import { createLogger, type Logger } from '../log.js';
@@ -19,6 +20,7 @@ import { systemClock, type EngineDeps } from '../workflow/deps.js';
 import { BridgeStepIO } from '../workflow/io.js';
 import { FileJournalStore, type RunJournal } from '../workflow/journal.js';
 import { acquireRunLock, LockHeldError } from '../workflow/lock.js';
+import { ensurePrivateDir, WorkFileError } from '../workflow/work-dir.js';
 import { createContext, newProcessRunner, type CommandContext, type GlobalOptions } from './context.js';
 
 export interface UserOptions extends GlobalOptions {
@@ -77,6 +79,8 @@ export interface Session {
 
 async function openSession(argv: GlobalOptions): Promise<Session & { close(): Promise<void> }> {
   const context = createContext(argv);
+  ensurePrivateDir(context.workDir);
+  ensurePrivateDir(context.logDir);
   const logger = createLogger({ logDir: context.logDir, quiet: Boolean(argv.json) });
   const options = context.runnerOptions();
   const local = new SessionRunner(options);
@@ -107,12 +111,20 @@ export async function withSession(argv: GlobalOptions, work: (session: Session) 
 
 /** One run at a time per work folder. */
 export async function withLock(session: Session, work: () => Promise<void>): Promise<void> {
-  const release = await acquireRunLock(session.context.workDir, Number(process.env.UPN_MATCH_LOCK_STALE_MS) || undefined);
+  const release = await acquireRunLock(session.context.workDir, { staleMs: Number(process.env.UPN_MATCH_LOCK_STALE_MS) || undefined });
   try {
+    pruneOldRuns(session);
     await work();
   } finally {
     await release().catch(() => undefined);
   }
+}
+
+/** Deletes the journals of settled runs older than the retention (config retentionDays). */
+function pruneOldRuns(session: Session): void {
+  const days = session.context.config.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  const pruned = session.deps.journal.prune(new Date(session.deps.clock.now().getTime() - days * 86_400_000));
+  if (pruned.length > 0) session.logger.info(`removed ${pruned.length} settled run(s) older than ${days} days: ${pruned.join(', ')}`, { pruned });
 }
 
 export function loadRun(session: Session, runId: string): RunJournal {
@@ -173,6 +185,7 @@ export function fail(error: unknown, logger?: Logger): void {
   if (error instanceof BatchInputError) return say(`bad input:\n${error.message}`, EXIT.badInput);
   if (error instanceof InputError) return say(error.message, EXIT.badInput);
   if (error instanceof LockHeldError) return say(error.message, EXIT.lockHeld);
+  if (error instanceof WorkFileError) return say(`${error.code}: ${error.message}`, exitOfRunFailure(error.code));
   if (error instanceof BridgeError) {
     const last = error.stderrTail.split('\n').at(-1) ?? '';
     // stderr's last line often repeats the message: add it only when it says something more.
