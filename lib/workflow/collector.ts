@@ -3,7 +3,7 @@
 // these facts and do no I/O of their own.
 import { anchorOf } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
-import type { Config } from '../config.js';
+import { DEFAULT_FEATURE_RECORD_MAX_AGE_HOURS, type Config } from '../config.js';
 import type { Facts, TenantFacts } from '../facts.js';
 import { steps } from '../steps/registry.js';
 import type { StepIO } from './io.js';
@@ -21,6 +21,8 @@ export interface CollectOptions {
   featureRecord?: FeatureRecord | null;
   /** Users per AD facts call (default AD_FACTS_CHUNK). */
   adFactsChunkSize?: number;
+  /** Now, to tell how old the feature record is. */
+  now?: Date;
 }
 
 /** How the Graph-using scripts sign in, from the config. */
@@ -89,5 +91,11 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
     adUsers: ad.users,
     syncServer,
     enableFeatureAllowed: options.enableFeatureAllowed,
+    featureRecordAge: useRecord
+      ? {
+          ageHours: ((options.now ?? new Date()).getTime() - Date.parse(record.readAt)) / 3_600_000,
+          maxAgeHours: config.featureRecordMaxAgeHours ?? DEFAULT_FEATURE_RECORD_MAX_AGE_HOURS,
+        }
+      : null,
   };
 }
