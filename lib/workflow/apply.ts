@@ -71,9 +71,12 @@ async function prepare(deps: EngineDeps, batch: BatchUser[], options: ApplyOptio
   const at = () => deps.clock.now().toISOString();
   const key = batchKey(batch);
   const resumedRun = whatIf ? null : deps.journal.resumable(key);
+  const runId = resumedRun?.runId ?? newRunId(deps.clock.now());
+  // Known before the plan, so that every log line of the run carries it.
+  if (!whatIf) deps.onRunId?.(runId);
   const planned = await plan(deps, batch, options, resumedRun);
   const run: RunJournal = resumedRun ?? {
-    runId: newRunId(deps.clock.now()),
+    runId,
     batchKey: key,
     mode: 'apply',
     startedAt: at(),
