@@ -21,7 +21,9 @@ function leaveLock(workDir: string, owner: object): void {
   writeFileSync(path.join(workDir, 'upn-match.lock.owner.json'), JSON.stringify(owner));
 }
 
-describe('workflow: run lock', () => {
+describe('workflow: run lock', function () {
+  // Each test starts node processes (a dead pid, an orphan): slow on a loaded machine.
+  this.timeout(30_000);
   let workDir: string;
   const children: ChildProcess[] = [];
   beforeEach(() => {
