@@ -64,6 +64,7 @@ const declared: Record<string, Declared> = {
   ProtocolVersion: { kind: 'bug', remedy: 'The PowerShell scripts and the JavaScript come from different upn-match versions: reinstall upn-match as one piece.' },
   ExitCodeMismatch: { kind: 'bug', remedy: REPORT_BUG },
   ProtocolError: { kind: 'bug', remedy: REPORT_BUG },
+  RequestTooLarge: { kind: 'bug', remedy: REPORT_BUG },
   OutputInvalid: { kind: 'bug', remedy: REPORT_BUG },
   // ---- ps/UpnMatch.Common: the envelope's own checks ---------------------------------------------
   ExtraOutput: { kind: 'bug', remedy: REPORT_BUG },

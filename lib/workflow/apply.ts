@@ -8,6 +8,7 @@ import { codeInfo } from '../codes.js';
 import type { UserEvaluation } from '../checks/types.js';
 import type { RunReport } from '../report/types.js';
 import { AD_WRITE_CHUNK_MAX, steps, type AdWriteItem, type AdWriteOutput, type DeltaSyncOutput } from '../steps/registry.js';
+import { chunkBySize, jsonBytes } from './chunks.js';
 import { graphSignIn, syncServerName } from './collector.js';
 import { failureOf, stopsRun, type EngineDeps, type LogLevel } from './deps.js';
 import { batchKey, newRunId, type JournalUser, type RunJournal } from './journal.js';
@@ -207,9 +208,10 @@ async function writeAd(ctx: ApplyRun): Promise<void> {
     return ev ? [{ ju, ev }] : [];
   });
   const chunkSize = Math.min(Math.max(1, ctx.options.adWriteChunkSize ?? AD_WRITE_CHUNK), AD_WRITE_CHUNK_MAX);
-  for (let start = 0; start < writes.length; start += chunkSize) {
+  let start = 0;
+  for (const chunk of chunkBySize(writes, ({ ev }) => jsonBytes(adWriteItem(ev)), chunkSize)) {
     ctx.deps.progress?.(start, writes.length);
-    const chunk = writes.slice(start, start + chunkSize);
+    start += chunk.length;
     if (ctx.whatIf) {
       const answer = await callWrite(ctx, chunk);
       chunk.forEach((item, k) => wouldWrite(ctx, item, answer, k));
