@@ -40,6 +40,9 @@ export const EXIT_OF_KIND: Record<CodeKind, number> = {
   bug: EXIT.internal,
 };
 
+/** Stands for the run's id in a remedy; a run's report puts the id in its place (run-report.ts). */
+export const RUN_ID = '<run id>';
+
 const REPORT_BUG = 'This is a bug in upn-match: report it with the log file (WORKDIR/logs/upn-match.log) and the command you ran.';
 const RERUN = 'Fix the cause named in the message, then run the same command again: it resumes where it stopped and repeats no write that happened.';
 
@@ -61,6 +64,7 @@ const declared: Record<string, Declared> = {
   ProtocolVersion: { kind: 'bug', remedy: 'The PowerShell scripts and the JavaScript come from different upn-match versions: reinstall upn-match as one piece.' },
   ExitCodeMismatch: { kind: 'bug', remedy: REPORT_BUG },
   ProtocolError: { kind: 'bug', remedy: REPORT_BUG },
+  RequestTooLarge: { kind: 'bug', remedy: REPORT_BUG },
   OutputInvalid: { kind: 'bug', remedy: REPORT_BUG },
   // ---- ps/UpnMatch.Common: the envelope's own checks ---------------------------------------------
   ExtraOutput: { kind: 'bug', remedy: REPORT_BUG },
@@ -76,13 +80,18 @@ const declared: Record<string, Declared> = {
   GraphRequestFailed: { kind: 'environment', remedy: 'Graph answered with an error: check the service health and the network to Graph, then run the same command again (it resumes).' },
   RoleMembersUnreadable: { kind: 'environment', remedy: 'Grant RoleManagement.Read.Directory (see README.md, "Graph permissions"): without the role holders no user can be checked.' },
   DelegatedSignInRequired: { kind: 'refused', remedy: 'Graph changes directory-sync features only for a delegated Global Administrator: run `upn-match feature enable-upn-soft-match` interactively, then rerun.' },
+  SyncStartRefused: { kind: 'refused', remedy: 'Start-ADSyncSyncCycle did not start a cycle (its Result is in the message): check the Entra Connect server (Synchronization Service Manager, the ADSync service, its event log), then run the same command again (it resumes; the AD writes are not repeated).' },
+  SyncExportError: {
+    kind: 'refused',
+    remedy: `The Entra Connect export to Entra ID refused this user, with the service's error in the message. Fix what it names (often another object holding the same UPN or address: AttributeValueMustBeUnique, InvalidSoftMatch), let a sync cycle run, then run \`upn-match verify --run ${RUN_ID}\`; or undo the AD change with \`upn-match rollback --run ${RUN_ID}\`.`,
+  },
   SyncCycleBusy: { kind: 'refused', remedy: 'A sync cycle kept running past --sync-wait: run the same command again later (it resumes; the AD writes are not repeated).' },
   UpnMissing: { kind: 'bug', remedy: REPORT_BUG },
   AnchorListMismatch: { kind: 'bug', remedy: REPORT_BUG },
   AdAccountNotNamed: { kind: 'bug', remedy: REPORT_BUG },
   AdAccountChangedSince: { kind: 'precondition', remedy: 'The account was changed after the run wrote it, so rollback leaves it alone: undo it by hand if needed (the run\'s journal has the previous UPN).' },
   // ---- The workflow (lib/workflow) ---------------------------------------------------------------
-  VerifyTimeout: { kind: 'pending', remedy: 'The sync ran but the cloud user does not carry the anchor yet: run `upn-match verify --run <run id>` later, and check the export errors of the last run in the Entra Connect Synchronization Service Manager.' },
+  VerifyTimeout: { kind: 'pending', remedy: `The sync ran but the cloud user does not carry the anchor yet: run \`upn-match verify --run ${RUN_ID}\` later, and check the export errors of the last run in the Entra Connect Synchronization Service Manager.` },
   DuplicateCreated: {
     kind: 'duplicate',
     remedy:
@@ -90,6 +99,12 @@ const declared: Record<string, Declared> = {
   },
   AnchorMismatch: { kind: 'refused', remedy: 'The cloud user was joined to another on-premises object: find that object in the Entra Connect connector space and the cloud user\'s onPremisesImmutableId, and correct the binding by hand.' },
   UnexpectedError: { kind: 'bug', remedy: REPORT_BUG },
+  // ---- The work folder (lib/workflow/work-dir.ts, lock.ts) ---------------------------------------
+  WorkFileNotOwned: {
+    kind: 'environment',
+    stopsRun: true,
+    remedy: 'A file in the work folder belongs to another account, so upn-match will not trust it (it could make a run resume, undo or skip what it should not). Find out who put it there; remove it or give it back to the run account (chown), keep the work folder readable by the run account only, then run again.',
+  },
 };
 
 function entry(code: string, value: Declared): CodeEntry {

@@ -71,9 +71,16 @@ export const ConfigSchema = z.strictObject({
   workDir: z.string().min(1).optional(),
   /** Folder for log files (default: WORKDIR/logs). */
   logDir: z.string().min(1).optional(),
+  /** Journals of settled runs (done, rolled back) older than this many days are deleted (default 90); unsettled runs never are. */
+  retentionDays: z.number().int().min(1).max(36500).optional(),
+  /** App-only runs: a recorded feature read older than this many hours blocks apply (default 24): read the features again. */
+  featureRecordMaxAgeHours: z.number().positive().max(8760).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+export const DEFAULT_RETENTION_DAYS = 90;
+export const DEFAULT_FEATURE_RECORD_MAX_AGE_HOURS = 24;
 
 export class ConfigError extends InputError {
   override readonly name = 'ConfigError';

@@ -129,4 +129,6 @@ export interface Facts {
   syncServer: SyncServerFacts | null;
   /** Whether `apply` may enable UPN soft match in the tenant (--enable-feature or the config). */
   enableFeatureAllowed: boolean;
+  /** How old the recorded feature read is, when the run relies on one (app-only runs), and the age allowed. */
+  featureRecordAge?: { ageHours: number; maxAgeHours: number } | null;
 }

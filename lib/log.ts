@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 
-const SECRET_KEY = /secret|password|passwd|token|credential|apikey|api_key|authorization/i;
+export const SECRET_KEY = /secret|password|passwd|token|credential|apikey|api_key|authorization/i;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;

@@ -5,6 +5,24 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const live = new Set<number>();
 let exitHookInstalled = false;
+const listeners = new Set<(pids: number[]) => void>();
+
+/** Tells `listener` the live PowerShell pids each time the list changes (the run lock records them). */
+export function onLiveChange(listener: (pids: number[]) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function changed(): void {
+  const pids = [...live];
+  for (const listener of listeners) {
+    try {
+      listener(pids);
+    } catch {
+      // A listener's failure is not the reaper's.
+    }
+  }
+}
 
 /** Kills a process and everything it started. Synchronous, so it also works inside 'exit'. */
 export function killTree(pid: number): void {
@@ -81,6 +99,7 @@ function descendants(pid: number): number[] {
 export function track(pid: number | undefined): void {
   if (pid === undefined) return;
   live.add(pid);
+  changed();
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', killAll);
@@ -88,7 +107,7 @@ export function track(pid: number | undefined): void {
 }
 
 export function untrack(pid: number | undefined): void {
-  if (pid !== undefined) live.delete(pid);
+  if (pid !== undefined && live.delete(pid)) changed();
 }
 
 export function livePids(): number[] {

@@ -39,6 +39,12 @@ export interface PowerShellRunner {
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 
+/**
+ * The largest request a call may send (UTF-8 JSON): Windows PowerShell 5.1's ConvertFrom-Json fails above about
+ * 2 MB, so callers chunk their lists below this (lib/workflow/chunks.ts) and the bridge refuses anything larger.
+ */
+export const MAX_REQUEST_BYTES = 1_000_000;
+
 export function scriptPath(script: string): string {
   return path.resolve(psDir, script);
 }
@@ -48,8 +54,18 @@ export function requestJson(call: ScriptCall<unknown>, modulePath: string[] = []
   return JSON.stringify({ script: scriptPath(call.script), input: call.input, modulePath });
 }
 
-/** Refuses bad input before any process is started. */
+/** Refuses bad input before any process is started: a request over MAX_REQUEST_BYTES, or input its schema refuses. */
 export function checkInput(call: ScriptCall<unknown>): void {
+  const bytes = Buffer.byteLength(requestJson(call), 'utf8');
+  if (bytes > MAX_REQUEST_BYTES) {
+    throw new BridgeError({
+      // A caller that did not split its lists broke the protocol's limit: a bug, not the admin's input.
+      reason: 'protocol-error',
+      code: 'RequestTooLarge',
+      script: call.script,
+      message: `the request to ${call.script} is ${bytes} bytes, over the ${MAX_REQUEST_BYTES} a call may send (Windows PowerShell 5.1 cannot read it): its caller must split it`,
+    });
+  }
   if (!call.inputSchema) return;
   const result = call.inputSchema.safeParse(call.input);
   if (!result.success) {
@@ -72,11 +88,12 @@ const GC_CONSERVE_MEMORY = '9';
 
 /**
  * The environment PowerShell starts with, over the inherited one: no terminal control codes, our
- * module folders, a GC that gives memory back (unless the admin set DOTNET_GCConserveMemory).
+ * module folders, a GC that gives memory back (unless the admin set DOTNET_GCConserveMemory), our pid.
  */
 export function hostEnvironment(options: RunnerOptions, inherited: Record<string, string | undefined> = process.env): Record<string, string> {
   const gc: Record<string, string> = inherited.DOTNET_GCConserveMemory === undefined ? { DOTNET_GCConserveMemory: GC_CONSERVE_MEMORY } : {};
-  return { ...gc, ...options.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off' };
+  // UPN_MATCH_PARENT_PID: PowerShell's watchdog (Start-UpnMatchWatchdog) ends it when this process ends, even by kill -9.
+  return { ...gc, ...options.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off', UPN_MATCH_PARENT_PID: String(process.pid) };
 }
 
 export function cancelledError(script: string, stderr = ''): BridgeError {

@@ -93,6 +93,19 @@ export const rules: readonly Rule[] = [
         : null,
   }),
   tenantRule({
+    code: 'FeatureRecordStale',
+    severity: 'block',
+    title: 'A recorded feature read relied on is recent (config featureRecordMaxAgeHours, default 24)',
+    hint: 'The tenant\'s features may have changed since they were recorded (another admin, Microsoft\'s defaults): run `upn-match feature` interactively as a Global Administrator to read and record them again, then rerun.',
+    evaluate: ({ facts }) => {
+      const age = facts.featureRecordAge;
+      const stale = age && (!Number.isFinite(age.ageHours) || age.ageHours > age.maxAgeHours);
+      if (!age || !stale) return null;
+      const hours = Number.isFinite(age.ageHours) ? `${Math.floor(age.ageHours)} h` : 'an unknown time';
+      return hit(`The directory synchronization features of tenant ${facts.tenant.tenantId} come from a record read ${hours} ago (${facts.tenant.featuresReadAt ?? 'no date'}); at most ${age.maxAgeHours} h is accepted`);
+    },
+  }),
+  tenantRule({
     code: 'FeaturesUnknown',
     severity: 'warn',
     title: 'The tenant’s directory synchronization features could be read',
@@ -142,17 +155,26 @@ export const rules: readonly Rule[] = [
       facts.syncServer?.syncCycleInProgress ? hit(`A sync cycle is running on ${facts.syncServer.serverName}; the run will wait for it`) : null,
   }),
   syncRule({
+    code: 'SchedulerSuspended',
+    severity: 'block',
+    title: 'The sync scheduler is not suspended',
+    // Rule sheet 7.3: Entra Connect suspends it while the wizard is open and during upgrades; a cycle started then fails.
+    hint:
+      'Close the Entra Connect installation wizard on the server, or let the upgrade finish, then rerun. If it stays suspended with neither (an upgrade that failed), resume it on the server with `Set-ADSyncScheduler -SchedulerSuspended $false` (Microsoft does not support setting it by hand otherwise).',
+    evaluate: ({ facts }) =>
+      facts.syncServer?.schedulerSuspended
+        ? hit(`The sync scheduler on ${facts.syncServer.serverName} is suspended (installation wizard open or upgrade running): no sync cycle can run, so nothing is written to AD`)
+        : null,
+  }),
+  syncRule({
     code: 'SchedulerOff',
     severity: 'warn',
-    title: 'The sync scheduler is enabled and not suspended',
-    hint: 'Nothing to do for this run (it starts its own delta cycle); re-enable the scheduler afterwards (Set-ADSyncScheduler -SyncCycleEnabled $true; Resume-ADSyncScheduler if suspended) so changes keep flowing.',
+    title: 'The sync scheduler runs cycles',
+    hint: 'Nothing to do for this run (it starts its own delta cycle); turn scheduled cycles back on afterwards (Set-ADSyncScheduler -SyncCycleEnabled $true) so changes keep flowing.',
     evaluate: ({ facts }) => {
       const server = facts.syncServer;
-      if (!server || (server.syncCycleEnabled && !server.schedulerSuspended)) return null;
-      const why = [!server.syncCycleEnabled ? 'sync cycle disabled' : null, server.schedulerSuspended ? 'scheduler suspended' : null]
-        .filter((s): s is string => s !== null)
-        .join(', ');
-      return hit(`The sync scheduler on ${server.serverName} is off (${why}); the run starts its own delta cycle`);
+      if (!server || server.syncCycleEnabled) return null;
+      return hit(`Scheduled sync cycles are off on ${server.serverName} (SyncCycleEnabled false); the run starts its own delta cycle`);
     },
   }),
 

@@ -11,9 +11,11 @@ import { BridgeError } from '../bridge/errors.js';
 import { SessionRunner } from '../bridge/session-runner.js';
 import { rules } from '../checks/registry.js';
 import { exitOfRunFailure } from '../codes.js';
+import { DEFAULT_RETENTION_DAYS } from '../config.js';
 import { EXIT } from '../exit-codes.js';
 import { InputError } from '../input-error.js';
-import { createLogger, type Logger } from '../log.js';
+import { EVENT_ID, writeEvent } from '../event-log.js';
+import { createLogger, SECRET_KEY, type Logger } from '../log.js';
 import { exitCodeFor } from '../report/exit-code.js';
 import { renderReport, reportCsv, reportJsonPieces } from '../report/render.js';
 import type { RunReport } from '../report/types.js';
@@ -21,6 +23,7 @@ import { systemClock, type EngineDeps } from '../workflow/deps.js';
 import { BridgeStepIO } from '../workflow/io.js';
 import { FileJournalStore, type RunJournal } from '../workflow/journal.js';
 import { acquireRunLock, LockHeldError } from '../workflow/lock.js';
+import { ensurePrivateDir, WorkFileError } from '../workflow/work-dir.js';
 import { createContext, newProcessRunner, type CommandContext, type GlobalOptions } from './context.js';
 
 export interface UserOptions extends GlobalOptions {
@@ -81,47 +84,90 @@ export interface Session {
 
 async function openSession(argv: GlobalOptions): Promise<Session & { close(): Promise<void> }> {
   const context = createContext(argv);
+  ensurePrivateDir(context.workDir);
+  ensurePrivateDir(context.logDir);
   const logger = createLogger({ logDir: context.logDir, quiet: Boolean(argv.json) });
+  // Every line says which invocation wrote it, and which run once the command knows it (onRunId).
+  logger.defaultMeta = { invocation: `${process.pid}-${randomBytes(3).toString('hex')}`, runId: null };
   const options = context.runnerOptions();
   const local = new SessionRunner(options);
   const syncHost = context.config.syncServer?.powershell;
   const sync = syncHost ? await newProcessRunner({ ...options, host: { path: syncHost, source: 'config' } }) : local;
-  const io = new BridgeStepIO(local, sync, (call) => logger.debug(`step ${call.step}`, { step: call.step }));
+  const io = new BridgeStepIO(
+    local,
+    sync,
+    (call) => logger.debug(`step ${call.step}`, { step: call.step }),
+    (step, warning) => logger.warn(`PowerShell warning (${step}): ${warning}`, { step }),
+  );
   const deps: EngineDeps = {
     io,
     journal: new FileJournalStore(context.workDir),
     clock: systemClock,
     log: (level, message, meta) => logger.log(level, message, meta ?? {}),
+    onRunId: (runId) => {
+      logger.defaultMeta = { ...logger.defaultMeta, runId };
+    },
   };
   return { context, logger, deps, close: () => io.close() };
 }
 
+/** The report the command printed (output), for the events at its end. */
+let printed: RunReport | undefined;
+
 /** Runs a command's work in a PowerShell session, closed afterwards; a failure becomes its exit code. */
 export async function withSession(argv: GlobalOptions, work: (session: Session) => Promise<void>): Promise<void> {
   let session: Awaited<ReturnType<typeof openSession>> | undefined;
+  printed = undefined;
   try {
     session = await openSession(argv);
+    writeEvent(session.logger, { id: EVENT_ID.runStarted, type: 'information', message: `started: ${commandLine()}`, data: { command: commandLine() } });
     await work(session);
   } catch (error) {
     fail(error, session?.logger);
   } finally {
     await session?.close();
+    if (session) logEnd(session.logger, printed);
   }
+}
+
+/** The run's last lines: each user that did not end well (one event each), then the summary and the exit code. */
+function logEnd(logger: Logger, report: RunReport | undefined): void {
+  const exitCode = Number(process.exitCode ?? 0);
+  if (report?.runId) logger.defaultMeta = { ...logger.defaultMeta, runId: report.runId };
+  for (const user of report?.users ?? []) {
+    const code = user.findings.find((f) => f.severity === 'block')?.code ?? null;
+    logger.info(`user ${user.cloudUpn}: ${user.outcome}${code ? ` (${code})` : ''}`, { user: user.cloudUpn, outcome: user.outcome, code });
+    if (user.outcome === 'failed' || user.outcome === 'error' || user.outcome === 'duplicate') {
+      const finding = user.findings.find((f) => f.code === code);
+      writeEvent(logger, { id: EVENT_ID.userFailed, type: 'error', message: `${user.cloudUpn}: ${user.outcome} (${code ?? 'no code'}): ${finding?.message ?? ''}`, data: { user: user.cloudUpn, outcome: user.outcome, code } });
+    }
+  }
+  const summary = report ? Object.entries(report.summary).map(([k, v]) => `${v} ${k}`).join(', ') : 'no report';
+  writeEvent(logger, { id: EVENT_ID.runEnded, type: exitCode === 0 ? 'information' : exitCode === EXIT.internal ? 'error' : 'warning', message: `ended with exit code ${exitCode}: ${summary}`, data: { exitCode, summary: report?.summary ?? null } });
 }
 
 /** One run at a time per work folder. */
 export async function withLock(session: Session, work: () => Promise<void>): Promise<void> {
-  const release = await acquireRunLock(session.context.workDir, Number(process.env.UPN_MATCH_LOCK_STALE_MS) || undefined);
+  const release = await acquireRunLock(session.context.workDir, { staleMs: Number(process.env.UPN_MATCH_LOCK_STALE_MS) || undefined });
   try {
+    pruneOldRuns(session);
     await work();
   } finally {
     await release().catch(() => undefined);
   }
 }
 
+/** Deletes the journals of settled runs older than the retention (config retentionDays). */
+function pruneOldRuns(session: Session): void {
+  const days = session.context.config.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  const pruned = session.deps.journal.prune(new Date(session.deps.clock.now().getTime() - days * 86_400_000));
+  if (pruned.length > 0) session.logger.info(`removed ${pruned.length} settled run(s) older than ${days} days: ${pruned.join(', ')}`, { pruned });
+}
+
 export function loadRun(session: Session, runId: string): RunJournal {
   const run = session.deps.journal.load(runId);
   if (!run) throw new InputError(`no run ${runId} in ${session.context.workDir}`);
+  session.deps.onRunId?.(run.runId);
   return run;
 }
 
@@ -181,6 +227,7 @@ export async function output(argv: { json?: boolean; report?: string; 'report-di
   if (argv.report) writeFileSync(argv.report, reportCsv(report), 'utf8');
   if (argv['report-dir']) writeReportFiles(argv['report-dir'], report, new Date());
   process.exitCode = exitCodeFor(report);
+  printed = report;
 }
 
 /** Turns what went wrong into one line and the documented exit code. */
@@ -193,6 +240,7 @@ export function fail(error: unknown, logger?: Logger): void {
   if (error instanceof BatchInputError) return say(`bad input:\n${error.message}`, EXIT.badInput);
   if (error instanceof InputError) return say(error.message, EXIT.badInput);
   if (error instanceof LockHeldError) return say(error.message, EXIT.lockHeld);
+  if (error instanceof WorkFileError) return say(`${error.code}: ${error.message}`, exitOfRunFailure(error.code));
   if (error instanceof BridgeError) {
     const last = error.stderrTail.split('\n').at(-1) ?? '';
     // stderr's last line often repeats the message: add it only when it says something more.
@@ -218,8 +266,17 @@ export async function confirmOnTerminal(argv: { yes?: boolean }, question: strin
   return /^y(es)?$/i.test(answer.trim());
 }
 
-/** The command line as typed, for the journal (the CLI takes no secret on its command line). */
-export function commandLine(): string {
+/**
+ * The command line as typed, for the journal and the log. The CLI takes no secret on its command line; should a
+ * flag ever look like one (--client-secret X, --token=X), its value is masked all the same.
+ */
+export function commandLine(args: string[] = process.argv.slice(2)): string {
   const quote = (arg: string) => (/^[\w@%+=:,./\\-]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '\\"')}"`);
-  return ['upn-match', ...process.argv.slice(2).map(quote)].join(' ');
+  const masked = args.map((arg, k) => {
+    const inline = /^(--?[^=]+)=/.exec(arg);
+    if (inline?.[1] && SECRET_KEY.test(inline[1])) return `${inline[1]}=[redacted]`;
+    const previous = args[k - 1];
+    return previous && /^--?[^=]+$/.test(previous) && SECRET_KEY.test(previous) && !arg.startsWith('-') ? '[redacted]' : arg;
+  });
+  return ['upn-match', ...masked.map(quote)].join(' ');
 }

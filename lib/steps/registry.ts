@@ -296,6 +296,21 @@ export const steps = {
       startedAt: z.string().nullable(),
       completedAt: z.string().nullable(),
       completed: z.boolean(),
+      /** Start-ADSyncSyncCycle's Result (Success when it started a cycle). */
+      startResult: z.string().nullable().optional(),
+      /** The export errors of the cycle's runs (per object, with the service's error). */
+      exportErrors: z
+        .array(
+          z.object({
+            distinguishedName: z.string(),
+            errorName: z.string(),
+            attributeName: z.string().nullable(),
+            attributeValue: z.string().nullable(),
+            detail: z.string(),
+            connectorName: z.string(),
+          }),
+        )
+        .default([]),
     }),
     mutates: true,
     timeoutMs: 5 * 3_600_000,
@@ -317,6 +332,9 @@ export const steps = {
 } as const;
 
 export type AnyStep = (typeof steps)[keyof typeof steps];
+
+/** What the delta sync step returns (apply reads its export errors). */
+export type DeltaSyncOutput = (typeof steps.deltaSync) extends StepDefinition<infer _I, infer O> ? O : never;
 
 /** Runs a step's script through a runner, with the step's schemas and time limit. */
 export function runStep<I extends Record<string, unknown>, O>(

@@ -7,7 +7,8 @@ import type { BatchUser } from '../batch/types.js';
 import { codeInfo } from '../codes.js';
 import type { UserEvaluation } from '../checks/types.js';
 import type { RunReport } from '../report/types.js';
-import { AD_WRITE_CHUNK_MAX, steps, type AdWriteItem, type AdWriteOutput } from '../steps/registry.js';
+import { AD_WRITE_CHUNK_MAX, steps, type AdWriteItem, type AdWriteOutput, type DeltaSyncOutput } from '../steps/registry.js';
+import { chunkBySize, jsonBytes } from './chunks.js';
 import { graphSignIn, syncServerName } from './collector.js';
 import { failureOf, stopsRun, type EngineDeps, type LogLevel } from './deps.js';
 import { batchKey, newRunId, type JournalUser, type RunJournal } from './journal.js';
@@ -71,9 +72,12 @@ async function prepare(deps: EngineDeps, batch: BatchUser[], options: ApplyOptio
   const at = () => deps.clock.now().toISOString();
   const key = batchKey(batch);
   const resumedRun = whatIf ? null : deps.journal.resumable(key);
+  const runId = resumedRun?.runId ?? newRunId(deps.clock.now());
+  // Known before the plan, so that every log line of the run carries it.
+  if (!whatIf) deps.onRunId?.(runId);
   const planned = await plan(deps, batch, options, resumedRun);
   const run: RunJournal = resumedRun ?? {
-    runId: newRunId(deps.clock.now()),
+    runId,
     batchKey: key,
     mode: 'apply',
     startedAt: at(),
@@ -204,9 +208,10 @@ async function writeAd(ctx: ApplyRun): Promise<void> {
     return ev ? [{ ju, ev }] : [];
   });
   const chunkSize = Math.min(Math.max(1, ctx.options.adWriteChunkSize ?? AD_WRITE_CHUNK), AD_WRITE_CHUNK_MAX);
-  for (let start = 0; start < writes.length; start += chunkSize) {
+  let start = 0;
+  for (const chunk of chunkBySize(writes, ({ ev }) => jsonBytes(adWriteItem(ev)), chunkSize)) {
     ctx.deps.progress?.(start, writes.length);
-    const chunk = writes.slice(start, start + chunkSize);
+    start += chunk.length;
     if (ctx.whatIf) {
       const answer = await callWrite(ctx, chunk);
       chunk.forEach((item, k) => wouldWrite(ctx, item, answer, k));
@@ -295,7 +300,13 @@ async function sync(ctx: ApplyRun): Promise<void> {
       return;
     }
     run.sync = { ...run.sync, state: out.completed ? 'completed' : 'started', completedAt: out.completedAt ?? undefined };
-    ctx.log('info', `delta sync ${out.completed ? 'completed' : 'still running after the wait'}`);
+    const refused = exportErrorsByUser(users, out.exportErrors);
+    for (const [ju, failure] of refused) transition(ju, 'sync-failed', ctx.at(), { failure });
+    ctx.log(
+      refused.size > 0 ? 'warn' : 'info',
+      `delta sync ${out.completed ? 'completed' : 'still running after the wait'}${refused.size > 0 ? `; the export refused ${refused.size} user(s)` : ''}`,
+      { exportErrors: out.exportErrors.length },
+    );
   } catch (error) {
     if (stopsRun(error)) throw error;
     const failure = failureOf(error);
@@ -305,6 +316,27 @@ async function sync(ctx: ApplyRun): Promise<void> {
   }
   ctx.save();
 }
+
+/**
+ * The users whose AD account the cycle's export refused (matched by the account's DN), each with the service's
+ * error: they fail now, with the reason, instead of waiting for a match that cannot come.
+ */
+function exportErrorsByUser(users: JournalUser[], errors: AdWriteExportError[]): Map<JournalUser, Failure> {
+  const byDn = new Map<string, AdWriteExportError[]>();
+  for (const error of errors) byDn.set(error.distinguishedName.toLowerCase(), [...(byDn.get(error.distinguishedName.toLowerCase()) ?? []), error]);
+  const refused = new Map<JournalUser, Failure>();
+  for (const ju of users) {
+    const found = ju.ad?.distinguishedName ? byDn.get(ju.ad.distinguishedName.toLowerCase()) : undefined;
+    if (!found?.length) continue;
+    const message = found
+      .map((e) => `${e.errorName}${e.attributeName ? ` on ${e.attributeName}${e.attributeValue ? ` (${e.attributeValue})` : ''}` : ''}: ${e.detail}`)
+      .join('; ');
+    refused.set(ju, { code: 'SyncExportError', message: `the export to Entra ID refused ${ju.cloudUpn}: ${message}` });
+  }
+  return refused;
+}
+
+type AdWriteExportError = DeltaSyncOutput['exportErrors'][number];
 
 /** 4. Verify, in bulk, with backoff. */
 async function verify(ctx: ApplyRun): Promise<void> {

@@ -3,9 +3,10 @@
 // these facts and do no I/O of their own.
 import { anchorOf, isConsistencyGuidAnchor, isObjectGuidAnchor } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
-import type { Config } from '../config.js';
+import { DEFAULT_FEATURE_RECORD_MAX_AGE_HOURS, type Config } from '../config.js';
 import type { Facts, TenantFacts } from '../facts.js';
 import { steps } from '../steps/registry.js';
+import { chunkBySize, jsonBytes } from './chunks.js';
 import type { StepIO } from './io.js';
 
 /** What an earlier interactive `feature` run recorded, for app-only runs that cannot read it. */
@@ -21,6 +22,8 @@ export interface CollectOptions {
   featureRecord?: FeatureRecord | null;
   /** Users per AD facts call (default AD_FACTS_CHUNK). */
   adFactsChunkSize?: number;
+  /** Now, to tell how old the feature record is. */
+  now?: Date;
 }
 
 /** How the Graph-using scripts sign in, from the config (no graph section: a person signs in interactively). */
@@ -63,8 +66,8 @@ const AD_FACTS_CHUNK = 1000;
 
 async function collectAdFacts(io: StepIO, users: BatchUser[], config: Config, chunkSize: number, customAnchor: string | null) {
   const parts = [];
-  for (let start = 0; start === 0 || start < users.length; start += chunkSize) {
-    const chunk = users.slice(start, start + chunkSize);
+  const chunks = users.length === 0 ? [[]] : chunkBySize(users, (u) => jsonBytes([u.cloudUpn, u.samAccountName, u.distinguishedName]), chunkSize);
+  for (const chunk of chunks) {
     parts.push(
       await io.run(steps.adFacts, {
         UserPrincipalName: chunk.map((u) => u.cloudUpn),
@@ -78,6 +81,34 @@ async function collectAdFacts(io: StepIO, users: BatchUser[], config: Config, ch
   // An account can answer two chunks (a UPN of one, an account name of another): keep it once.
   const byGuid = new Map(parts.flatMap((part) => part.users).map((user) => [user.ObjectGUID.toLowerCase(), user]));
   return { ...parts[0]!, users: [...byGuid.values()] };
+}
+
+type CloudKey = { list: 'UserPrincipalName' | 'Address' | 'Anchor'; value: string };
+
+/**
+ * The cloud facts, in calls whose lists stay under the request limit (one call for any ordinary batch). Each
+ * call reports as "other objects" whatever holds one of its keys; a batch user found by another call is the
+ * batch's own, not another object.
+ */
+async function collectCloudFacts(io: StepIO, upns: string[], addresses: string[], anchors: string[], signIn: ReturnType<typeof graphSignIn>) {
+  const keys: CloudKey[] = [
+    ...upns.map((value) => ({ list: 'UserPrincipalName' as const, value })),
+    ...addresses.map((value) => ({ list: 'Address' as const, value })),
+    ...anchors.map((value) => ({ list: 'Anchor' as const, value })),
+  ];
+  const chunks = keys.length === 0 ? [[]] : chunkBySize(keys, (k) => jsonBytes(k.value));
+  const parts = [];
+  for (const chunk of chunks) {
+    const of = (list: CloudKey['list']) => chunk.filter((k) => k.list === list).map((k) => k.value);
+    parts.push(await io.run(steps.cloudFacts, { UserPrincipalName: of('UserPrincipalName'), Address: of('Address'), Anchor: of('Anchor'), ...signIn }));
+  }
+  if (parts.length === 1) return parts[0]!;
+  const cloudUsers = [...new Map(parts.flatMap((p) => p.cloudUsers).map((u) => [u.id, u])).values()];
+  const own = new Set(cloudUsers.map((u) => u.id));
+  const cloudObjects = [...new Map(parts.flatMap((p) => p.cloudObjects).map((o) => [`${o.kind}:${o.id}`, o])).values()].filter((o) => !(o.kind === 'user' && own.has(o.id)));
+  const scanned: Record<string, number> = {};
+  for (const part of parts) for (const [key, count] of Object.entries(part.scanned)) scanned[key] = (scanned[key] ?? 0) + count;
+  return { cloudUsers, cloudObjects, scanned };
 }
 
 export async function collectFacts(io: StepIO, users: BatchUser[], options: CollectOptions): Promise<Facts> {
@@ -97,7 +128,7 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
     if (anchor) anchors.add(anchor);
   }
   const signIn = graphSignIn(config);
-  const cloud = await io.run(steps.cloudFacts, { UserPrincipalName: upns, Address: [...addresses], Anchor: [...anchors], ...signIn });
+  const cloud = await collectCloudFacts(io, upns, [...addresses], [...anchors], signIn);
   const tenant = await io.run(steps.tenantFacts, { Cloud: config.cloud, ...signIn });
   const record = options.featureRecord;
   const useRecord = tenant.features === null && record && record.tenantId === tenant.tenantId;
@@ -109,5 +140,11 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
     adUsers: ad.users,
     syncServer,
     enableFeatureAllowed: options.enableFeatureAllowed,
+    featureRecordAge: useRecord
+      ? {
+          ageHours: ((options.now ?? new Date()).getTime() - Date.parse(record.readAt)) / 3_600_000,
+          maxAgeHours: config.featureRecordMaxAgeHours ?? DEFAULT_FEATURE_RECORD_MAX_AGE_HOURS,
+        }
+      : null,
   };
 }

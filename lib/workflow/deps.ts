@@ -24,6 +24,8 @@ export interface EngineDeps {
   log?: (level: LogLevel, message: string, meta?: Record<string, unknown>) => void;
   /** Told how far the AD writes are (for a progress bar). */
   progress?: (done: number, total: number) => void;
+  /** Told the id of the run a command works on, once known (the log puts it on every line). */
+  onRunId?: (runId: string) => void;
 }
 
 /** A step's failure as the journal keeps it: the code (the catalogue's) and one line. */

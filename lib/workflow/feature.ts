@@ -1,12 +1,13 @@
 // The tenant's directory-sync features: show them, turn one on, and keep what was read in the work folder
 // (the feature record), for later app-only runs that Graph does not let read them.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { TenantFacts } from '../facts.js';
 import { steps } from '../steps/registry.js';
 import { graphSignIn, type FeatureRecord } from './collector.js';
 import type { EngineDeps } from './deps.js';
+import { ensurePrivateDir, readOwnFile, writePrivateFile } from './work-dir.js';
 
 export type FeatureAction = 'show' | 'enable-upn-soft-match' | 'block-soft-match';
 
@@ -16,7 +17,7 @@ export function featureRecordFile(workDir: string): string {
 
 export function readFeatureRecord(workDir: string): FeatureRecord | null {
   const file = featureRecordFile(workDir);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as FeatureRecord) : null;
+  return existsSync(file) ? (JSON.parse(readOwnFile(file)) as FeatureRecord) : null;
 }
 
 export interface FeatureResult {
@@ -40,6 +41,7 @@ export async function runFeature(deps: EngineDeps, action: FeatureAction, option
   if (!tenant.features || !tenant.featuresReadAt) return { tenant, changed, recordFile: null };
   const record: FeatureRecord = { tenantId: tenant.tenantId, readAt: tenant.featuresReadAt, features: tenant.features };
   const file = featureRecordFile(options.workDir);
-  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, 'utf8');
+  ensurePrivateDir(options.workDir);
+  writePrivateFile(file, `${JSON.stringify(record, null, 2)}\n`);
   return { tenant, changed, recordFile: file };
 }

@@ -19,6 +19,8 @@ export class BridgeStepIO implements StepIO {
     private readonly local: PowerShellRunner,
     private readonly syncServer: PowerShellRunner,
     private readonly onCall?: (call: StepCall) => void,
+    /** Told each warning a script wrote (Write-Warning), with its step. */
+    private readonly onWarning?: (step: string, warning: string) => void,
   ) {}
 
   async run<I extends Record<string, unknown>, O>(step: StepDefinition<I, O>, input: I): Promise<O> {
@@ -26,6 +28,7 @@ export class BridgeStepIO implements StepIO {
     const runner = step.host === 'sync-server' ? this.syncServer : this.local;
     const result = await runStep(runner, step, input);
     this.warnings.push(...result.warnings);
+    for (const warning of result.warnings) this.onWarning?.(step.id, warning);
     return result.data;
   }
 

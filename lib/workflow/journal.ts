@@ -1,14 +1,14 @@
 // The journal: one JSON document per run, rewritten atomically before and after every step, so
 // that a re-run after a crash knows exactly what happened and never repeats a write.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { BatchUser } from '../batch/types.js';
 import type { Finding, PredictedMatch } from '../checks/types.js';
 import type { CloudUser } from '../facts.js';
 import type { Relock, StepRecord } from '../report/types.js';
 import { isResumable } from './lifecycle.js';
+import { ensurePrivateDir, readOwnFile, writePrivateFile } from './work-dir.js';
 
 /**
  * Where a user stands (lifecycle.ts moves it). `ad-writing` is recorded before the write and means "maybe
@@ -92,6 +92,17 @@ export interface JournalStore {
   list(): RunJournal[];
   /** The newest unfinished run of this batch, to resume. */
   resumable(key: string): RunJournal | null;
+  /** Removes the settled runs (done, rolled back) last changed before `before`; returns their ids. */
+  prune(before: Date): string[];
+}
+
+/** A run whose journal may go: it is final (nothing to resume, verify or roll back is owed by a crash). */
+export function isSettled(run: RunJournal): boolean {
+  return run.status === 'done' || run.status === 'rolled-back';
+}
+
+function prunable(runs: RunJournal[], before: Date): RunJournal[] {
+  return runs.filter((run) => isSettled(run) && Date.parse(run.updatedAt) < before.getTime());
 }
 
 export class FileJournalStore implements JournalStore {
@@ -101,15 +112,15 @@ export class FileJournalStore implements JournalStore {
   }
 
   save(run: RunJournal): void {
-    mkdirSync(this.dir, { recursive: true });
+    ensurePrivateDir(this.dir);
     // Compact: the journal is rewritten before and after every write, so its size is paid per user.
-    writeFileAtomic.sync(path.join(this.dir, `${run.runId}.json`), `${JSON.stringify(run)}\n`, { encoding: 'utf8', fsync: true });
+    writePrivateFile(path.join(this.dir, `${run.runId}.json`), `${JSON.stringify(run)}\n`, { fsync: true });
   }
 
   load(runId: string): RunJournal | null {
     if (!/^[0-9A-Za-z-]+$/.test(runId)) return null;
     const file = path.join(this.dir, `${runId}.json`);
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunJournal) : null;
+    return existsSync(file) ? (JSON.parse(readOwnFile(file)) as RunJournal) : null;
   }
 
   list(): RunJournal[] {
@@ -117,7 +128,13 @@ export class FileJournalStore implements JournalStore {
     return readdirSync(this.dir)
       .filter((f) => f.endsWith('.json'))
       .sort()
-      .map((f) => JSON.parse(readFileSync(path.join(this.dir, f), 'utf8')) as RunJournal);
+      .map((f) => JSON.parse(readOwnFile(path.join(this.dir, f))) as RunJournal);
+  }
+
+  prune(before: Date): string[] {
+    const gone = prunable(this.list(), before);
+    for (const run of gone) rmSync(path.join(this.dir, `${run.runId}.json`), { force: true });
+    return gone.map((run) => run.runId);
   }
 
   resumable(key: string): RunJournal | null {
@@ -142,5 +159,10 @@ export class MemoryJournalStore implements JournalStore {
   }
   resumable(key: string): RunJournal | null {
     return this.list().filter((r) => r.batchKey === key && isResumable(r)).at(-1) ?? null;
+  }
+  prune(before: Date): string[] {
+    const gone = prunable(this.list(), before);
+    for (const run of gone) this.runs.delete(run.runId);
+    return gone.map((run) => run.runId);
   }
 }

@@ -55,6 +55,7 @@ export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOp
     enableFeatureAllowed: options.enableFeature,
     featureRecord: options.featureRecord,
     adFactsChunkSize: options.adFactsChunkSize,
+    now: deps.clock.now(),
   });
   const adopted = adoptExisting(users, facts, run);
   return { facts, evaluation: evaluate(facts, adopted), users: adopted };

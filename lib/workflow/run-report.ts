@@ -1,5 +1,6 @@
 // The report of a run, built from its journal: the same type for plan, apply, verify and rollback.
 import type { Evaluation, Finding, UserEvaluation } from '../checks/types.js';
+import { RUN_ID } from '../codes.js';
 import type { Facts } from '../facts.js';
 import { IF_MATCH_FAILS, summarize, type RunReport, type UserOutcome, type UserReport } from '../report/types.js';
 import type { JournalUser, RunJournal } from './journal.js';
@@ -37,7 +38,9 @@ export function runReport(run: RunJournal, parts: RunReportParts): RunReport {
   const evByUpn = new Map(parts.plan?.evaluation.users.map((ev) => [ev.user.cloudUpn.toLowerCase(), ev]) ?? []);
   const users = run.users.map((ju) => {
     const user = userReport(ju, evByUpn.get(ju.cloudUpn.toLowerCase()), parts.outcome?.(ju) ?? outcomeOf(ju));
-    return parts.findings ? { ...user, findings: parts.findings(ju) } : user;
+    const findings = parts.findings ? parts.findings(ju) : user.findings;
+    // A remedy names the command to run next: with this run's id, not a placeholder.
+    return { ...user, findings: parts.mode === 'what-if' ? findings : findings.map((f) => ({ ...f, hint: f.hint.split(RUN_ID).join(run.runId) })) };
   });
   return {
     runId: parts.mode === 'what-if' ? null : run.runId,

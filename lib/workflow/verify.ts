@@ -7,6 +7,7 @@ import { graphSignIn } from './collector.js';
 import type { EngineDeps } from './deps.js';
 import type { JournalUser, RunJournal } from './journal.js';
 import { awaitingMatch, settledStatus, transition } from './lifecycle.js';
+import { chunkBySize, jsonBytes } from './chunks.js';
 import { runReport } from './run-report.js';
 
 export interface VerifyOptions {
@@ -38,12 +39,17 @@ export function matchedSince(seen: MatchStatus | undefined, anchor: string | und
 
 /** The cloud users of the batch as Graph has them now (with the other holders of their anchors, when asked), by UPN. */
 async function readStatus(deps: EngineDeps, users: JournalUser[], withAnchors: boolean, signIn: ReturnType<typeof graphSignIn>): Promise<Map<string, MatchStatus>> {
-  const status = await deps.io.run(steps.matchStatus, {
-    UserPrincipalName: users.map((u) => u.cloudUpn),
-    ...(withAnchors ? { Anchor: users.map((u) => u.ad?.anchor ?? '') } : {}),
-    ...signIn,
-  });
-  return new Map(status.users.map((s) => [s.userPrincipalName.toLowerCase(), s]));
+  const found = new Map<string, MatchStatus>();
+  // In calls under the request limit (one for any ordinary batch).
+  for (const chunk of chunkBySize(users, (u) => jsonBytes([u.cloudUpn, withAnchors ? u.ad?.anchor : null]))) {
+    const status = await deps.io.run(steps.matchStatus, {
+      UserPrincipalName: chunk.map((u) => u.cloudUpn),
+      ...(withAnchors ? { Anchor: chunk.map((u) => u.ad?.anchor ?? '') } : {}),
+      ...signIn,
+    });
+    for (const s of status.users) found.set(s.userPrincipalName.toLowerCase(), s);
+  }
+  return found;
 }
 
 /** Polls the cloud until every user is matched (see matchedSince), or the time is up. */

@@ -38,11 +38,147 @@ function Initialize-UpnMatchHost {
         $null = $_
     }
     $global:ProgressPreference = 'SilentlyContinue'
+    Start-UpnMatchWatchdog
     if ($ModulePath.Count -gt 0) {
         $sep = [System.IO.Path]::PathSeparator
         $rest = @($env:PSModulePath -split [regex]::Escape([string]$sep) | Where-Object { $_ -and ($ModulePath -notcontains $_) })
         $env:PSModulePath = (@($ModulePath) + $rest) -join $sep
     }
+}
+
+$script:Watchdog = $null
+
+# The watchdog's loop, run in a runspace of its own (a .NET timer cannot call a scriptblock: it has no runspace).
+# Kill(), not exit: the main thread may be inside a cmdlet that writes to AD, and must stop there, mid-call.
+$script:WatchdogLoop = {
+    param([int] $ParentId, [int] $IntervalMs)
+    function Get-UpnMatchParentOf {
+        # Linux: the parent pid in /proc (a killed parent makes it the reaper's: the same test sees zombies too).
+        param([int] $Id)
+        try {
+            $stat = [System.IO.File]::ReadAllText("/proc/$Id/stat")
+            return [int]($stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')[1])
+        } catch { return $null }
+    }
+    function Test-UpnMatchZombie {
+        param([int] $Id)
+        try {
+            $stat = [System.IO.File]::ReadAllText("/proc/$Id/stat")
+            return ($stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')[0] -eq 'Z')
+        } catch { return $false }
+    }
+    $self = [System.Diagnostics.Process]::GetCurrentProcess()
+    $parent = $null
+    try { $parent = [System.Diagnostics.Process]::GetProcessById($ParentId) } catch { $parent = $null }
+    $startParent = Get-UpnMatchParentOf $self.Id
+    while ($true) {
+        $gone = ($null -eq $parent)
+        if (-not $gone) { try { $gone = $parent.HasExited } catch { $gone = $true } }
+        if (-not $gone -and $null -ne $startParent -and (Get-UpnMatchParentOf $self.Id) -ne $startParent) { $gone = $true }
+        if (-not $gone -and (Test-UpnMatchZombie $ParentId)) { $gone = $true }
+        if ($gone) {
+            try { [Console]::Error.WriteLine(('upn-match: the process that started this PowerShell ({0}) is gone; stopping' -f $ParentId)) } catch { $null = $_ }
+            $self.Kill()
+        }
+        Start-Sleep -Milliseconds $IntervalMs
+    }
+}
+
+function Start-UpnMatchWatchdog {
+    <#
+    .SYNOPSIS
+        Ends this PowerShell process (mid-command) within about half a second of the end of the process that
+        started it, so that no AD write goes on after the tool was killed (kill -9, a task stopped, a crash).
+    .DESCRIPTION
+        Watches the parent process id (the tool passes it in UPN_MATCH_PARENT_PID) from a background runspace:
+        Windows PowerShell 5.1 and PowerShell 7 alike. On Windows it also puts this process in a job object whose
+        only handle lives in the parent (Register-UpnMatchKillOnParentExit): when the parent ends, however it ends,
+        Windows ends this process and everything it started. Started once per process; does nothing without a parent id.
+    .PARAMETER ParentProcessId
+        The process to outlive by nothing (default: UPN_MATCH_PARENT_PID).
+    #>
+    [CmdletBinding()]
+    param([int] $ParentProcessId = 0, [ValidateRange(50, 5000)] [int] $IntervalMilliseconds = 250)
+
+    if ($null -ne $script:Watchdog) { return }
+    if ($ParentProcessId -le 0) {
+        $fromEnvironment = 0
+        if ([int]::TryParse([string]$env:UPN_MATCH_PARENT_PID, [ref]$fromEnvironment)) { $ParentProcessId = $fromEnvironment }
+    }
+    if ($ParentProcessId -le 0) { return }
+    if ([System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT) {
+        try { Register-UpnMatchKillOnParentExit -ParentProcessId $ParentProcessId }
+        catch { [Console]::Error.WriteLine('upn-match: no job object (the watchdog still runs): ' + $_.Exception.Message) }
+    }
+    $runspace = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspace()
+    $runspace.Open()
+    $shell = [System.Management.Automation.PowerShell]::Create()
+    $shell.Runspace = $runspace
+    $null = $shell.AddScript($script:WatchdogLoop.ToString()).AddArgument($ParentProcessId).AddArgument($IntervalMilliseconds)
+    $script:Watchdog = @{ Shell = $shell; Handle = $shell.BeginInvoke() }
+}
+
+function Register-UpnMatchKillOnParentExit {
+    <#
+    .SYNOPSIS
+        Windows only: a job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE holding this process, whose one handle is
+        copied into the parent process (DuplicateHandle) and then closed here. The parent never uses it: when the
+        parent ends, Windows closes its handles, the job's last handle with them, and ends every process in the job.
+    .NOTES
+        Reviewed, not run (no Windows here). Node offers no job object and no well-kept npm package does (checked),
+        so the child sets it up. A process already in a job that forbids nesting (before Windows 8) fails: the
+        watchdog still runs.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] [int] $ParentProcessId)
+
+    if (-not ('UpnMatch.JobObject' -as [type])) {
+        Add-Type -TypeDefinition @'
+using System;
+using System.Runtime.InteropServices;
+namespace UpnMatch {
+    public static class JobObject {
+        [StructLayout(LayoutKind.Sequential)]
+        struct BasicLimits { public long PerProcessUserTimeLimit; public long PerJobUserTimeLimit; public uint LimitFlags; public UIntPtr MinimumWorkingSetSize; public UIntPtr MaximumWorkingSetSize; public uint ActiveProcessLimit; public UIntPtr Affinity; public uint PriorityClass; public uint SchedulingClass; }
+        [StructLayout(LayoutKind.Sequential)]
+        struct IoCounters { public ulong A; public ulong B; public ulong C; public ulong D; public ulong E; public ulong F; }
+        [StructLayout(LayoutKind.Sequential)]
+        struct ExtendedLimits { public BasicLimits Basic; public IoCounters Io; public UIntPtr ProcessMemoryLimit; public UIntPtr JobMemoryLimit; public UIntPtr PeakProcessMemoryUsed; public UIntPtr PeakJobMemoryUsed; }
+        [DllImport("kernel32.dll", SetLastError = true)] static extern IntPtr CreateJobObject(IntPtr attributes, string name);
+        [DllImport("kernel32.dll", SetLastError = true)] static extern bool SetInformationJobObject(IntPtr job, int infoClass, ref ExtendedLimits info, uint length);
+        [DllImport("kernel32.dll", SetLastError = true)] static extern bool AssignProcessToJobObject(IntPtr job, IntPtr process);
+        [DllImport("kernel32.dll", SetLastError = true)] static extern IntPtr OpenProcess(uint access, bool inherit, int pid);
+        [DllImport("kernel32.dll", SetLastError = true)] static extern IntPtr GetCurrentProcess();
+        [DllImport("kernel32.dll", SetLastError = true)] static extern bool DuplicateHandle(IntPtr sourceProcess, IntPtr source, IntPtr targetProcess, out IntPtr target, uint access, bool inherit, uint options);
+        [DllImport("kernel32.dll", SetLastError = true)] static extern bool CloseHandle(IntPtr handle);
+        const uint KillOnJobClose = 0x2000;
+        const int ExtendedLimitInformation = 9;
+        const uint ProcessDupHandle = 0x0040;
+        const uint DuplicateSameAccess = 0x2;
+        public static void KillWithParent(int parentPid) {
+            IntPtr job = CreateJobObject(IntPtr.Zero, null);
+            if (job == IntPtr.Zero) throw new System.ComponentModel.Win32Exception();
+            ExtendedLimits limits = new ExtendedLimits();
+            limits.Basic.LimitFlags = KillOnJobClose;
+            if (!SetInformationJobObject(job, ExtendedLimitInformation, ref limits, (uint)Marshal.SizeOf(typeof(ExtendedLimits)))) { int e = Marshal.GetLastWin32Error(); CloseHandle(job); throw new System.ComponentModel.Win32Exception(e); }
+            IntPtr parent = OpenProcess(ProcessDupHandle, false, parentPid);
+            if (parent == IntPtr.Zero) { int e = Marshal.GetLastWin32Error(); CloseHandle(job); throw new System.ComponentModel.Win32Exception(e); }
+            try {
+                IntPtr inParent;
+                // A copy of the handle in the parent first: closing the last handle of a job we are in would end us.
+                if (!DuplicateHandle(GetCurrentProcess(), job, parent, out inParent, 0, false, DuplicateSameAccess)) { int e = Marshal.GetLastWin32Error(); CloseHandle(job); throw new System.ComponentModel.Win32Exception(e); }
+                bool assigned = AssignProcessToJobObject(job, GetCurrentProcess());
+                int error = Marshal.GetLastWin32Error();
+                // From here on only the parent holds the job open.
+                CloseHandle(job);
+                if (!assigned) throw new System.ComponentModel.Win32Exception(error);
+            } finally { CloseHandle(parent); }
+        }
+    }
+}
+'@
+    }
+    [UpnMatch.JobObject]::KillWithParent($ParentProcessId)
 }
 
 function Stop-UpnMatch {
@@ -307,4 +443,4 @@ function Invoke-UpnMatchRequest {
     $null = Invoke-UpnMatchRequestJson -Json $json
 }
 
-Export-ModuleMember -Function Initialize-UpnMatchHost, Invoke-UpnMatchRequest, Invoke-UpnMatchRequestJson, Stop-UpnMatch, ConvertTo-UpnMatchWireValue, ConvertTo-UpnMatchHashtable, Get-UpnMatchErrorInfo
+Export-ModuleMember -Function Initialize-UpnMatchHost, Start-UpnMatchWatchdog, Invoke-UpnMatchRequest, Invoke-UpnMatchRequestJson, Stop-UpnMatch, ConvertTo-UpnMatchWireValue, ConvertTo-UpnMatchHashtable, Get-UpnMatchErrorInfo

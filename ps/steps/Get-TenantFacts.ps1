@@ -76,14 +76,21 @@ if ($Cloud -eq 'msonline') {
     $answer = $answers['features']
     if ($answer.status -eq 200) {
         $f = @($answer.body['value'])[0]['features']
-        $features = [pscustomobject]@{
-            softMatchOnUpnEnabled                           = [bool]$f['softMatchOnUpnEnabled']
-            blockSoftMatchEnabled                           = [bool]$f['blockSoftMatchEnabled']
-            blockCloudObjectTakeoverThroughHardMatchEnabled = [bool]$f['blockCloudObjectTakeoverThroughHardMatchEnabled']
-            passwordSyncEnabled                             = [bool]$f['passwordSyncEnabled']
+        # A flag Graph did not send is unknown, never off: then the features are reported unreadable, with the names.
+        $wanted = @('softMatchOnUpnEnabled', 'blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled', 'passwordSyncEnabled')
+        $missing = @($wanted | Where-Object { $null -eq $f -or -not $f.Contains($_) -or $null -eq $f[$_] })
+        if ($missing.Count -gt 0) {
+            $featuresError = 'Graph sent the directory-sync features without {0}: their state is unknown' -f ($missing -join ', ')
+        } else {
+            $features = [pscustomobject]@{
+                softMatchOnUpnEnabled                           = [bool]$f['softMatchOnUpnEnabled']
+                blockSoftMatchEnabled                           = [bool]$f['blockSoftMatchEnabled']
+                blockCloudObjectTakeoverThroughHardMatchEnabled = [bool]$f['blockCloudObjectTakeoverThroughHardMatchEnabled']
+                passwordSyncEnabled                             = [bool]$f['passwordSyncEnabled']
+            }
+            $featuresSource = 'graph'
+            $featuresReadAt = [datetime]::UtcNow
         }
-        $featuresSource = 'graph'
-        $featuresReadAt = [datetime]::UtcNow
     } elseif ($answer.status -eq 403 -or $answer.status -eq 401) {
         $code = ''
         if ($answer.body -and $answer.body['error']) { $code = ', ' + [string]$answer.body['error']['code'] }

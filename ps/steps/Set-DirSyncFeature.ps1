@@ -44,7 +44,12 @@ if ($Cloud -eq 'msonline') {
         throw
     }
     if ([bool]$sync['features'][$Feature] -ne $Enable -and $PSCmdlet.ShouldProcess('tenant', ('Set ' + $Feature + ' to ' + $Enable))) {
-        $null = Invoke-UpnMatchGraph -Method PATCH -Uri ('/directory/onPremisesSynchronization/' + [Uri]::EscapeDataString([string]$sync['id'])) -Body @{ features = @{ $Feature = $Enable } }
+        # The whole features object just read, with one value changed: whether a partial object leaves the other
+        # flags alone is not documented (rule sheet 8.4, open question 10.6), and Microsoft's own recipe sends it whole.
+        $all = [ordered]@{}
+        foreach ($name in @($sync['features'].Keys)) { $all[[string]$name] = $sync['features'][$name] }
+        $all[$Feature] = $Enable
+        $null = Invoke-UpnMatchGraph -Method PATCH -Uri ('/directory/onPremisesSynchronization/' + [Uri]::EscapeDataString([string]$sync['id'])) -Body @{ features = $all }
         $changed = $true
     }
 }

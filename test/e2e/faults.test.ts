@@ -309,12 +309,18 @@ describe('end to end: faults', function () {
     survived++;
   });
 
-  it('sync export errors: the users are not matched, VerifyTimeout, exit 4; AD written once, nothing provisioned, the journal says so', async () => {
+  it('sync export errors: each user failed with the service\'s export error (not a VerifyTimeout), exit 1; AD written once, nothing provisioned, the journal says so', async () => {
     const { dir, result, before, status } = await exportErrors();
-    expect(result.exitCode, result.stderr).to.equal(4);
+    expect(result.exitCode, result.stderr).to.equal(1);
     for (const u of result.json.users) {
       expect(u.outcome, u.cloudUpn).to.equal('failed');
-      expect(u.findings.map((f: { code: string }) => f.code), u.cloudUpn).to.include('VerifyTimeout');
+      const codes = u.findings.map((f: { code: string }) => f.code);
+      expect(codes, u.cloudUpn).to.include('SyncExportError');
+      expect(codes, u.cloudUpn).to.not.include('VerifyTimeout');
+      const finding = u.findings.find((f: { code: string }) => f.code === 'SyncExportError');
+      expect(finding.message, u.cloudUpn).to.include('AttributeValueMustBeUnique').and.to.include(u.cloudUpn);
+      // The remedy names this run, ready to paste: no placeholder left in it.
+      expect(finding.hint).to.include(`upn-match verify --run ${result.json.runId}`).and.not.to.include('<run id>');
     }
     const after = readState(dir);
     expect((after.sync.lastRun as { result?: string } | null)?.result).to.equal('completed-export-errors');
@@ -326,8 +332,8 @@ describe('end to end: faults', function () {
       expect(after.forest.users.filter((u) => u.UserPrincipalName === row.cloudUpn), row.cloudUpn).to.have.length(1);
     }
     expect(status.json).to.have.length(1);
-    expect(status.json[0].status).to.equal('incomplete');
-    expect(status.json[0].users.map((u: { state: string }) => u.state)).to.deep.equal(['sync-started', 'sync-started', 'sync-started', 'sync-started']);
+    expect(status.json[0].status).to.equal('done');
+    expect(status.json[0].users.map((u: { state: string }) => u.state)).to.deep.equal(['failed', 'failed', 'failed', 'failed']);
     survived++;
   });
 

@@ -16,7 +16,8 @@ describe('end to end: the run lifecycle', function () {
     // Every export fails: the accounts are written, no cloud user is matched.
     writeFileSync(faults, JSON.stringify({ syncExportError: true }));
     const applied = await runCli(['apply', '--sim', dir, '--csv', csv, '--yes', '--json', '--verify-timeout', '3']);
-    expect(applied.exitCode, applied.stderr).to.equal(4);
+    // Each user fails with the service's export error (SyncExportError): exit 1.
+    expect(applied.exitCode, applied.stderr).to.equal(1);
     const runId = applied.json.runId as string;
 
     const rolled = await runCli(['rollback', '--sim', dir, '--run', runId, '--yes', '--json']);

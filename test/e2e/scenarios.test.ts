@@ -146,7 +146,8 @@ describe('end to end: apply on each scenario', function () {
     // Every export fails: the accounts are written but no cloud user gets matched.
     writeFileSync(path.join(dir, 'faults.json'), JSON.stringify({ syncExportError: true }));
     const applied = await runCli(['apply', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--yes', '--json', '--verify-timeout', '3']);
-    expect(applied.exitCode, applied.stderr).to.equal(4);
+    // Each user fails with the service's export error (SyncExportError): exit 1.
+    expect(applied.exitCode, applied.stderr).to.equal(1);
     expect(readState(dir).forest.users.length).to.equal(before.forest.users.length + 2);
     const whatIf = await runCli(['rollback', '--sim', dir, '--run', applied.json.runId, '--what-if', '--json']);
     expect(whatIf.exitCode, whatIf.stderr).to.equal(0);

@@ -110,6 +110,20 @@ $s = Get-ADSyncScheduler
     expect(state.sync.lastRun.stagingMode).to.equal(true);
     expect(state.sync.joins).to.deep.equal({});
   });
+
+  it('a suspended scheduler (wizard open, upgrade running): Start-ADSyncSyncCycle fails with the real text and starts nothing', async () => {
+    const s = conflictWorld();
+    s.sync.schedulerSuspended = true;
+    removeSimDir(dir);
+    dir = makeSimDir(s);
+    const r = await runSimJson(dir, `
+Import-Module ADSync
+$message = try { $null = Start-ADSyncSyncCycle -PolicyType Delta; 'started' } catch { $_.Exception.Message }
+@{ message = $message; suspended = (Get-ADSyncScheduler).SchedulerSuspended; running = (Get-ADSyncScheduler).SyncCycleInProgress }`,
+    { UPN_MATCH_SIM_SYNC_MS: '0' });
+    expect(r).to.deep.equal({ message: 'System.InvalidOperationException: Scheduler is already suspended via global parameters.', suspended: true, running: false });
+    expect(readState(dir).sync.cycle ?? null).to.equal(null);
+  });
 });
 
 describe('sim: ADSync fake, Get-ADSyncGlobalSettings', function () {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { rules } from '../../../lib/checks/registry.js';
 import { guidToImmutableId } from '../../../lib/anchor.js';
 import type { Facts, RoleHolding } from '../../../lib/facts.js';
 import { evaluate, type UserEvaluation } from '../../../lib/checks/index.js';
@@ -185,15 +186,37 @@ describe('checks: sync server rules', () => {
     expect(tenantCodes(facts)).to.deep.equal([]);
   });
 
-  it('SchedulerOff warns when the sync cycle is disabled or the scheduler suspended', () => {
+  it('SchedulerOff warns when scheduled cycles are disabled; SchedulerSuspended blocks, with the real cmdlet that resumes it', () => {
     const disabled = makeFacts();
     disabled.syncServer!.syncCycleEnabled = false;
     expect(evaluate(disabled, []).tenantFindings.map((f) => [f.code, f.severity])).to.deep.equal([['SchedulerOff', 'warn']]);
     const suspended = makeFacts();
     suspended.syncServer!.schedulerSuspended = true;
-    const finding = evaluate(suspended, []).tenantFindings[0];
-    expect(finding?.code).to.equal('SchedulerOff');
-    expect(finding?.message).to.contain('suspended');
+    const findings = evaluate(suspended, []).tenantFindings;
+    expect(findings.map((f) => [f.code, f.severity])).to.deep.equal([['SchedulerSuspended', 'block']]);
+    expect(findings[0]?.message).to.contain('suspended');
+    // Resume-ADSyncScheduler does not exist (rule sheet 7.3): the remedy names the real cmdlet.
+    expect(findings[0]?.hint).to.contain('Set-ADSyncScheduler -SchedulerSuspended $false').and.not.to.contain('Resume-ADSyncScheduler');
+    for (const rule of rules) expect(rule.hint, rule.code).to.not.contain('Resume-ADSyncScheduler');
+    expect(tenantCodes(makeFacts())).to.deep.equal([]);
+  });
+});
+
+describe('checks: the feature record', () => {
+  it('FeatureRecordStale blocks a run relying on a record older than the age allowed, and only then', () => {
+    const recorded = (ageHours: number) => {
+      const facts = makeFacts();
+      facts.tenant.featuresSource = 'record';
+      facts.tenant.featuresReadAt = '2026-11-20T10:00:00.000Z';
+      facts.featureRecordAge = { ageHours, maxAgeHours: 24 };
+      return facts;
+    };
+    const stale = evaluate(recorded(30.5), []).tenantFindings;
+    expect(stale.map((f) => [f.code, f.severity])).to.deep.equal([['FeatureRecordStale', 'block']]);
+    expect(stale[0]?.message).to.include('30 h ago').and.to.include('at most 24 h');
+    expect(stale[0]?.hint).to.include('upn-match feature');
+    expect(tenantCodes(recorded(23))).to.deep.equal([]);
+    expect(tenantCodes(recorded(Number.NaN))).to.deep.equal(['FeatureRecordStale']);
     expect(tenantCodes(makeFacts())).to.deep.equal([]);
   });
 });

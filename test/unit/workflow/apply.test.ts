@@ -267,6 +267,50 @@ describe('workflow: apply', () => {
     expect(io.calls.filter((c) => c.step === 'verified').length).to.be.greaterThan(1);
     expect(report.users[0]?.findings.map((f) => f.code)).to.include('VerifyTimeout');
     expect(exitCodeFor(report)).to.equal(4);
+    // The remedy's command names this run (it said `--run <run id>` before).
+    const hint = report.users[0]?.findings.find((f) => f.code === 'VerifyTimeout')?.hint ?? '';
+    expect(hint).to.include(`upn-match verify --run ${report.runId}`);
+    expect(hint).to.not.include('<run id>');
+  });
+
+  it('gives each user the export refused the service\'s error (SyncExportError) and does not wait for a match for it', async () => {
+    const w = world();
+    const anna = w.ad[0];
+    // The cycle ran; the export refused anna's account (matched by its DN, whatever its case).
+    w.answers['sync-started'] = () => ({
+      started: true, waitedForRunningMs: 0, startedAt: null, completedAt: '2026-11-25T10:05:00.000Z', completed: true, startResult: 'Success',
+      exportErrors: [{ distinguishedName: String(anna?.DistinguishedName).toUpperCase(), errorName: 'AttributeValueMustBeUnique', attributeName: 'userPrincipalName', attributeValue: 'anna@contoso.com', detail: 'Another object has the same value', connectorName: 'contoso.onmicrosoft.com - AAD' }],
+    });
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd], options({ verifyTimeoutMs: 5000, verifyPollMs: 1000 }));
+    const user = report.users[0];
+    expect(user?.outcome).to.equal('failed');
+    const finding = user?.findings.find((f) => f.code === 'SyncExportError');
+    expect(finding?.message).to.equal('the export to Entra ID refused anna@contoso.com: AttributeValueMustBeUnique on userPrincipalName (anna@contoso.com): Another object has the same value');
+    expect(user?.findings.map((f) => f.code)).to.not.include('VerifyTimeout');
+    expect(io.calls.filter((c) => c.step === 'verified')).to.have.length(0);
+    expect(exitCodeFor(report)).to.equal(1);
+  });
+
+  it('an app-only run relying on a feature record older than 24 h writes nothing (FeatureRecordStale); a fresh one goes on', async () => {
+    const appOnly = (readAt: string) => {
+      const w = world();
+      // App-only: Graph does not serve the features, so the run relies on the record.
+      const tenant = w.answers['tenant-facts'];
+      w.answers['tenant-facts'] = (input) => ({ ...(tenant?.(input) as object), features: null, featuresSource: 'unavailable', featuresReadAt: null });
+      const record = { tenantId: 't1', readAt, features: { softMatchOnUpnEnabled: true, blockSoftMatchEnabled: false, blockCloudObjectTakeoverThroughHardMatchEnabled: false, passwordSyncEnabled: false } };
+      return { io: new FakeIO(w.answers), record };
+    };
+    // The fake clock says 2026-11-25T10:00Z.
+    const old = appOnly('2026-11-24T09:00:00.000Z');
+    const blocked = await apply(deps(old.io), [upd], options({ featureRecord: old.record }));
+    expect(blocked.tenantFindings.map((f) => f.code)).to.include('FeatureRecordStale');
+    expect(blocked.users[0]?.outcome).to.equal('blocked');
+    expect(old.io.stepsCalled()).to.not.include('ad-written');
+    const fresh = appOnly('2026-11-25T08:00:00.000Z');
+    const done = await apply(deps(fresh.io), [upd], options({ featureRecord: fresh.record }));
+    expect(done.tenantFindings.map((f) => f.code)).to.not.include('FeatureRecordStale');
+    expect(fresh.io.stepsCalled()).to.include('ad-written');
   });
 
   it('--relock sets both blocks Microsoft advises, soft match first, once every written user matched, and says so', async () => {

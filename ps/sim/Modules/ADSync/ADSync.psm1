@@ -160,7 +160,8 @@ function Set-ADSyncScheduler {
 function Start-ADSyncSyncCycle {
     <#
     .SYNOPSIS
-        Starts a sync cycle (simulated). Returns an object whose Result is 'Success'. While a cycle runs the
+        Starts a sync cycle (simulated). Returns an object whose Result is 'Success'. While the scheduler is suspended
+        (sync.schedulerSuspended) it fails with "Scheduler is already suspended via global parameters.". While a cycle runs the
         real error text is raised: "System.InvalidOperationException: Connector: <tenant>.onmicrosoft.com - AAD
         is busy." In staging mode the cycle runs (imports, synchronizes) but exports nothing.
     #>
@@ -173,6 +174,12 @@ function Start-ADSyncSyncCycle {
         $bound = $PSBoundParameters  # the body scriptblock has its own $PSBoundParameters
         $result = Invoke-ADSyncCommand 'Start-ADSyncSyncCycle' $PSBoundParameters {
             param($ctx)
+            if ([bool](Get-SimValue $ctx.State.sync 'schedulerSuspended' $false)) {
+                # The text a cycle started while the wizard is open or an upgrade runs fails with (rule sheet 7.3, a
+                # community script quoting it; unverified against Microsoft's own documentation).
+                $exception = New-Object System.InvalidOperationException 'System.InvalidOperationException: Scheduler is already suspended via global parameters.'
+                throw (New-SimErrorRecord -Exception $exception -ErrorId 'System.InvalidOperationException: Scheduler is already suspended via global parameters.' -Category WriteError -Target 'StartADSyncSyncCycle')
+            }
             if (-not (Start-SimSyncCycle -Context $ctx -PolicyType $PolicyType)) {
                 $connector = Get-SimAadConnectorName $ctx.State
                 $message = "System.InvalidOperationException: Connector: $connector is busy.`r`n   at Microsoft.MetadirectoryServices.Scheduler.Scheduler.StartSyncCycle(String overridePolicy, Boolean interactiveMode)`r`n   at SchedulerUtils.StartSyncCycle(SchedulerUtils* , Char* policyType, Int32 interactiveMode, Char** errorString)"
