@@ -71,4 +71,16 @@ $answers = Invoke-UpnMatchGraphBatch -Requests @(@{ id = 'a'; url = '/users/ann@
     const batches = graphCalls(dir).map((c) => (c.batch as string[]).length);
     expect(batches).to.deep.equal([3, 1, 1]);
   });
+
+  it('Set-DirSyncFeature reads the 403 of an app-only sign-in from the status, not the text: DelegatedSignInRequired', async () => {
+    dir = makeSimDir(world());
+    const r = await runSimJson(dir, `
+Import-Module ${psq(path.join(psDir, 'UpnMatch.Common'))}
+try {
+  $null = & ${psq(path.join(psDir, 'steps', 'Set-DirSyncFeature.ps1'))} -Feature blockSoftMatchEnabled -Enable $true -TenantId '${TENANT_ID}' -ClientId app-1 -CertificateThumbprint ('A' * 40)
+  @{ code = $null }
+} catch { @{ code = (Get-UpnMatchErrorInfo $_).code } }`);
+    expect(r.code).to.equal('DelegatedSignInRequired');
+  });
 });
+

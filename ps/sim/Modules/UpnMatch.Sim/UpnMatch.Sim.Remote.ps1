@@ -41,7 +41,9 @@ function New-SimRemoteProxy {
     $metadata = New-Object System.Management.Automation.CommandMetadata $Function
     $binding = [System.Management.Automation.ProxyCommand]::GetCmdletBindingAttribute($metadata)
     $parameters = [System.Management.Automation.ProxyCommand]::GetParamBlock($metadata)
-    $text = "{0}`nparam({1})`nprocess {{ Invoke-SimRemote -Module '{2}' -Command '{3}' -BoundParameters `$PSBoundParameters -Cmdlet `$PSCmdlet }}" -f $binding, $parameters, $Module, $Function.Name
+    # The variables the fake set (-StatusCodeVariable...) are set in the caller's scope here: the proxy runs in
+    # its caller's session state, where $PSCmdlet.SessionState.PSVariable.Set would set them in the proxy's own.
+    $text = "{0}`nparam({1})`nprocess {{ `$upnMatchSimSet = Invoke-SimRemote -Module '{2}' -Command '{3}' -BoundParameters `$PSBoundParameters -Cmdlet `$PSCmdlet; foreach (`$upnMatchSimName in @(`$upnMatchSimSet.Keys)) {{ Set-Variable -Name `$upnMatchSimName -Value `$upnMatchSimSet[`$upnMatchSimName] -Scope 1 }} }}" -f $binding, $parameters, $Module, $Function.Name
     return [scriptblock]::Create($text)
 }
 
@@ -192,7 +194,8 @@ function ConvertFrom-SimRemoteError {
 function Invoke-SimRemote {
     <#
     .SYNOPSIS
-        Client side of a proxy: one request on the pipe, then the server's output written, or its error thrown.
+        Client side of a proxy: one request on the pipe, then the server's output and errors written, or its
+        error thrown; returns the variables the fake set (name -> value) for the proxy to set.
     .NOTES
         A plain function (no parameter attributes): it runs on every forwarded call.
     #>
@@ -215,12 +218,12 @@ function Invoke-SimRemote {
         $pipe.Dispose()
     }
     if ($null -ne $response['error']) { $Cmdlet.ThrowTerminatingError((ConvertFrom-SimRemoteError $response['error'])) }
-    foreach ($name in @($response['variables'].Keys)) { $Cmdlet.SessionState.PSVariable.Set([string]$name, $response['variables'][$name]) }
     foreach ($item in @($response['output'])) { $Cmdlet.WriteObject($item) }
     if (@($response['errors']).Count -gt 0) {
         $ErrorActionPreference = Get-SimCallerErrorAction -Cmdlet $Cmdlet -BoundParameters $BoundParameters
         foreach ($remoteError in @($response['errors'])) { $Cmdlet.WriteError((ConvertFrom-SimRemoteError $remoteError)) }
     }
+    return $response['variables']
 }
 
 function Invoke-SimServerRequest {
@@ -240,9 +243,6 @@ function Invoke-SimServerRequest {
             Remove-Variable -Name $parameters[$key] -ErrorAction SilentlyContinue
         }
     }
-    # Non-terminating errors are collected and sent; the client writes them with its own ErrorAction.
-    $parameters['ErrorAction'] = 'SilentlyContinue'
-    $written = $null
     $script:RemoteClientPid = [int]$request['clientPid']
     try {
         $name = '{0}\{1}' -f [string]$request['module'], $command
@@ -251,8 +251,16 @@ function Invoke-SimServerRequest {
             $target = Get-Command -Name $name -CommandType Function -ErrorAction Stop
             $script:RemoteTargets[$name] = $target
         }
-        $reply.output = @(& $target @parameters -ErrorVariable written)
-        $reply.errors = @(@($written) | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { ConvertTo-SimRemoteError -Record $_ -Command $command })
+        # The errors the fake wrote come with its output (2>&1) and are sent apart; the client writes them with
+        # its own ErrorAction. Not -ErrorVariable: it also holds errors the fake caught itself.
+        $parameters['ErrorAction'] = 'Continue'
+        $output = [System.Collections.Generic.List[object]]::new()
+        $written = [System.Collections.Generic.List[object]]::new()
+        foreach ($item in @(& $target @parameters 2>&1)) {
+            if ($item -is [System.Management.Automation.ErrorRecord]) { $written.Add((ConvertTo-SimRemoteError -Record $item -Command $command)) } else { $output.Add($item) }
+        }
+        $reply.output = $output.ToArray()
+        $reply.errors = $written.ToArray()
         foreach ($key in @($variables.Keys)) {
             $set = Get-Variable -Name $parameters[$key] -Scope 0 -ErrorAction SilentlyContinue
             if ($null -ne $set) { $reply.variables[$variables[$key]] = $set.Value }
