@@ -2,15 +2,18 @@
 .SYNOPSIS
     Helpers the upn-match step scripts share.
 .DESCRIPTION
-    Graph sign-in (once per session), Graph requests with bounded retry on 429/503 (Retry-After),
-    $batch in chunks of 20, paging by @odata.nextLink, escaping of untrusted values for LDAP
-    filters (RFC 4515) and OData string literals, and AD users shaped field by field.
+    Graph sign-in (once per session), Graph requests (429/503/504 are retried by the Graph SDK itself),
+    $batch in chunks of 20 with its throttled items sent again, paging by @odata.nextLink, the status of a
+    failed Graph request and the kind of a failed AD cmdlet read from the error's structure (never from its
+    text), escaping of untrusted values for LDAP filters (RFC 4515) and OData string literals, and AD users
+    shaped field by field.
 #>
 Set-StrictMode -Version Latest
 
 # Relative to the signed-in environment's Graph endpoint (Connect-MgGraph -Environment): national clouds differ.
 $script:GraphBase = '/v1.0'
-$script:MaxRetries = 6
+# Rounds of $batch items answered 429/503 inside a 200 batch answer, which the SDK's retry never sees.
+$script:BatchItemRounds = 6
 
 function ConvertTo-UpnMatchLdapValue {
     <#
@@ -45,42 +48,81 @@ function ConvertTo-UpnMatchODataLiteral {
 function Get-UpnMatchGraphErrorInfo {
     <#
     .SYNOPSIS
-        Reads the HTTP status, Graph error code and Retry-After from a failed Graph request.
+        The HTTP status, Graph error code and Retry-After (seconds) of a failed Graph request.
+    .DESCRIPTION
+        Read where each error keeps them, never from its message (which differs by PowerShell edition):
+        - Invoke-UpnMatchGraph's own stop (access denied, retries exhausted): the exception's Data;
+        - Invoke-MgGraphRequest's HTTP error: HttpResponseException.Response, the HttpResponseMessage (StatusCode,
+          Headers.RetryAfter, and Content, the JSON body { error: { code, message } });
+        - the SDK gave up retrying (429/503/504): an AggregateException over Kiota ApiExceptions, one per answer,
+          each with ResponseStatusCode and ResponseHeaders; the last one is read.
+        Status 0: no HTTP answer (a network or sign-in failure).
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory = $true)] [System.Management.Automation.ErrorRecord] $Record)
     $status = 0
     $retryAfter = $null
+    $code = $null
     $exception = $Record.Exception
+    if ($null -ne $exception.Data -and $exception.Data.Contains('UpnMatchHttpStatus')) {
+        $status = [int]$exception.Data['UpnMatchHttpStatus']
+        $code = $exception.Data['UpnMatchGraphCode']
+    }
+    if ($exception -is [System.AggregateException] -and $exception.InnerExceptions.Count -gt 0) { $exception = $exception.InnerExceptions[$exception.InnerExceptions.Count - 1] }
+    if ($null -ne $exception.PSObject.Properties['ResponseStatusCode']) {
+        $status = [int]$exception.ResponseStatusCode
+        $headers = $exception.ResponseHeaders
+        $seconds = 0
+        if ($null -ne $headers -and $headers.ContainsKey('Retry-After') -and [int]::TryParse([string](@($headers['Retry-After'])[0]), [ref]$seconds)) { $retryAfter = $seconds }
+    }
     $response = $null
     if ($null -ne $exception.PSObject.Properties['Response']) { $response = $exception.Response }
-    if ($null -ne $response -and $null -ne $response.PSObject.Properties['StatusCode']) {
-        try { $status = [int]$response.StatusCode } catch { $status = 0 }
-    }
-    $text = [string]$exception.Message
-    if ($null -ne $Record.ErrorDetails -and $Record.ErrorDetails.Message) { $text = $text + ' ' + $Record.ErrorDetails.Message }
-    if ($status -eq 0) {
-        $m = [regex]::Match($text, '(?i)(?:status(?:\s*code)?\s*[:=]?\s*|\b)(4\d\d|5\d\d)\b')
-        if ($m.Success) { $status = [int]$m.Groups[1].Value }
-        elseif ($text -match 'TooManyRequests') { $status = 429 }
-        elseif ($text -match 'Forbidden') { $status = 403 }
-        elseif ($text -match 'NotFound') { $status = 404 }
-    }
-    if ($null -ne $response -and $null -ne $response.PSObject.Properties['Headers']) {
+    if ($response -is [System.Net.Http.HttpResponseMessage]) {
+        $status = [int]$response.StatusCode
+        if ($null -ne $response.Headers.RetryAfter -and $null -ne $response.Headers.RetryAfter.Delta) { $retryAfter = [int]$response.Headers.RetryAfter.Delta.TotalSeconds }
         try {
-            if ($null -ne $response.Headers.RetryAfter -and $null -ne $response.Headers.RetryAfter.Delta) {
-                $retryAfter = [int]$response.Headers.RetryAfter.Delta.TotalSeconds
-            }
-        } catch { $retryAfter = $null }
+            $body = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult() | ConvertFrom-Json
+            if ($null -ne $body -and $null -ne $body.PSObject.Properties['error']) { $code = [string]$body.error.code }
+        } catch {
+            $null = $_ # no JSON body: the status says it all
+        }
     }
-    if ($null -eq $retryAfter) {
-        $m = [regex]::Match($text, '(?i)Retry-After"?\s*[:=]\s*"?(\d+)')
-        if ($m.Success) { $retryAfter = [int]$m.Groups[1].Value }
+    $message = ($Record.Exception.Message -replace '\s*[\r\n]+\s*', ' ').Trim()
+    return [pscustomobject]@{ Status = $status; Code = $code; RetryAfter = $retryAfter; Message = $message }
+}
+
+function Get-UpnMatchAdErrorKind {
+    <#
+    .SYNOPSIS
+        What an ActiveDirectory cmdlet's error means, by exception type and the directory's error code, never by
+        its message (localized: "La cuenta especificada ya existe").
+    .OUTPUTS
+        IdentityNotFound (ADIdentityNotFoundException), UpnNotUnique (ADException 8648,
+        ERROR_DS_UPN_VALUE_NOT_UNIQUE_IN_FOREST: a 2012 R2 or later DC refuses a UPN another object of the forest
+        has), AccountExists (ADIdentityAlreadyExistsException 1316, ERROR_USER_EXISTS: the sAMAccountName is taken),
+        NameInUse (8305: the object's name is taken in its OU), ServerDown (ADServerDownException), or Other.
+    .NOTES
+        ADException.ErrorCode holds the code; the error id "ActiveDirectoryServer:<code>" carries the same number
+        and is read when ErrorCode is 0.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)] [System.Management.Automation.ErrorRecord] $Record)
+    $exception = $Record.Exception
+    $types = New-Object System.Collections.Generic.List[string]
+    for ($type = $exception.GetType(); $null -ne $type; $type = $type.BaseType) { $types.Add($type.FullName) }
+    if ($types.Contains('Microsoft.ActiveDirectory.Management.ADIdentityNotFoundException')) { return 'IdentityNotFound' }
+    if ($types.Contains('Microsoft.ActiveDirectory.Management.ADServerDownException')) { return 'ServerDown' }
+    if (-not $types.Contains('Microsoft.ActiveDirectory.Management.ADException')) { return 'Other' }
+    $errorCode = 0
+    if ($null -ne $exception.PSObject.Properties['ErrorCode']) { $errorCode = [int]$exception.ErrorCode }
+    if ($errorCode -eq 0 -and [string]$Record.FullyQualifiedErrorId -match '^ActiveDirectoryServer:(\d+)') { $errorCode = [int]$Matches[1] }
+    switch ($errorCode) {
+        8648 { return 'UpnNotUnique' }
+        1316 { return 'AccountExists' }
+        8305 { return 'NameInUse' }
     }
-    $code = $null
-    $m = [regex]::Match($text, '"code"\s*:\s*"([^"]+)"')
-    if ($m.Success) { $code = $m.Groups[1].Value }
-    return [pscustomobject]@{ Status = $status; Code = $code; RetryAfter = $retryAfter; Message = $text }
+    if ($types.Contains('Microsoft.ActiveDirectory.Management.ADIdentityAlreadyExistsException')) { return 'AccountExists' }
+    return 'Other'
 }
 
 # Delegated scopes by what the step does: plan and verify only read; a feature change writes.
@@ -180,7 +222,13 @@ function Connect-UpnMatchGraph {
 function Invoke-UpnMatchGraph {
     <#
     .SYNOPSIS
-        One Graph request with bounded retry on 429 and 503/504 (honouring Retry-After).
+        One Graph request. No retry here: the Graph SDK retries 429, 503 and 504 itself (3 times, honouring
+        Retry-After); a retry of ours around it would multiply its requests.
+    .DESCRIPTION
+        Stops with GraphAccessDenied on 401/403 and with GraphRequestFailed when the SDK gave up retrying; other
+        errors are thrown as Invoke-MgGraphRequest threw them (Get-UpnMatchGraphErrorInfo reads their status).
+        -ErrorAction Stop: the SDK writes its retry failure as a non-terminating error, and a module function
+        does not see its caller's $ErrorActionPreference.
     #>
     [CmdletBinding()]
     param(
@@ -190,37 +238,38 @@ function Invoke-UpnMatchGraph {
         [hashtable] $Headers = @{}
     )
     if ($Uri -notmatch '^https://') { $Uri = $script:GraphBase + $Uri }
-    $attempt = 0
-    while ($true) {
+    $request = @{ Method = $Method; Uri = $Uri; Headers = $Headers; OutputType = 'Hashtable'; ErrorAction = 'Stop' }
+    if ($PSBoundParameters.ContainsKey('Body')) { $request['Body'] = (ConvertTo-Json -InputObject $Body -Depth 20 -Compress); $request['ContentType'] = 'application/json' }
+    try {
+        return (Invoke-MgGraphRequest @request)
+    } catch {
+        $failure = $_
+        $info = Get-UpnMatchGraphErrorInfo $failure
+        $route = $Method + ' ' + (($Uri -replace '^(https://[^/]+)?/v1\.0', '') -replace '\?.*$', '')
         try {
-            $request = @{ Method = $Method; Uri = $Uri; Headers = $Headers; OutputType = 'Hashtable' }
-            if ($PSBoundParameters.ContainsKey('Body')) { $request['Body'] = (ConvertTo-Json -InputObject $Body -Depth 20 -Compress); $request['ContentType'] = 'application/json' }
-            return (Invoke-MgGraphRequest @request)
-        } catch {
-            $info = Get-UpnMatchGraphErrorInfo $_
-            $attempt++
-            if (($info.Status -eq 429 -or $info.Status -eq 503 -or $info.Status -eq 504) -and $attempt -le $script:MaxRetries) {
-                $wait = $info.RetryAfter
-                if ($null -eq $wait) { $wait = [Math]::Min([Math]::Pow(2, $attempt), 30) }
-                Write-Verbose ("Graph answered {0}; retrying in {1} s" -f $info.Status, $wait)
-                Start-Sleep -Seconds $wait
-                continue
-            }
             if ($info.Status -eq 401 -or $info.Status -eq 403) {
-                $route = $Method + ' ' + (($Uri -replace '^(https://[^/]+)?/v1\.0', '') -replace '\?.*$', '')
-                $code = ''
-                if ($info.Code) { $code = ', ' + $info.Code }
-                Stop-UpnMatch -Code 'GraphAccessDenied' -Target $route -Message ('Graph refused {0} (HTTP {1}{2})' -f $route, $info.Status, $code)
+                $detail = ''
+                if ($info.Code) { $detail = ', ' + $info.Code }
+                Stop-UpnMatch -Code 'GraphAccessDenied' -Target $route -Message ('Graph refused {0} (HTTP {1}{2})' -f $route, $info.Status, $detail)
             }
+            if ($failure.Exception -is [System.AggregateException] -and $info.Status -gt 0) {
+                Stop-UpnMatch -Code 'GraphRequestFailed' -Target $route -Message ('Graph kept answering HTTP {0} to {1} after the Graph SDK''s retries' -f $info.Status, $route)
+            }
+        } catch {
+            # The HTTP status stays readable by the caller (Get-UpnMatchGraphErrorInfo).
+            $_.Exception.Data['UpnMatchHttpStatus'] = $info.Status
+            $_.Exception.Data['UpnMatchGraphCode'] = $info.Code
             throw
         }
+        throw $failure
     }
 }
 
 function Invoke-UpnMatchGraphBatch {
     <#
     .SYNOPSIS
-        Sends GET requests through Graph's $batch, 20 per call, retrying throttled sub-requests.
+        Sends GET requests through Graph's $batch, 20 per call, sending again the items answered 429/503 (the
+        batch itself answers 200, so the SDK's retry does not see them).
     .OUTPUTS
         A hashtable: request id -> @{ status; body }.
     #>
@@ -243,7 +292,7 @@ function Invoke-UpnMatchGraphBatch {
             foreach ($response in @($answer['responses'])) {
                 $id = [string]$response['id']
                 $status = [int]$response['status']
-                if (($status -eq 429 -or $status -eq 503) -and $round -le $script:MaxRetries) {
+                if (($status -eq 429 -or $status -eq 503) -and $round -le $script:BatchItemRounds) {
                     $retry.Add($byId[$id])
                     $after = 1
                     if ($response.ContainsKey('headers') -and $null -ne $response['headers'] -and $response['headers'].ContainsKey('Retry-After')) { $after = [int]$response['headers']['Retry-After'] }
@@ -396,4 +445,4 @@ function Invoke-UpnMatchOnSyncServer {
     return (Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ArgumentList $ArgumentList)
 }
 
-Export-ModuleMember -Function Connect-UpnMatchGraph, Find-UpnMatchCertificate, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, Read-UpnMatchGraphAll, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer
+Export-ModuleMember -Function Connect-UpnMatchGraph, Find-UpnMatchCertificate, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, Read-UpnMatchGraphAll, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer, Get-UpnMatchAdErrorKind

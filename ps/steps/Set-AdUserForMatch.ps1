@@ -59,6 +59,20 @@ function New-Result($action, $user, $previous, $changed, $created, $SamAccountNa
     }
 }
 
+function Set-Upn {
+    <# Set-ADUser -UserPrincipalName; an error is told apart by its exception type and code, not its (localized) text. #>
+    param([Parameter(Mandatory = $true)] $Identity, [Parameter(Mandatory = $true)] [string] $UserPrincipalName, [string] $Described)
+    try {
+        Set-ADUser -Identity $Identity -UserPrincipalName $UserPrincipalName @common
+    } catch {
+        switch (Get-UpnMatchAdErrorKind $_) {
+            'IdentityNotFound' { Stop-UpnMatch -Code 'AdAccountNotFound' -Category precondition -Target ([string]$Identity) -Message ('AD account not found: ' + $Described) }
+            'UpnNotUnique' { Stop-UpnMatch -Code 'UpnNotUniqueInForest' -Category precondition -Target $UserPrincipalName -Message ('the domain controller refused ' + $UserPrincipalName + ' for ' + $Described + ': another object of the forest has this UPN') }
+        }
+        throw
+    }
+}
+
 function Set-OneUser {
     <# One user of the chunk; throws (Stop-UpnMatch or the AD error) when it cannot be written. #>
     param([Parameter(Mandatory = $true)] [hashtable] $Item, [Parameter(Mandatory = $true)] $Cmdlet)
@@ -80,12 +94,7 @@ function Set-OneUser {
         if ($PreviousUserPrincipalName) { $previous = $PreviousUserPrincipalName }
         if ($previous -ceq $UserPrincipalName) { return (New-Result 'update' $known $previous $false $false) }
         if ($Cmdlet.ShouldProcess($DistinguishedName, ('Set UserPrincipalName to ' + $UserPrincipalName))) {
-            try {
-                Set-ADUser -Identity $ObjectGuid -UserPrincipalName $UserPrincipalName @common
-            } catch {
-                if ([string]$_.CategoryInfo.Category -ne 'ObjectNotFound') { throw }
-                Stop-UpnMatch -Code 'AdAccountNotFound' -Category precondition -Target ([string]$ObjectGuid) -Message ('AD account not found: ' + $DistinguishedName)
-            }
+            Set-Upn -Identity $ObjectGuid -UserPrincipalName $UserPrincipalName -Described $DistinguishedName
             return (New-Result 'update' $known $previous $true $false)
         }
         return (New-Result 'update' $known $previous $false $false)
@@ -98,12 +107,13 @@ function Set-OneUser {
         try {
             $user = Get-ADUser -Identity $identity -Properties UserPrincipalName @common
         } catch {
+            if ((Get-UpnMatchAdErrorKind $_) -ne 'IdentityNotFound') { throw }
             Stop-UpnMatch -Code 'AdAccountNotFound' -Category precondition -Target $identity -Message ('AD account not found: ' + $identity)
         }
         $previous = $user.UserPrincipalName
         if ($previous -ceq $UserPrincipalName) { return (New-Result 'update' $user $previous $false $false) }
         if ($Cmdlet.ShouldProcess([string]$user.DistinguishedName, ('Set UserPrincipalName to ' + $UserPrincipalName))) {
-            Set-ADUser -Identity $user.ObjectGUID -UserPrincipalName $UserPrincipalName @common
+            Set-Upn -Identity $user.ObjectGUID -UserPrincipalName $UserPrincipalName -Described ([string]$user.DistinguishedName)
             return (New-Result 'update' $user $previous $true $false)
         }
         return (New-Result 'update' $user $previous $false $false)
@@ -118,11 +128,17 @@ function Set-OneUser {
             $created = New-ADUser -Name $name -SamAccountName $SamAccountName -UserPrincipalName $UserPrincipalName -GivenName $GivenName -Surname $Surname -DisplayName $name -Path $Path -AccountPassword (New-RandomPassword) -Enabled $true -PassThru @common
             return (New-Result 'create' $created $null $true $true)
         } catch {
-            # The account may exist already: created by an earlier, interrupted run (then it carries the UPN).
+            # Name (8305), sAMAccountName (1316) or UPN (8648) taken; which one a DC checks first is not documented.
+            # The account may be ours, created by an earlier, interrupted run (then it carries the UPN).
             $failure = $_
+            $kind = Get-UpnMatchAdErrorKind $failure
+            if (@('NameInUse', 'AccountExists', 'UpnNotUnique') -notcontains $kind) { throw }
             $existing = @(Get-ADUser -LDAPFilter ('(sAMAccountName=' + (ConvertTo-UpnMatchLdapValue $SamAccountName) + ')') -Properties UserPrincipalName @common)
+            if ($existing.Count -gt 0 -and $existing[0].UserPrincipalName -ceq $UserPrincipalName) { return (New-Result 'create' $existing[0] $null $false $false) }
+            if ($kind -eq 'UpnNotUnique') {
+                Stop-UpnMatch -Code 'UpnNotUniqueInForest' -Category precondition -Target $UserPrincipalName -Message ('the domain controller refused ' + $UserPrincipalName + ' for the new account ' + $SamAccountName + ': another object of the forest has this UPN')
+            }
             if ($existing.Count -eq 0) { throw $failure }
-            if ($existing[0].UserPrincipalName -ceq $UserPrincipalName) { return (New-Result 'create' $existing[0] $null $false $false) }
             Stop-UpnMatch -Code 'SamAccountNameTaken' -Category precondition -Target $SamAccountName -Message ('sAMAccountName already in use: ' + $SamAccountName)
         }
     }

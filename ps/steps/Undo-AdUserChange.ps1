@@ -19,12 +19,14 @@ param(
     [string] $Server
 )
 
+Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
 Import-Module ActiveDirectory -Verbose:$false
 $common = @{}
 if ($Server) { $common['Server'] = $Server }
 try {
     $user = Get-ADUser -Identity $ObjectGuid -Properties UserPrincipalName @common
 } catch {
+    if ((Get-UpnMatchAdErrorKind $_) -ne 'IdentityNotFound') { throw }
     Stop-UpnMatch -Code 'AdAccountNotFound' -Category precondition -Target ([string]$ObjectGuid) -Message ('AD account not found: ' + $ObjectGuid)
 }
 if ($user.UserPrincipalName -cne $ExpectedUserPrincipalName) {
@@ -38,7 +40,12 @@ if ($Action -eq 'remove') {
     }
 } elseif ($PSCmdlet.ShouldProcess([string]$user.DistinguishedName, ('Restore UserPrincipalName ' + $PreviousUserPrincipalName))) {
     if ($PreviousUserPrincipalName) {
-        Set-ADUser -Identity $ObjectGuid -UserPrincipalName $PreviousUserPrincipalName @common
+        try {
+            Set-ADUser -Identity $ObjectGuid -UserPrincipalName $PreviousUserPrincipalName @common
+        } catch {
+            if ((Get-UpnMatchAdErrorKind $_) -ne 'UpnNotUnique') { throw }
+            Stop-UpnMatch -Code 'UpnNotUniqueInForest' -Category precondition -Target $PreviousUserPrincipalName -Message ('the domain controller refused to restore ' + $PreviousUserPrincipalName + ': another object of the forest has taken this UPN since')
+        }
     } else {
         Set-ADUser -Identity $ObjectGuid -Clear 'userPrincipalName' @common
     }

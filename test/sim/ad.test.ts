@@ -184,17 +184,20 @@ function sams($f) { , @(Get-ADUser -LDAPFilter $f | ForEach-Object { $_.SamAccou
     }
   });
 
-  it('New-ADUser: creates, rejects a duplicate sAMAccountName, accepts a duplicate UPN, honours -WhatIf and the password policy', async () => {
+  it('New-ADUser: creates, rejects a duplicate sAMAccountName and (2012 R2+ DC) a duplicate UPN, honours -WhatIf and the password policy', async () => {
     const r = await runSimJson(dir, `
 Import-Module ActiveDirectory
 $pw = ConvertTo-SecureString 'Str0ng!Passw0rd' -AsPlainText -Force
-$new = New-ADUser -Name 'Carl New' -SamAccountName carl -UserPrincipalName 'ann@contoso.com' -GivenName Carl -Surname New -DisplayName 'Carl New' -Path '${SCOPE_OU}' -EmailAddress 'carl@contoso.com' -Enabled $true -AccountPassword $pw -OtherAttributes @{ proxyAddresses = @('SMTP:carl@contoso.com'); 'mS-DS-ConsistencyGuid' = [guid]'${BOB}'; title = 'Boss' } -PassThru
+$new = New-ADUser -Name 'Carl New' -SamAccountName carl -UserPrincipalName 'carl@contoso.com' -GivenName Carl -Surname New -DisplayName 'Carl New' -Path '${SCOPE_OU}' -EmailAddress 'carl@contoso.com' -Enabled $true -AccountPassword $pw -OtherAttributes @{ proxyAddresses = @('SMTP:carl@contoso.com'); 'mS-DS-ConsistencyGuid' = [guid]'${BOB}'; title = 'Boss' } -PassThru
 $carl = Get-ADUser carl -Properties mail, proxyAddresses, 'mS-DS-ConsistencyGuid', title, DisplayName
 New-ADUser -Name 'What If' -SamAccountName whatif -WhatIf
 New-ADUser -Name 'No Password' -SamAccountName nopw -Enabled $true
 @{
   passThru = $new.DistinguishedName; enabled = $carl.Enabled; mail = $carl.mail; proxies = @($carl.proxyAddresses); title = $carl.title
   cg = [Convert]::ToBase64String($carl.'mS-DS-ConsistencyGuid'); display = $carl.DisplayName
+  dupUpn = (Catch-Sim { New-ADUser -Name 'Dup Upn' -SamAccountName dupupn -UserPrincipalName 'ANN@contoso.com' })
+  dupUpnByAttribute = (Catch-Sim { New-ADUser -Name 'Dup Upn2' -SamAccountName dupupn2 -OtherAttributes @{ userPrincipalName = 'carl@contoso.com' } })
+  dupUpnCode = $(try { New-ADUser -Name 'Dup Upn3' -SamAccountName dupupn3 -UserPrincipalName 'ann@contoso.com' } catch { $_.Exception.ErrorCode })
   dupUpnCount = @(Get-ADUser -Filter "UserPrincipalName -eq 'ann@contoso.com'").Count
   whatIfExists = @(Get-ADUser -Filter "SamAccountName -eq 'whatif'").Count
   noPasswordEnabled = (Get-ADUser nopw).Enabled
@@ -211,11 +214,19 @@ New-ADUser -Name 'No Password' -SamAccountName nopw -Enabled $true
     expect(r.title).to.equal('Boss');
     expect(r.cg).to.equal(immutableIdOf(BOB));
     expect(r.display).to.equal('Carl New');
-    expect(r.dupUpnCount).to.equal(2);
+    // MS-ADTS 3.1.1.5.1.3; "SPN and UPN uniqueness" (error 8648), raised as ADException ActiveDirectoryServer:8648.
+    expect(r.dupUpn.error).to.equal('The operation failed because UPN value provided for addition/modification is not unique forest-wide');
+    expect(r.dupUpn.type).to.equal('Microsoft.ActiveDirectory.Management.ADException');
+    expect(r.dupUpn.category).to.equal('NotSpecified');
+    expect(r.dupUpn.fqid).to.equal('ActiveDirectoryServer:8648,New-ADUser');
+    expect(r.dupUpnByAttribute.fqid).to.equal('ActiveDirectoryServer:8648,New-ADUser');
+    expect(r.dupUpnCode).to.equal(8648);
+    expect(r.dupUpnCount).to.equal(1);
     expect(r.whatIfExists).to.equal(0);
     expect(r.noPasswordEnabled).to.equal(false);
     expect(r.dupSam.error).to.equal('The specified account already exists');
     expect(r.dupSam.type).to.equal('Microsoft.ActiveDirectory.Management.ADIdentityAlreadyExistsException');
+    expect(r.dupSam.fqid).to.equal('ActiveDirectoryServer:1316,New-ADUser');
     expect(r.dupName.error).to.match(/name that is already in use/);
     expect(r.badPath.error).to.equal('Directory object not found');
     expect(r.weak.error).to.match(/does not meet the length, complexity, or history requirement/);
@@ -229,7 +240,7 @@ New-ADUser -Name 'No Password' -SamAccountName nopw -Enabled $true
   it('Set-ADUser: parameters, -Replace/-Add/-Remove/-Clear in the documented order, whenChanged, -WhatIf, errors', async () => {
     const r = await runSimJson(dir, `
 Import-Module ActiveDirectory
-Set-ADUser bob -UserPrincipalName 'ann@contoso.com' -EmailAddress 'bob@contoso.com' -DisplayName 'Bobby' -Replace @{ 'mS-DS-ConsistencyGuid' = [byte[]](1..16); title = 'Ops' } -Add @{ proxyAddresses = 'SMTP:bob@contoso.com', 'smtp:b@contoso.com' } -Clear description
+Set-ADUser bob -UserPrincipalName 'robert@contoso.com' -EmailAddress 'bob@contoso.com' -DisplayName 'Bobby' -Replace @{ 'mS-DS-ConsistencyGuid' = [byte[]](1..16); title = 'Ops' } -Add @{ proxyAddresses = 'SMTP:bob@contoso.com', 'smtp:b@contoso.com' } -Clear description
 $b1 = Get-ADUser bob -Properties mail, proxyAddresses, DisplayName, whenChanged, title, 'mS-DS-ConsistencyGuid'
 # Remove runs before Add: removing the old value and adding a new one in one call works
 Set-ADUser bob -Remove @{ proxyAddresses = 'smtp:b@contoso.com' } -Add @{ proxyAddresses = 'smtp:b2@contoso.com' }
@@ -247,9 +258,12 @@ $b3 = Get-ADUser bob -Properties DisplayName, mail
   badAttribute = (Catch-Sim { Set-ADUser bob -Replace @{ notAnAttribute = 'x' } })
   systemOwned = (Catch-Sim { Set-ADUser bob -Replace @{ objectGUID = [guid]::NewGuid() } })
   dupSam = (Catch-Sim { Set-ADUser bob -SamAccountName ann })
+  dupUpn = (Catch-Sim { Set-ADUser bob -UserPrincipalName 'Ann@Contoso.com' })
+  dupUpnReplace = (Catch-Sim { Set-ADUser bob -Replace @{ userPrincipalName = 'ann@contoso.com' } })
+  ownUpnCase = (Catch-Sim { Set-ADUser ann -UserPrincipalName 'ANN@contoso.com' })
   notFound = (Catch-Sim { Set-ADUser nobody -DisplayName x })
 }`);
-    expect(r.upn).to.equal('ann@contoso.com');
+    expect(r.upn).to.equal('robert@contoso.com');
     expect(r.mail).to.equal('bob@contoso.com');
     expect(r.display).to.equal('Bobby');
     expect(r.title).to.equal('Ops');
@@ -265,7 +279,25 @@ $b3 = Get-ADUser bob -Properties DisplayName, mail
     expect(r.badAttribute.error).to.match(/^The specified directory service attribute or value does not exist\s+Parameter name: notAnAttribute/);
     expect(r.systemOwned.error).to.match(/owned by the system/);
     expect(r.dupSam.error).to.equal('The specified account already exists');
+    expect(r.dupUpn.type).to.equal('Microsoft.ActiveDirectory.Management.ADException');
+    expect(r.dupUpn.fqid).to.equal('ActiveDirectoryServer:8648,Set-ADUser');
+    expect(r.dupUpnReplace.fqid).to.equal('ActiveDirectoryServer:8648,Set-ADUser');
+    expect(r.ownUpnCase.error).to.equal(null); // its own UPN in other case is no duplicate
     expect(r.notFound.category).to.equal('ObjectNotFound');
+    expect(r.notFound.type).to.equal('Microsoft.ActiveDirectory.Management.ADIdentityNotFoundException');
+  });
+
+  it('a domain below Windows Server 2012 R2 mode accepts a duplicate UPN (its DCs do not check)', async () => {
+    const s = world();
+    s.forest.domains[0]!.DomainMode = 'Windows2012Domain';
+    removeSimDir(dir);
+    dir = makeSimDir(s);
+    const r = await runSimJson(dir, `
+Import-Module ActiveDirectory
+Set-ADUser bob -UserPrincipalName 'ann@contoso.com'
+New-ADUser -Name 'Dup' -SamAccountName dup -UserPrincipalName 'ann@contoso.com'
+@(Get-ADUser -LDAPFilter '(userPrincipalName=ann@contoso.com)').Count`);
+    expect(r).to.equal(3);
   });
 
   it('Remove-ADUser needs -Confirm:$false non-interactively; Move-ADObject moves; Get-ADForest / Get-ADDomain', async () => {

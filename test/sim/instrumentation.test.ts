@@ -67,12 +67,13 @@ $batch = $sw.ElapsedMilliseconds
     expect(r.batch).to.be.at.least(250).and.below(1000); // one round-trip for the whole batch
   });
 
-  it('fails the Nth call of a cmdlet, counted across processes; Graph faults are HTTP errors', async () => {
+  it('fails the Nth call of a cmdlet, counted across processes; Graph faults are HTTP answers the SDK retries when it would', async () => {
     dir = makeSimDir(world(), {
       faults: {
         fail: [
           { command: 'Set-ADUser', nth: 2, message: 'The server is not operational', category: 'ResourceUnavailable' },
-          { command: 'Invoke-MgGraphRequest', route: 'GET /v1.0/organization', nth: 1, status: 503, code: 'serviceNotAvailable', message: 'Service unavailable' },
+          { command: 'Invoke-MgGraphRequest', route: 'GET /v1.0/users', nth: 1, status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' },
+          { command: 'Invoke-MgGraphRequest', route: 'GET /v1.0/organization', nth: 1, status: 503, code: 'serviceNotAvailable', message: 'Service unavailable', retryAfterSeconds: 0 },
         ],
       },
     });
@@ -88,35 +89,76 @@ $batch = $sw.ElapsedMilliseconds
 Import-Module Microsoft.Graph.Authentication
 ${APP}
 $users = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/users' }
-$org1 = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
-$org2 = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
-@{ users = $users.error; org1 = $org1.details; org2 = $org2.error }`);
-    expect(graph.users).to.equal(null);
-    expect(graph.org1).to.match(/HTTP\/1\.1 503 Service Unavailable[\s\S]*"code":"serviceNotAvailable"/);
-    expect(graph.org2).to.equal(null);
+$org = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
+@{ users = $users.details; org = $org.error }`);
+    // A 403 is not retried; the 503 is, and the second request gets the answer.
+    expect(graph.users).to.match(/HTTP\/1\.1 403 Forbidden[\s\S]*"code":"Authorization_RequestDenied"/);
+    expect(graph.org).to.equal(null);
+    const graphCalls = readCalls(dir).filter((c) => c.command === 'Invoke-MgGraphRequest');
+    expect(graphCalls.map((c) => `${c.route} ${c.retryAttempt ?? 0}`)).to.deep.equal(['GET /v1.0/users 0', 'GET /v1.0/organization 0', 'GET /v1.0/organization 1']);
     const counters = JSON.parse(readFileSync(path.join(dir, 'counters.json'), 'utf8'));
     expect(counters.commands['Set-ADUser']).to.equal(3);
   });
 
-  it('answers 429 with Retry-After on every Kth Graph request; each $batch sub-request counts', async () => {
-    dir = makeSimDir(world(), { faults: { graph429Every: 3, retryAfterSeconds: 7 } });
+  it('answers 429 with Retry-After on every Kth Graph request; the SDK waits and sends it again; $batch items are not retried', async () => {
+    dir = makeSimDir(world(), { faults: { graph429Every: 3, retryAfterSeconds: 1 } });
     const r = await runSimJson(dir, `
 Import-Module Microsoft.Graph.Authentication
 ${APP}
 $a = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
 $b = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
-$retry = $null; $status = $null
-try { Invoke-MgGraphRequest -Uri '/v1.0/organization' } catch { $status = [int]$_.Exception.Response.StatusCode; $retry = $_.Exception.Response.Headers.RetryAfter.Delta.TotalSeconds; $details = $_.ErrorDetails.Message }
-$batch = Invoke-MgGraphRequest -Method POST -Uri '/v1.0/$batch' -Body @{ requests = @(1..3 | ForEach-Object { @{ id = [string]$_; method = 'GET'; url = '/organization' } }) }
-@{ a = $a.error; b = $b.error; status = $status; retry = $retry; details = $details
-   batch = @($batch.responses | ForEach-Object { $_.status }); batchRetry = @($batch.responses | Where-Object { $_.status -eq 429 } | ForEach-Object { $_.headers['Retry-After'] }) }`);
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$c = Invoke-MgGraphRequest -Uri '/v1.0/organization' -StatusCodeVariable status
+$waited = $sw.ElapsedMilliseconds
+$batch = Invoke-MgGraphRequest -Method POST -Uri '/v1.0/$batch' -Body @{ requests = @(1..3 | ForEach-Object { @{ id = [string]$_; method = 'GET'; url = '/organization' } }) } -StatusCodeVariable batchStatus
+@{ a = $a.error; b = $b.error; c = @($c.value).Count; status = $status; waited = $waited; batchStatus = $batchStatus
+   batch = @($batch.responses | Sort-Object { [int]$_.id } | ForEach-Object { $_.status }); batchRetry = @($batch.responses | Where-Object { $_.status -eq 429 } | ForEach-Object { $_.headers['Retry-After'] }) }`);
     expect(r.a).to.equal(null);
     expect(r.b).to.equal(null);
-    expect(r.status).to.equal(429);
-    expect(r.retry).to.equal(7);
-    expect(r.details).to.match(/Retry-After: 7[\s\S]*"code":"TooManyRequests"/);
-    expect(r.batch).to.deep.equal([200, 200, 429]);
-    expect(r.batchRetry).to.deep.equal(['7']);
+    expect(r.c).to.equal(1);
+    expect(r.status).to.equal(200);
+    expect(r.waited).to.be.at.least(1000); // Retry-After: 1
+    // Requests 1-3 and the retry of the third (4); the batch's items are requests 5-7 and the 6th is throttled
+    // inside a 200 answer, which the SDK hands back as it is.
+    expect(r.batchStatus).to.equal(200);
+    expect(r.batch).to.deep.equal([200, 429, 200]);
+    expect(r.batchRetry).to.deep.equal(['1']);
+    const calls = readCalls(dir).filter((c) => c.command === 'Invoke-MgGraphRequest');
+    expect(calls.map((c) => c.retryAttempt ?? 0)).to.deep.equal([0, 0, 0, 1, 0]);
+    const counters = JSON.parse(readFileSync(path.join(dir, 'counters.json'), 'utf8'));
+    expect(counters.graphRequests).to.equal(7);
+  });
+
+  it('after 3 retries the SDK gives up: a non-terminating AggregateException over one ApiException per answer, no output, no status variable', async () => {
+    dir = makeSimDir(world(), { faults: { graph429Every: 1, retryAfterSeconds: 0 } });
+    const r = await runSimJson(dir, `
+Import-Module Microsoft.Graph.Authentication
+${APP}
+$status = 'unset'
+$out = Invoke-MgGraphRequest -Uri '/v1.0/organization' -StatusCodeVariable status -ErrorAction SilentlyContinue -ErrorVariable failed
+$e = $failed[0]
+$stopped = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/organization' }
+@{ out = $null -eq $out; status = $status; count = $failed.Count; type = $e.Exception.GetType().FullName; message = $e.Exception.Message
+   category = [string]$e.CategoryInfo.Category
+   inner = @($e.Exception.InnerExceptions | ForEach-Object { @{ type = $_.GetType().FullName; status = $_.ResponseStatusCode; retryAfter = @($_.ResponseHeaders['Retry-After']) -join ','; message = $_.Message } })
+   stopped = $stopped.type }`);
+    expect(r.out).to.equal(true);
+    expect(r.status).to.equal('unset');
+    expect(r.count).to.equal(1);
+    expect(r.type).to.equal('System.AggregateException');
+    expect(r.message).to.match(/^Too many retries performed\. More than 3 retries encountered while sending the request\./);
+    expect(r.category).to.equal('NotSpecified');
+    expect(r.inner).to.have.length(4);
+    for (const i of r.inner) {
+      expect(i.type).to.equal('Microsoft.Kiota.Abstractions.ApiException');
+      expect(i.status).to.equal(429);
+      expect(i.retryAfter).to.equal('0');
+      expect(i.message).to.match(/^HTTP request failed with status code: (TooManyRequests|429)\.\{"error":\{"code":"TooManyRequests"/);
+    }
+    // With the caller's $ErrorActionPreference = 'Stop' the written error stops the caller, as a cmdlet's does.
+    expect(r.stopped).to.equal('System.AggregateException');
+    const calls = readCalls(dir).filter((c) => c.command === 'Invoke-MgGraphRequest');
+    expect(calls.map((c) => c.retryAttempt ?? 0)).to.deep.equal([0, 1, 2, 3, 0, 1, 2, 3]);
   });
 
   it('kills the host before or after a named call; the lock is released for the next process', async () => {

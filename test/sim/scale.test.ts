@@ -183,6 +183,43 @@ foreach ($i in 1..15) { if ((Get-ADUser -Identity ann).SamAccountName -eq 'ann')
       expect(readCalls(dir).filter((c) => c.command === 'Get-ADUser')).to.have.length(45);
     });
 
+    it('sends back the variables a fake sets, the errors it writes (with the caller\'s ErrorAction), AD error codes and the SDK\'s retry failure', async () => {
+      removeSimDir(dir);
+      // The cloud user search is always throttled; everything else answers.
+      dir = makeSimDir(world(), { faults: { fail: [{ command: 'Invoke-MgGraphRequest', route: 'GET /v1.0/users', status: 429, code: 'TooManyRequests', message: 'Please retry again later.', retryAfterSeconds: 0 }] } });
+      server = await startServer(dir, `upn-match-test-${process.pid}-v`);
+      const r = await runSimJson(dir, `
+Import-Module ActiveDirectory, Microsoft.Graph.Authentication
+Connect-MgGraph -Scopes 'User.Read.All', 'Organization.Read.All' -NoWelcome
+$request = 'a local of the server'
+$null = Invoke-MgGraphRequest -Uri '/v1.0/organization' -StatusCodeVariable request -ResponseHeadersVariable headers
+$status = 'unset'
+$out = Invoke-MgGraphRequest -Uri '/v1.0/users' -StatusCodeVariable status -ErrorAction SilentlyContinue -ErrorVariable failed
+$stopped = Catch-Sim { Invoke-MgGraphRequest -Uri '/v1.0/users' }
+$upn = $null
+try { Set-ADUser -Identity bob -UserPrincipalName 'ann@contoso.com' } catch { $upn = @{ type = $_.Exception.GetType().FullName; code = $_.Exception.ErrorCode; fqid = $_.FullyQualifiedErrorId } }
+@{
+  request = $request; headerType = $headers.GetType().Name; requestId = @($headers['request-id']).Count
+  out = ($null -eq $out); status = $status; failed = $failed.Count; type = $failed[0].Exception.GetType().FullName
+  inner = @($failed[0].Exception.InnerExceptions | ForEach-Object { $_.ResponseStatusCode })
+  message = $failed[0].Exception.InnerExceptions[0].Message
+  stopped = $stopped.type; upn = $upn
+}`, { UPN_MATCH_SIM_SERVER: server.pipe });
+      expect(r.request).to.equal(200);
+      expect(r.headerType).to.equal('Hashtable');
+      expect(r.requestId).to.equal(1);
+      expect(r.out).to.equal(true);
+      expect(r.status).to.equal('unset');
+      expect(r.failed).to.equal(1);
+      expect(r.type).to.equal('System.AggregateException');
+      expect(r.inner).to.deep.equal([429, 429, 429, 429]);
+      expect(r.message).to.match(/^HTTP request failed with status code: TooManyRequests\./);
+      expect(r.stopped).to.equal('System.AggregateException');
+      expect(r.upn).to.deep.equal({ type: 'Microsoft.ActiveDirectory.Management.ADException', code: 8648, fqid: 'ActiveDirectoryServer:8648,Set-ADUser' });
+      expect(readCalls(dir).filter((c) => c.route === 'GET /v1.0/users')).to.have.length(8);
+      expect(server.stderr()).to.equal('');
+    });
+
     it('refuses a kill fault instead of killing itself', async () => {
       removeSimDir(dir);
       dir = makeSimDir(world(), { faults: { kill: [{ command: 'Get-ADUser', when: 'before', target: 'host' }] } });

@@ -210,7 +210,37 @@ function New-AdNotFoundError {
 function New-AdError {
     param([string] $Message, [string] $ErrorId, [System.Management.Automation.ErrorCategory] $Category = 'NotSpecified', $Target, [string] $TypeName = 'Microsoft.ActiveDirectory.Management.ADException')
     $exception = New-SimException -TypeName $TypeName -Message $Message
+    # ADException.ErrorCode: the directory's error code, the number of the error id (ActiveDirectoryServer:8648
+    # is ERROR_DS_UPN_VALUE_NOT_UNIQUE_IN_FOREST, 1316 ERROR_USER_EXISTS).
+    if ($ErrorId -match '^ActiveDirectoryServer:(\d+)$' -and $null -ne $exception.PSObject.Properties['ErrorCode']) { $exception.ErrorCode = [int]$Matches[1] }
     return (New-SimErrorRecord -Exception $exception -ErrorId $ErrorId -Category $Category -Target $Target)
+}
+
+# Domain modes below Windows Server 2012 R2: the simulator takes the domain mode as its DCs' level.
+$script:ModesBeforeUpnUniqueness = @('Windows2000Domain', 'Windows2003InterimDomain', 'Windows2003Domain', 'Windows2008Domain', 'Windows2008R2Domain', 'Windows2012Domain')
+
+function Assert-AdUpnUnique {
+    <#
+    .SYNOPSIS
+        Refuses a userPrincipalName another object of the forest has, as a DC at functional level Windows Server
+        2012 R2 or later does on an originating add or modify (MS-ADTS 3.1.1.5.1.3 "Uniqueness Constraints";
+        "SPN and UPN uniqueness": error 8648 ERROR_DS_UPN_VALUE_NOT_UNIQUE_IN_FOREST, "The operation failed because
+        UPN value provided for addition/modification is not unique forest-wide"). The cmdlet raises it as an
+        ADException with category NotSpecified and error id ActiveDirectoryServer:8648 (as Set-ADComputer does for
+        the SPN twin, 8647). Older DCs accept the duplicate.
+    .NOTES
+        Not simulated: dsHeuristics DoNotVerifyUPNAndOrSPNUniqueness. A domain in a mode below 2012 R2 may have 2012 R2
+        DCs that check; the simulator lets such a domain accept duplicates (the product must not rely on the check).
+    #>
+    param($State, $Domain, [string] $UserPrincipalName, $ExceptUser, $Target)
+    if (-not $UserPrincipalName) { return }
+    if ($script:ModesBeforeUpnUniqueness -contains [string](Get-SimValue $Domain 'DomainMode' 'Windows2016Domain')) { return }
+    foreach ($user in @(Get-SimValue $State.forest 'users' @())) {
+        if ($null -ne $ExceptUser -and [object]::ReferenceEquals($user, $ExceptUser)) { continue }
+        if (([string](Get-SimValue $user 'UserPrincipalName' '')).Equals($UserPrincipalName, [StringComparison]::OrdinalIgnoreCase)) {
+            throw (New-AdError -Message 'The operation failed because UPN value provided for addition/modification is not unique forest-wide' -ErrorId 'ActiveDirectoryServer:8648' -Target $Target)
+        }
+    }
 }
 
 function Get-AdIdentityText {
@@ -754,6 +784,9 @@ function New-ADUser {
             if (Test-AdSamAccountNameTaken $state $domain $sam $null) {
                 throw (New-AdError -Message 'The specified account already exists' -ErrorId 'ActiveDirectoryServer:1316' -Category ResourceExists -Target $dn -TypeName 'Microsoft.ActiveDirectory.Management.ADIdentityAlreadyExistsException')
             }
+            $newUpn = [string]$UserPrincipalName
+            if ($null -ne $OtherAttributes) { foreach ($key in @($OtherAttributes.Keys)) { if ([string]$key -eq 'userPrincipalName') { $newUpn = [string]$OtherAttributes[$key] } } }
+            Assert-AdUpnUnique -State $state -Domain $domain -UserPrincipalName $newUpn -ExceptUser $null -Target $dn
             if (-not $PSCmdlet.ShouldProcess($dn, 'New')) { return $null }
             $now = Format-SimTime $ctx.Now
             $rid = [int](Get-SimValue $state.forest 'nextRid' 1104)
@@ -902,6 +935,10 @@ function Set-ADUser {
                     if (Test-AdSamAccountNameTaken $state $domain $newSam $user) {
                         throw (New-AdError -Message 'The specified account already exists' -ErrorId 'ActiveDirectoryServer:1316' -Category ResourceExists -Target ([string]$user.DistinguishedName) -TypeName 'Microsoft.ActiveDirectory.Management.ADIdentityAlreadyExistsException')
                     }
+                }
+                $newUpn = [string](Get-SimValue $work 'UserPrincipalName' '')
+                if (-not $newUpn.Equals([string](Get-SimValue $user 'UserPrincipalName' ''), [StringComparison]::OrdinalIgnoreCase)) {
+                    Assert-AdUpnUnique -State $state -Domain $domain -UserPrincipalName $newUpn -ExceptUser $user -Target ([string]$user.DistinguishedName)
                 }
                 if (-not $PSCmdlet.ShouldProcess([string]$user.DistinguishedName, 'Set')) { return $null }
                 $work['whenChanged'] = Format-SimTime $ctx.Now

@@ -128,6 +128,66 @@ function New-GraphHttpErrorRecord {
     return $record
 }
 
+# The SDK's own retry (msgraph-sdk-powershell HttpHelpers.GetGraphHttpClient puts Kiota's RetryHandler into the
+# HttpClient that Invoke-MgGraphRequest sends with; RequestContext defaults: MaxRetry 3, RetryDelay 3 s).
+# kiota-dotnet RetryHandler: retries 429, 503 and 504 answers; waits Retry-After (seconds) when the answer has
+# it, else RetryDelay * 2^retry; at most 180 s a wait; adds a Retry-Attempt request header; after MaxRetry
+# retries throws AggregateException('Too many retries performed. More than N retries encountered while
+# sending the request.') over one ApiException per answer. A 200 $batch answer is never retried, whatever
+# its items say (the handler looks at the HTTP status only).
+$script:SdkMaxRetry = 3
+$script:SdkRetryDelaySeconds = 3
+$script:SdkMaxDelaySeconds = 180
+
+function Test-GraphSdkRetryable {
+    param([int] $Status)
+    return ($Status -eq 429 -or $Status -eq 503 -or $Status -eq 504)
+}
+
+function Get-GraphSdkRetryDelay {
+    <# Seconds the SDK waits before retry number RetryCount + 1 (kiota-dotnet RetryHandler.DelayAsync). #>
+    param([Parameter(Mandatory = $true)] $Response, [int] $RetryCount)
+    $delay = $script:SdkRetryDelaySeconds * [Math]::Pow(2, $RetryCount)
+    $parsed = 0
+    if ($null -ne $Response.Headers -and $Response.Headers.Contains('Retry-After') -and [int]::TryParse([string]$Response.Headers['Retry-After'], [ref]$parsed)) { $delay = $parsed }
+    return [Math]::Min([double]$delay, [double]$script:SdkMaxDelaySeconds)
+}
+
+function New-GraphSdkApiException {
+    <# What the retry handler keeps of one retryable answer: "HTTP request failed with status code: <name>.<body>". #>
+    param([Parameter(Mandatory = $true)] $Response)
+    $json = ''
+    if ($null -ne $Response.Body) { $json = ConvertTo-SimJson $Response.Body -Compress }
+    # The enum's name, as .NET prints it: "TooManyRequests" on PowerShell 7, "429" on Windows PowerShell
+    # (.NET Framework's HttpStatusCode has no member for 429).
+    $statusName = ([System.Net.HttpStatusCode][int]$Response.Status).ToString()
+    $exception = New-Object Microsoft.Kiota.Abstractions.ApiException ('HTTP request failed with status code: {0}.{1}' -f $statusName, $json)
+    $exception.ResponseStatusCode = [int]$Response.Status
+    foreach ($key in @($Response.Headers.Keys)) {
+        if ($key -eq 'Content-Type') { continue }
+        $exception.ResponseHeaders[[string]$key] = [string[]]@([string]$Response.Headers[$key])
+    }
+    return $exception
+}
+
+function New-GraphRetriesExhaustedRecord {
+    <#
+    .SYNOPSIS
+        The error Invoke-MgGraphRequest writes when the SDK's retries ran out.
+    .DESCRIPTION
+        The cmdlet's ProcessRecord catches what the HTTP pipeline threw and WRITES it (WriteError, a
+        non-terminating error: InvokeMgGraphRequest.cs), with an empty error id and category NotSpecified; users
+        report it as "Invoke-MgGraphRequest : Too many retries performed. More than 3 retries encountered while
+        sending the request." (msgraph-sdk-powershell#2534, Microsoft-Extractor-Suite#90). Whether the record
+        holds the AggregateException or, after AggregateException.Flatten(), one of its ApiExceptions, the sources
+        do not settle: the AggregateException is what the reported messages show, and it holds the ApiExceptions.
+    #>
+    param([Parameter(Mandatory = $true)] [System.Collections.Generic.List[System.Exception]] $Failures, [int] $RetryCount)
+    $message = 'Too many retries performed. More than {0} retries encountered while sending the request.' -f $RetryCount
+    $exception = New-Object System.AggregateException ($message, [System.Exception[]]$Failures.ToArray())
+    return (New-Object System.Management.Automation.ErrorRecord ($exception, '', [System.Management.Automation.ErrorCategory]::NotSpecified, $null))
+}
+
 #endregion
 
 #region connection and permissions
@@ -698,44 +758,74 @@ function Invoke-MgGraphRequest {
         if ($parsed.Path -eq '/$batch' -and $null -ne $requestBody) {
             $extra = [ordered]@{ batch = @(@(Get-SimValue $requestBody 'requests' @()) | ForEach-Object { ('{0} {1}' -f ([string](Get-SimValue $_ 'method' 'GET')).ToUpperInvariant(), ([string](Get-SimValue $_ 'url' '')).Split('?')[0]) }) }
         }
+        # An injected 'fail' fault is an HTTP answer: it goes through the SDK's retry like the service's own.
         $onFault = {
             param($fault)
             $status = [int](Get-SimValue $fault 'status' 503)
             $code = [string](Get-SimValue $fault 'code' 'serviceNotAvailable')
             $message = [string](Get-SimValue $fault 'message' 'Service unavailable (injected by the simulator).')
             $faultHeaders = $null
-            if ($status -eq 429) { $faultHeaders = [ordered]@{ 'Retry-After' = [string](Get-SimValue $fault 'retryAfterSeconds' 1) } }
-            throw (New-GraphHttpErrorRecord -Response (New-GraphError $status $code $message $faultHeaders) -Method $methodName -Url $fullUrl)
+            $retryAfter = Get-SimValue $fault 'retryAfterSeconds'
+            if ($null -eq $retryAfter -and $status -eq 429) { $retryAfter = 1 }
+            if ($null -ne $retryAfter) { $faultHeaders = [ordered]@{ 'Retry-After' = [string]$retryAfter } }
+            $answer = New-GraphError $status $code $message $faultHeaders
+            throw (New-Object System.Management.Automation.ErrorRecord ((New-Object System.Exception 'injected HTTP answer'), 'UpnMatchSimHttpFault', [System.Management.Automation.ErrorCategory]::NotSpecified, $answer))
         }
-        try {
-            $response = Invoke-SimCommand -Module $script:ModuleName -Command 'Invoke-MgGraphRequest' -Route $route -BoundParameters $PSBoundParameters -Latency graph -OnFault $onFault -LogExtra $extra -Body {
-                param($ctx)
-                # As the real cmdlet's parameter validation: not connected, or no body for PATCH/POST.
-                $connection = Get-GraphConnectionOrThrow
-                if (($methodName -eq 'PATCH' -or $methodName -eq 'POST') -and $null -eq $Body -and -not $InputFilePath) {
-                    $exception = New-Object System.Management.Automation.ValidationMetadataException ('Body cannot be null when Method is {0}.' -f $methodName)
-                    throw (New-SimErrorRecord -Exception $exception -ErrorId 'InvokeGraphRequestBodyMissingWhenMethodIsSpecified' -Category InvalidArgument)
-                }
-                if ($request.Path -eq '/$batch' -and $request.Method -eq 'POST') {
-                    if (-not $request.Version) { return (New-GraphError 400 'BadRequest' 'Invalid version: $batch') }
-                    return (Invoke-GraphBatch -Context $ctx -Request $request -Connection $connection)
-                }
-                if (Step-SimGraphRequest -Context $ctx) {
-                    return (New-GraphError 429 'TooManyRequests' 'Please retry again later.' ([ordered]@{ 'Retry-After' = [string](Get-SimValue $ctx.Faults 'retryAfterSeconds' 1) }))
-                }
-                return (Invoke-GraphRoute -Context $ctx -Request $request -Connection $connection)
+        $send = {
+            param($ctx)
+            # As the real cmdlet's parameter validation: not connected, or no body for PATCH/POST.
+            $connection = Get-GraphConnectionOrThrow
+            if (($methodName -eq 'PATCH' -or $methodName -eq 'POST') -and $null -eq $Body -and -not $InputFilePath) {
+                $exception = New-Object System.Management.Automation.ValidationMetadataException ('Body cannot be null when Method is {0}.' -f $methodName)
+                throw (New-SimErrorRecord -Exception $exception -ErrorId 'InvokeGraphRequestBodyMissingWhenMethodIsSpecified' -Category InvalidArgument)
             }
-        } catch {
-            $PSCmdlet.ThrowTerminatingError($_)
+            if ($request.Path -eq '/$batch' -and $request.Method -eq 'POST') {
+                if (-not $request.Version) { return (New-GraphError 400 'BadRequest' 'Invalid version: $batch') }
+                return (Invoke-GraphBatch -Context $ctx -Request $request -Connection $connection)
+            }
+            if (Step-SimGraphRequest -Context $ctx) {
+                return (New-GraphError 429 'TooManyRequests' 'Please retry again later.' ([ordered]@{ 'Retry-After' = [string](Get-SimValue $ctx.Faults 'retryAfterSeconds' 1) }))
+            }
+            return (Invoke-GraphRoute -Context $ctx -Request $request -Connection $connection)
+        }
+        # Each attempt is one HTTP request: latency, counters, call log (retryAttempt) and faults each time.
+        $failures = New-Object 'System.Collections.Generic.List[System.Exception]'
+        $retryCount = 0
+        while ($true) {
+            $log = $extra
+            if ($retryCount -gt 0) {
+                $log = [ordered]@{ retryAttempt = $retryCount }
+                if ($null -ne $extra) { foreach ($key in @($extra.Keys)) { $log[$key] = $extra[$key] } }
+            }
+            try {
+                $response = Invoke-SimCommand -Module $script:ModuleName -Command 'Invoke-MgGraphRequest' -Route $route -BoundParameters $PSBoundParameters -Latency graph -OnFault $onFault -LogExtra $log -Body $send
+            } catch {
+                if ($_.FullyQualifiedErrorId -ne 'UpnMatchSimHttpFault') { $PSCmdlet.ThrowTerminatingError($_) }
+                $response = $_.TargetObject
+            }
+            if (-not (Test-GraphSdkRetryable ([int]$response.Status))) { break }
+            $failures.Add((New-GraphSdkApiException $response))
+            if ($retryCount -ge $script:SdkMaxRetry) {
+                # Not terminating, as the real cmdlet writes it: nothing is returned and no variable is set.
+                $ErrorActionPreference = Get-SimCallerErrorAction -Cmdlet $PSCmdlet -BoundParameters $PSBoundParameters
+                $PSCmdlet.WriteError((New-GraphRetriesExhaustedRecord -Failures $failures -RetryCount $retryCount))
+                return
+            }
+            $delay = Get-GraphSdkRetryDelay -Response $response -RetryCount $retryCount
+            if ($delay -gt 0) { Start-Sleep -Milliseconds ([int]($delay * 1000)) }
+            $retryCount++
+            $request.Headers['Retry-Attempt'] = [string]$retryCount
+        }
+        if ([int]$response.Status -ge 400 -and -not $SkipHttpErrorCheck) {
+            # The real cmdlet throws before it sets -StatusCodeVariable / -ResponseHeadersVariable (they keep what
+            # they held: InvokeMgGraphRequest.cs ProcessResponse; msgraph-sdk-powershell#1452).
+            $PSCmdlet.ThrowTerminatingError((New-GraphHttpErrorRecord -Response $response -Method $methodName -Url $fullUrl))
         }
         if ($StatusCodeVariable) { $PSCmdlet.SessionState.PSVariable.Set($StatusCodeVariable, [int]$response.Status) }
         if ($ResponseHeadersVariable) {
             $responseHeaders = @{}
             foreach ($key in @($response.Headers.Keys)) { $responseHeaders[$key] = [string[]]@([string]$response.Headers[$key]) }
             $PSCmdlet.SessionState.PSVariable.Set($ResponseHeadersVariable, $responseHeaders)
-        }
-        if ([int]$response.Status -ge 400 -and -not $SkipHttpErrorCheck) {
-            $PSCmdlet.ThrowTerminatingError((New-GraphHttpErrorRecord -Response $response -Method $methodName -Url $fullUrl))
         }
         if ($null -eq $response.Body) { return }
         $json = ConvertTo-SimJson $response.Body -Compress

@@ -7,6 +7,8 @@ namespace Microsoft.ActiveDirectory.Management {
         public ADException() : base() {}
         public ADException(string message) : base(message) {}
         public ADException(string message, System.Exception inner) : base(message, inner) {}
+        public ADException(string message, int errorCode) : base(message) { ErrorCode = errorCode; }
+        // The directory's (Win32) error code, the number in the error id "ActiveDirectoryServer:<code>".
         public int ErrorCode { get; set; }
         public string ServerErrorMessage { get; set; }
     }
@@ -38,6 +40,19 @@ namespace Microsoft.Graph.PowerShell.Authentication.Helpers {
     public class HttpResponseException : System.Net.Http.HttpRequestException {
         public HttpResponseException(string message, System.Net.Http.HttpResponseMessage response) : base(message) { Response = response; }
         public System.Net.Http.HttpResponseMessage Response { get; private set; }
+    }
+}
+namespace Microsoft.Kiota.Abstractions {
+    // What the Graph SDK's retry handler (Kiota RetryHandler) keeps of each retryable answer when it gives up:
+    // the status and the headers, no response object (kiota-dotnet RetryHandler.GetInnerExceptionAsync).
+    public class ApiException : System.Exception {
+        public ApiException() : base() {}
+        public ApiException(string message) : base(message) {}
+        public ApiException(string message, System.Exception inner) : base(message, inner) {}
+        public int ResponseStatusCode { get; set; }
+        private System.Collections.Generic.IDictionary<string, System.Collections.Generic.IEnumerable<string>> headers =
+            new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>(System.StringComparer.OrdinalIgnoreCase);
+        public System.Collections.Generic.IDictionary<string, System.Collections.Generic.IEnumerable<string>> ResponseHeaders { get { return headers; } set { headers = value; } }
     }
 }
 namespace Microsoft.Online.Administration.Automation {

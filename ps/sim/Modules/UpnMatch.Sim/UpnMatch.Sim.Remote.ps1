@@ -6,7 +6,8 @@
     With $env:UPN_MATCH_SIM_SERVER naming a pipe (started by ps/sim/tools/Start-SimServer.ps1), every exported
     fake cmdlet is replaced by a proxy with the same parameters that sends the bound parameters to the server
     and writes back what the server's fake wrote, or throws the error it threw (same exception type, error id,
-    category and, for Graph, the HTTP response). The world is then held once, in the server, as a real
+    category, AD error code, inner exceptions and, for Graph, the HTTP response), writes the non-terminating
+    errors it wrote (with the caller's ErrorAction) and sets the variables it set (-StatusCodeVariable...). The world is then held once, in the server, as a real
     directory is held by its servers: the benchmark measures the tool's memory without the simulator's.
     The call log records the calling process's id. Not supported through the server: -Filter strings that
     name $variables (the caller's scope stays behind), What-if text (printed by the server), kill faults.
@@ -18,7 +19,10 @@ $script:RemoteClientPid = $null
 # Server side: the fake functions by 'Module\Command', looked up once.
 $script:RemoteTargets = @{}
 # Common parameters that name the caller's variables: they stay with the proxy.
-$script:RemoteLocalParameters = @('ErrorVariable', 'WarningVariable', 'InformationVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable')
+# ErrorAction too: the server keeps what the fake wrote, and the proxy writes it with the caller's ErrorAction.
+$script:RemoteLocalParameters = @('ErrorVariable', 'WarningVariable', 'InformationVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable', 'ErrorAction')
+# Parameters that name a variable the fake sets in its caller's scope: the server sets its own and sends the values.
+$script:RemoteVariableParameters = @('StatusCodeVariable', 'ResponseHeadersVariable')
 
 function Test-SimRemoteClient {
     <# True when this process must forward fake calls to a simulator server. #>
@@ -37,7 +41,9 @@ function New-SimRemoteProxy {
     $metadata = New-Object System.Management.Automation.CommandMetadata $Function
     $binding = [System.Management.Automation.ProxyCommand]::GetCmdletBindingAttribute($metadata)
     $parameters = [System.Management.Automation.ProxyCommand]::GetParamBlock($metadata)
-    $text = "{0}`nparam({1})`nprocess {{ Invoke-SimRemote -Module '{2}' -Command '{3}' -BoundParameters `$PSBoundParameters -Cmdlet `$PSCmdlet }}" -f $binding, $parameters, $Module, $Function.Name
+    # The variables the fake set (-StatusCodeVariable...) are set in the caller's scope here: the proxy runs in
+    # its caller's session state, where $PSCmdlet.SessionState.PSVariable.Set would set them in the proxy's own.
+    $text = "{0}`nparam({1})`nprocess {{ `$upnMatchSimSet = Invoke-SimRemote -Module '{2}' -Command '{3}' -BoundParameters `$PSBoundParameters -Cmdlet `$PSCmdlet; foreach (`$upnMatchSimName in @(`$upnMatchSimSet.Keys)) {{ Set-Variable -Name `$upnMatchSimName -Value `$upnMatchSimSet[`$upnMatchSimName] -Scope 1 }} }}" -f $binding, $parameters, $Module, $Function.Name
     return [scriptblock]::Create($text)
 }
 
@@ -95,6 +101,42 @@ function ConvertFrom-SimRemoteValue {
     return $Value
 }
 
+function ConvertTo-SimRemoteException {
+    <# An exception as it crosses the pipe: type, message, AD error code, Graph SDK status and headers, inner ones. #>
+    param([Parameter(Mandatory = $true)] [System.Exception] $Exception)
+    $out = @{ type = $Exception.GetType().FullName; message = $Exception.Message }
+    if ($null -ne $Exception.PSObject.Properties['ErrorCode']) { $out['errorCode'] = $Exception.ErrorCode }
+    if ($null -ne $Exception.PSObject.Properties['ResponseStatusCode']) {
+        $out['responseStatusCode'] = [int]$Exception.ResponseStatusCode
+        $headers = @{}
+        foreach ($key in @($Exception.ResponseHeaders.Keys)) { $headers[[string]$key] = [string[]]@($Exception.ResponseHeaders[$key]) }
+        $out['responseHeaders'] = $headers
+    }
+    if ($Exception -is [System.AggregateException]) {
+        $inner = @($Exception.InnerExceptions | ForEach-Object { ConvertTo-SimRemoteException $_ })
+        $out['inner'] = $inner
+        # PowerShell 7's AggregateException appends " (<inner message>)" for each inner one: send its own message.
+        $suffix = -join @($Exception.InnerExceptions | ForEach-Object { ' (' + $_.Message + ')' })
+        if ($suffix -and $out.message.EndsWith($suffix, [StringComparison]::Ordinal)) { $out.message = $out.message.Substring(0, $out.message.Length - $suffix.Length) }
+    }
+    return $out
+}
+
+function ConvertFrom-SimRemoteException {
+    param([Parameter(Mandatory = $true)] $Remote, [object[]] $ExtraArguments = @())
+    if ($Remote.Contains('inner')) {
+        $inner = [System.Exception[]]@(@($Remote['inner']) | ForEach-Object { ConvertFrom-SimRemoteException $_ })
+        return (New-Object System.AggregateException ([string]$Remote.message, $inner))
+    }
+    $exception = New-SimException -TypeName ([string]$Remote.type) -Message ([string]$Remote.message) -ExtraArguments $ExtraArguments
+    if ($Remote.Contains('errorCode') -and $null -ne $exception.PSObject.Properties['ErrorCode']) { $exception.ErrorCode = [int]$Remote['errorCode'] }
+    if ($Remote.Contains('responseStatusCode') -and $null -ne $exception.PSObject.Properties['ResponseStatusCode']) {
+        $exception.ResponseStatusCode = [int]$Remote['responseStatusCode']
+        foreach ($key in @($Remote['responseHeaders'].Keys)) { $exception.ResponseHeaders[[string]$key] = [string[]]@($Remote['responseHeaders'][$key]) }
+    }
+    return $exception
+}
+
 function ConvertTo-SimRemoteError {
     <# What the client needs to throw the same error: type, message, id, category, target, details, HTTP response. #>
     param([Parameter(Mandatory = $true)] [System.Management.Automation.ErrorRecord] $Record, [string] $Command)
@@ -102,14 +144,11 @@ function ConvertTo-SimRemoteError {
     foreach ($suffix in @((',' + $Command), (',' + $Record.InvocationInfo.MyCommand.ModuleName + '\' + $Command))) {
         if ($Command -and $errorId.EndsWith($suffix, [StringComparison]::OrdinalIgnoreCase)) { $errorId = $errorId.Substring(0, $errorId.Length - $suffix.Length) }
     }
-    $out = @{
-        type     = $Record.Exception.GetType().FullName
-        message  = $Record.Exception.Message
-        errorId  = $errorId
-        category = $Record.CategoryInfo.Category.ToString()
-        target   = $null
-        details  = $null
-    }
+    $out = ConvertTo-SimRemoteException $Record.Exception
+    $out['errorId'] = $errorId
+    $out['category'] = $Record.CategoryInfo.Category.ToString()
+    $out['target'] = $null
+    $out['details'] = $null
     if ($null -ne $Record.TargetObject) { $out.target = [string]$Record.TargetObject }
     if ($null -ne $Record.ErrorDetails) { $out.details = $Record.ErrorDetails.Message }
     $response = $null
@@ -142,17 +181,21 @@ function ConvertFrom-SimRemoteError {
         if ($null -ne $http.retryAfter) { $response.Headers.RetryAfter = New-Object System.Net.Http.Headers.RetryConditionHeaderValue ([TimeSpan]::FromSeconds([double]$http.retryAfter)) }
         $extra = @(, $response)
     }
-    $exception = New-SimException -TypeName ([string]$Remote.type) -Message ([string]$Remote.message) -ExtraArguments $extra
+    $exception = ConvertFrom-SimRemoteException -Remote $Remote -ExtraArguments $extra
     if ($null -ne $response -and $null -eq $exception.PSObject.Properties['Response']) { $exception | Add-Member -NotePropertyName Response -NotePropertyValue $response }
     $category = [System.Management.Automation.ErrorCategory]::NotSpecified
     try { $category = [System.Management.Automation.ErrorCategory]([string]$Remote.category) } catch { $null = $_ }
-    return (New-SimErrorRecord -Exception $exception -ErrorId ([string]$Remote.errorId) -Category $category -Target $Remote.target -Details ([string]$Remote.details))
+    # An empty error id is kept (the Graph SDK writes its retry failure so); New-SimErrorRecord wants one.
+    $record = New-Object System.Management.Automation.ErrorRecord $exception, ([string]$Remote.errorId), $category, $Remote.target
+    if ($Remote.details) { $record.ErrorDetails = New-Object System.Management.Automation.ErrorDetails ([string]$Remote.details) }
+    return $record
 }
 
 function Invoke-SimRemote {
     <#
     .SYNOPSIS
-        Client side of a proxy: one request on the pipe, then the server's output written, or its error thrown.
+        Client side of a proxy: one request on the pipe, then the server's output and errors written, or its
+        error thrown; returns the variables the fake set (name -> value) for the proxy to set.
     .NOTES
         A plain function (no parameter attributes): it runs on every forwarded call.
     #>
@@ -176,6 +219,11 @@ function Invoke-SimRemote {
     }
     if ($null -ne $response['error']) { $Cmdlet.ThrowTerminatingError((ConvertFrom-SimRemoteError $response['error'])) }
     foreach ($item in @($response['output'])) { $Cmdlet.WriteObject($item) }
+    if (@($response['errors']).Count -gt 0) {
+        $ErrorActionPreference = Get-SimCallerErrorAction -Cmdlet $Cmdlet -BoundParameters $BoundParameters
+        foreach ($remoteError in @($response['errors'])) { $Cmdlet.WriteError((ConvertFrom-SimRemoteError $remoteError)) }
+    }
+    return $response['variables']
 }
 
 function Invoke-SimServerRequest {
@@ -185,7 +233,16 @@ function Invoke-SimServerRequest {
     $command = [string]$request['command']
     $parameters = @{}
     foreach ($key in @($request['parameters'].Keys)) { $parameters[[string]$key] = ConvertFrom-SimRemoteValue $request['parameters'][$key] }
-    $reply = @{ output = @(); error = $null }
+    $reply = @{ output = @(); error = $null; errors = @(); variables = @{} }
+    # The fake sets these in this function's scope, under names of ours (the client's could be a local's here).
+    $variables = @{}
+    foreach ($key in $script:RemoteVariableParameters) {
+        if ($parameters.ContainsKey($key) -and $parameters[$key]) {
+            $variables[$key] = [string]$parameters[$key]
+            $parameters[$key] = 'UpnMatchSimRemote' + $key
+            Remove-Variable -Name $parameters[$key] -ErrorAction SilentlyContinue
+        }
+    }
     $script:RemoteClientPid = [int]$request['clientPid']
     try {
         $name = '{0}\{1}' -f [string]$request['module'], $command
@@ -194,7 +251,20 @@ function Invoke-SimServerRequest {
             $target = Get-Command -Name $name -CommandType Function -ErrorAction Stop
             $script:RemoteTargets[$name] = $target
         }
-        $reply.output = @(& $target @parameters)
+        # The errors the fake wrote come with its output (2>&1) and are sent apart; the client writes them with
+        # its own ErrorAction. Not -ErrorVariable: it also holds errors the fake caught itself.
+        $parameters['ErrorAction'] = 'Continue'
+        $output = [System.Collections.Generic.List[object]]::new()
+        $written = [System.Collections.Generic.List[object]]::new()
+        foreach ($item in @(& $target @parameters 2>&1)) {
+            if ($item -is [System.Management.Automation.ErrorRecord]) { $written.Add((ConvertTo-SimRemoteError -Record $item -Command $command)) } else { $output.Add($item) }
+        }
+        $reply.output = $output.ToArray()
+        $reply.errors = $written.ToArray()
+        foreach ($key in @($variables.Keys)) {
+            $set = Get-Variable -Name $parameters[$key] -Scope 0 -ErrorAction SilentlyContinue
+            if ($null -ne $set) { $reply.variables[$variables[$key]] = $set.Value }
+        }
     } catch {
         $reply.error = ConvertTo-SimRemoteError -Record $_ -Command $command
     } finally {

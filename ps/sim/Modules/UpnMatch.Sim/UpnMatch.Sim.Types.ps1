@@ -84,6 +84,20 @@ function New-SimErrorRecord {
     return $record
 }
 
+function Get-SimCallerErrorAction {
+    <#
+    .SYNOPSIS
+        The ErrorAction a compiled cmdlet would write a non-terminating error with: -ErrorAction when given, else
+        the caller's $ErrorActionPreference. A fake (a script module function) sees the global preference
+        instead of its caller's; it sets $ErrorActionPreference to this before $PSCmdlet.WriteError.
+    #>
+    param([Parameter(Mandatory = $true)] [System.Management.Automation.PSCmdlet] $Cmdlet, [System.Collections.IDictionary] $BoundParameters)
+    if ($null -ne $BoundParameters -and @($BoundParameters.Keys) -contains 'ErrorAction') { return [string]$BoundParameters['ErrorAction'] }
+    $preference = $Cmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference')
+    if ($null -eq $preference) { return 'Continue' }
+    return [string]$preference
+}
+
 # The typed exceptions and the data helpers: compiled once per machine, then loaded from the cache.
 Initialize-SimTypes
 [UpnMatchSim.Files]::ProcessId = $PID

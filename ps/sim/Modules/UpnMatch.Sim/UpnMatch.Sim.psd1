@@ -6,7 +6,7 @@
     CompanyName       = 'upn-match'
     Description       = 'upn-match simulator: shared state, lock, call log, latency, faults and the sync engine used by the fake modules.'
     PowerShellVersion = '5.1'
-    FunctionsToExport = @('ConvertTo-SimData', 'ConvertFrom-SimJson', 'ConvertTo-SimJson', 'Copy-SimData', 'Get-SimValue', 'Format-SimTime', 'ConvertFrom-SimTime', 'Get-SimNow', 'Get-SimDirectory', 'Read-SimState', 'New-SimException', 'New-SimErrorRecord', 'Invoke-SimCommand', 'Step-SimGraphRequest', 'Update-SimSettle', 'Start-SimSyncCycle', 'Get-SimSyncCycleMs', 'Get-SimPrimarySmtp', 'Get-SimSourceAnchor', 'Get-SimAnchorAttribute', 'Get-SimUpnAttribute', 'Get-SimAadConnectorName', 'Get-SimAdConnectorName', 'Get-SimRoleHolderIds', 'Get-SimRoleAssignments', 'Get-SimInitialDomain', 'Test-SimInScope', 'Get-SimFeature', 'Get-SimIndex', 'New-SimIndex', 'Get-SimRemoteProxies', 'Invoke-SimRemote', 'Invoke-SimServer')
+    FunctionsToExport = @('ConvertTo-SimData', 'ConvertFrom-SimJson', 'ConvertTo-SimJson', 'Copy-SimData', 'Get-SimValue', 'Format-SimTime', 'ConvertFrom-SimTime', 'Get-SimNow', 'Get-SimDirectory', 'Read-SimState', 'New-SimException', 'New-SimErrorRecord', 'Invoke-SimCommand', 'Step-SimGraphRequest', 'Update-SimSettle', 'Start-SimSyncCycle', 'Get-SimSyncCycleMs', 'Get-SimPrimarySmtp', 'Get-SimSourceAnchor', 'Get-SimAnchorAttribute', 'Get-SimUpnAttribute', 'Get-SimAadConnectorName', 'Get-SimAdConnectorName', 'Get-SimRoleHolderIds', 'Get-SimRoleAssignments', 'Get-SimInitialDomain', 'Test-SimInScope', 'Get-SimFeature', 'Get-SimIndex', 'New-SimIndex', 'Get-SimRemoteProxies', 'Invoke-SimRemote', 'Invoke-SimServer', 'Get-SimCallerErrorAction')
     CmdletsToExport   = @()
     VariablesToExport = @()
     AliasesToExport   = @()
