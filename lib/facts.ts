@@ -70,8 +70,24 @@ export const AdUser = z.object({
   /** mS-DS-ConsistencyGuid as base64, or null. */
   consistencyGuid: z.string().nullable(),
   Enabled: z.boolean().nullable(),
+  /** The groups the account is a direct member of (group-based sync filtering reads no nested membership). */
+  memberOf: z.array(z.string()).optional(),
 });
 export type AdUser = z.infer<typeof AdUser>;
+
+export const SyncPartition = z.object({
+  /** The domain's DNS name. */
+  name: z.string(),
+  distinguishedName: z.string(),
+  /** An unselected partition synchronises nobody. */
+  selected: z.boolean(),
+  inclusions: z.array(z.string()),
+  /** Containers left out under an included one (the most specific container wins). */
+  exclusions: z.array(z.string()),
+  /** The DCs the connector imports this domain from (its last-dc); empty when unknown. */
+  domainControllers: z.array(z.string()),
+});
+export type SyncPartition = z.infer<typeof SyncPartition>;
 
 export const SyncServerFacts = z.object({
   serverName: z.string(),
@@ -82,6 +98,10 @@ export const SyncServerFacts = z.object({
   nextSyncCycleStartTimeInUTC: z.string().nullable(),
   /** OUs the AD connector synchronises (container inclusion list); null when unknown. */
   scopeOUs: z.array(z.string()).nullable(),
+  /** The AD connector's partitions (one per domain); null or absent when unknown. */
+  partitions: z.array(SyncPartition).nullable().optional(),
+  /** Group-based filtering: only direct members of this group are synchronised; null when off. */
+  groupFilterDn: z.string().nullable().optional(),
 });
 export type SyncServerFacts = z.infer<typeof SyncServerFacts>;
 
@@ -89,6 +109,9 @@ export const ForestFacts = z.object({
   name: z.string(),
   upnSuffixes: z.array(z.string()),
   domains: z.array(z.object({ dnsRoot: z.string(), distinguishedName: z.string() })),
+  /** The domain the tool writes to, and every DC of it (where writes must show when the connector's DC is unknown). */
+  writeDomain: z.string().optional(),
+  writeDomainControllers: z.array(z.string()).optional(),
 });
 export type ForestFacts = z.infer<typeof ForestFacts>;
 

@@ -22,8 +22,6 @@ export interface FactsIndex {
   /** UPN suffixes and domain DNS names of the forest, lowercased. */
   forestSuffixes: Set<string>;
   roleHolderIds: Set<string>;
-  /** The sync server's scope OUs, normalised; null when unknown. */
-  scopeOUs: string[] | null;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -57,7 +55,6 @@ export function buildIndex(facts: Facts): FactsIndex {
     domains: new Map(),
     forestSuffixes: new Set(),
     roleHolderIds: new Set(facts.tenant.roleHolderIds),
-    scopeOUs: facts.syncServer?.scopeOUs ? facts.syncServer.scopeOUs.map(normalizeDn) : null,
   };
 
   for (const user of facts.cloudUsers) {

@@ -83,7 +83,7 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
   const syncServer = await io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
   return {
     tenant: useRecord ? { ...tenant, features: record.features, featuresSource: 'record', featuresReadAt: record.readAt } : tenant,
-    forest: ad.forest,
+    forest: { ...ad.forest, writeDomain: ad.writeDomain, ...(ad.writeDomainControllers ? { writeDomainControllers: ad.writeDomainControllers } : {}) },
     cloudUsers: cloud.cloudUsers,
     cloudObjects: cloud.cloudObjects,
     adUsers: ad.users,

@@ -14,9 +14,11 @@
 .PARAMETER Server
     Domain controller (or domain) to write to; the module's default otherwise.
 .PARAMETER ChunkSize
-    Clauses per LDAP query: 100 is about 50 users (a UPN and an account name each).
+    Clauses per LDAP query: 200 is about 100 users (a UPN and an account name each); a domain controller takes
+    filters far longer than that.
 .OUTPUTS
-    { forest: { name, upnSuffixes, domains }, writeDomain, users }
+    { forest: { name, upnSuffixes, domains }, writeDomain, writeDomainControllers, users } (users with memberOf:
+    their direct groups, for group-based sync filtering)
 #>
 [CmdletBinding()]
 param(
@@ -24,7 +26,7 @@ param(
     [string[]] $SamAccountName = @(),
     [string[]] $DistinguishedName = @(),
     [string] $Server,
-    [ValidateRange(1, 1000)] [int] $ChunkSize = 100
+    [ValidateRange(1, 1000)] [int] $ChunkSize = 200
 )
 
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
@@ -39,7 +41,7 @@ $domains = @($forest.Domains | ForEach-Object {
         [pscustomobject]@{ dnsRoot = $dns; distinguishedName = (($dns.Split('.') | ForEach-Object { 'DC=' + $_ }) -join ',') }
     })
 
-$properties = @('UserPrincipalName', 'DisplayName', 'GivenName', 'Surname', 'mail', 'proxyAddresses', 'mS-DS-ConsistencyGuid', 'Enabled')
+$properties = @('UserPrincipalName', 'DisplayName', 'GivenName', 'Surname', 'mail', 'proxyAddresses', 'mS-DS-ConsistencyGuid', 'Enabled', 'memberOf')
 $found = [ordered]@{}
 foreach ($domain in $domains) {
     $isWriteDomain = ($domain.dnsRoot -eq [string]$writeDomain.DNSRoot)
@@ -56,6 +58,7 @@ foreach ($domain in $domains) {
         $filter = '(|' + ($chunk -join '') + ')'
         foreach ($user in @(Get-ADUser -LDAPFilter $filter -Server $target -SearchBase $domain.distinguishedName -Properties $properties -ResultPageSize 500)) {
             $shaped = ConvertTo-UpnMatchAdUser $user
+            $shaped['memberOf'] = @(@($user.memberOf) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
             $found[$shaped.ObjectGUID] = $shaped
         }
     }
@@ -68,5 +71,7 @@ foreach ($domain in $domains) {
         domains     = $domains
     }
     writeDomain = [string]$writeDomain.DNSRoot
+    # Every DC of the write domain: where the run's writes must be visible when the connector's DC is unknown.
+    writeDomainControllers = @($writeDomain.ReplicaDirectoryServers | Where-Object { $_ } | ForEach-Object { [string]$_ })
     users       = @($found.Values)
 }

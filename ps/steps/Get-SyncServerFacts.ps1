@@ -1,10 +1,12 @@
 ﻿<#
 .SYNOPSIS
-    Reads the Entra Connect server's scheduler state and the AD connector's sync scope.
+    Reads the Entra Connect server's scheduler state and the AD connector's sync scope (OU inclusions and
+    exclusions per partition, unselected partitions, the group-based filtering group) and its domain controllers.
 .PARAMETER ComputerName
     'local', or the Entra Connect server (reached with Invoke-Command).
 .OUTPUTS
-    { serverName, syncCycleEnabled, stagingModeEnabled, syncCycleInProgress, schedulerSuspended, nextSyncCycleStartTimeInUTC, scopeOUs }
+    { serverName, syncCycleEnabled, stagingModeEnabled, syncCycleInProgress, schedulerSuspended, nextSyncCycleStartTimeInUTC, scopeOUs,
+      partitions: [ { name, distinguishedName, selected, inclusions, exclusions, domainControllers } ] or null, groupFilterDn }
 #>
 [CmdletBinding()]
 param([ValidatePattern('^[A-Za-z0-9._-]+$')] [string] $ComputerName = 'local')
@@ -14,12 +16,47 @@ Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Dire
 Invoke-UpnMatchOnSyncServer -ComputerName $ComputerName -ScriptBlock {
     $scheduler = Get-ADSyncScheduler
     $scope = $null
+    $partitions = $null
+    $groupFilterDn = $null
     if ($null -ne (Get-Command -Name Get-ADSyncConnector -ErrorAction SilentlyContinue)) {
         $scope = @()
+        $partitions = @()
+        # AD connectors as Microsoft's own scripts select them (rule sheet 7.6).
         foreach ($connector in @(Get-ADSyncConnector | Where-Object { $_.ConnectorTypeName -eq 'AD' })) {
+            if ($null -ne $connector.PSObject.Properties['GlobalParameters']) {
+                # Group-based filtering: the group Microsoft's provisioning troubleshooter reads as
+                # GlobalParameters["Connector.GroupFilteringGroupDn"] (empty: no group filter).
+                foreach ($parameter in @($connector.GlobalParameters)) {
+                    if ($null -ne $parameter -and [string]$parameter.Name -eq 'Connector.GroupFilteringGroupDn' -and [string]$parameter.Value) { $groupFilterDn = [string]$parameter.Value }
+                }
+            }
             if ($null -eq $connector.PSObject.Properties['Partitions']) { continue }
             foreach ($partition in @($connector.Partitions)) {
-                $scope += @($partition.ConnectorPartitionScope.ContainerInclusionList | ForEach-Object { [string]$_ })
+                $inclusions = @($partition.ConnectorPartitionScope.ContainerInclusionList | ForEach-Object { [string]$_ })
+                $exclusions = @()
+                if ($null -ne $partition.ConnectorPartitionScope.PSObject.Properties['ContainerExclusionList']) {
+                    $exclusions = @($partition.ConnectorPartitionScope.ContainerExclusionList | Where-Object { $_ } | ForEach-Object { [string]$_ })
+                }
+                # The DC the connector imports from. 'last-dc' (the DC it used last) is the one name seen in
+                # community scripts; how preferred DCs show in Parameters is unverified (rule sheet 6.6), so
+                # none found means unknown, and the caller then makes its writes visible on every DC.
+                $dcs = @()
+                if ($null -ne $partition.PSObject.Properties['Parameters']) {
+                    foreach ($parameter in @($partition.Parameters)) {
+                        if ($null -ne $parameter -and [string]$parameter.Name -eq 'last-dc' -and [string]$parameter.Value) { $dcs += [string]$parameter.Value }
+                    }
+                }
+                $selected = $true
+                if ($null -ne $partition.PSObject.Properties['Selected']) { $selected = [bool]$partition.Selected }
+                if ($selected) { $scope += $inclusions }
+                $partitions += [pscustomobject]@{
+                    name              = [string]$partition.Name
+                    distinguishedName = [string]$partition.DN
+                    selected          = $selected
+                    inclusions        = $inclusions
+                    exclusions        = $exclusions
+                    domainControllers = $dcs
+                }
             }
         }
     }
@@ -35,5 +72,7 @@ Invoke-UpnMatchOnSyncServer -ComputerName $ComputerName -ScriptBlock {
         schedulerSuspended          = [bool]$scheduler.SchedulerSuspended
         nextSyncCycleStartTimeInUTC = $next
         scopeOUs                    = $scope
+        partitions                  = $partitions
+        groupFilterDn               = $groupFilterDn
     }
 }
