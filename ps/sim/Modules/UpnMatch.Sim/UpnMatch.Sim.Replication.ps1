@@ -21,6 +21,7 @@
     seen on every DC at once (only creations, changes and moves are delayed).
 #>
 
+
 function Get-SimDomainControllers {
     <# The DCs of a domain: domainControllers, else its PDC emulator alone. #>
     param([Parameter(Mandatory = $true)] $Domain)
