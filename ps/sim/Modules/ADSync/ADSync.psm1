@@ -51,16 +51,25 @@ function Get-ADSyncPartitions {
     if ($Connector.Kind -eq 'AD') {
         $scope = $null
         if ($State.sync.Contains('syncScopeOUs') -and $null -ne $State.sync['syncScopeOUs']) { $scope = @($State.sync['syncScopeOUs']) }
+        # A container belongs to the partition of the deepest domain that holds it (a child domain's OUs are not the parent's).
         $inDomain = {
             param($List, [string] $Dn)
-            return @(@($List) | Where-Object { ([string]$_).Equals($Dn, [StringComparison]::OrdinalIgnoreCase) -or ([string]$_).EndsWith(',' + $Dn, [StringComparison]::OrdinalIgnoreCase) } | ForEach-Object { [string]$_ })
+            $mine = [System.Collections.Generic.List[string]]::new()
+            foreach ($item in @($List)) {
+                $text = [string]$item
+                if (-not $text) { continue }
+                $owner = Get-SimDomainOf $State $text
+                if ($null -ne $owner -and ([string]$owner.DistinguishedName).Equals($Dn, [StringComparison]::OrdinalIgnoreCase)) { $mine.Add($text) }
+            }
+            return , $mine.ToArray()
         }
         foreach ($domain in @(Get-SimValue $State.forest 'domains' @())) {
             $dn = [string](Get-SimValue $domain 'DistinguishedName' '')
             $included = @($dn)
             if ($null -ne $scope) { $included = & $inDomain $scope $dn }
             $excluded = & $inDomain @(Get-SimValue $State.sync 'scopeExclusions' @()) $dn
-            $selected = @(& $inDomain @(Get-SimValue $State.sync 'unselectedPartitions' @()) $dn).Count -eq 0
+            $unselected = & $inDomain @(Get-SimValue $State.sync 'unselectedPartitions' @()) $dn
+            $selected = ($unselected.Count -eq 0)
             $partitionScope = [pscustomobject]@{ ContainerInclusionList = [string[]]$included; ContainerExclusionList = [string[]]$excluded; ObjectClassInclusionList = [string[]]@('user', 'group', 'contact', 'inetOrgPerson') }
             $parameters = @([pscustomobject]@{ Name = 'last-dc'; Value = (Get-SimConnectorDomainController $State $domain) })
             $partitions.Add([pscustomobject]@{

@@ -199,12 +199,16 @@ function Get-SimVerifiedUpn {
 }
 
 function Get-SimDomainOf {
+    <# The domain that holds a DN: the deepest one (a child domain's objects are not the parent's). #>
     param($State, [string] $DistinguishedName)
+    $best = $null
+    $bestLength = 0
     foreach ($domain in @(Get-SimValue $State.forest 'domains' @())) {
         $dn = [string](Get-SimValue $domain 'DistinguishedName' '')
-        if ($dn -and $DistinguishedName.EndsWith($dn, [StringComparison]::OrdinalIgnoreCase)) { return $domain }
+        if (-not $dn -or $dn.Length -le $bestLength) { continue }
+        if ($DistinguishedName.Equals($dn, [StringComparison]::OrdinalIgnoreCase) -or $DistinguishedName.EndsWith(',' + $dn, [StringComparison]::OrdinalIgnoreCase)) { $best = $domain; $bestLength = $dn.Length }
     }
-    return $null
+    return $best
 }
 
 function Set-SimFlowedAttributes {

@@ -33,6 +33,6 @@ Export-ModuleMember -Function @(
     'Update-SimSettle', 'Start-SimSyncCycle', 'Get-SimSyncCycleMs', 'Get-SimPrimarySmtp', 'Get-SimSourceAnchor',
     'Get-SimAadConnectorName', 'Get-SimAdConnectorName', 'Get-SimRoleHolderIds', 'Get-SimInitialDomain',
     'Test-SimInScope', 'Test-SimInSyncScope', 'Resolve-SimDomainController', 'Add-SimReplicationWrite', 'Get-SimAdUserOnDc',
-    'Get-SimReplicationPending', 'Sync-SimAdObject', 'Get-SimConnectorDomainController', 'Get-SimDomainControllers', 'Get-SimFeature', 'Get-SimIndex', 'New-SimIndex', 'Get-SimRemoteProxies', 'Invoke-SimRemote',
+    'Get-SimReplicationPending', 'Sync-SimAdObject', 'Get-SimConnectorDomainController', 'Get-SimDomainControllers', 'Get-SimDomainOf', 'Get-SimFeature', 'Get-SimIndex', 'New-SimIndex', 'Get-SimRemoteProxies', 'Invoke-SimRemote',
     'Invoke-SimServer'
 )
