@@ -305,10 +305,12 @@ async function confirmOnSyncDc(ctx: ApplyRun): Promise<boolean> {
     missing = new Map(users.map((ju) => [ju.ad!.objectGuid.toLowerCase(), confirmOn]));
   }
   if (missing.size === 0) return true;
+  // The one sync is the whole batch's: a user whose change is there waits for the others as well.
   for (const ju of users) {
     const dcs = missing.get(ju.ad!.objectGuid.toLowerCase());
-    if (!dcs) continue;
-    const message = `${ju.cloudUpn}: the AD change is not yet on ${dcs.length > 0 ? dcs.join(', ') : where}, where Entra Connect imports from; the delta sync was not started`;
+    const message = dcs
+      ? `${ju.cloudUpn}: the AD change is not yet on ${dcs.length > 0 ? dcs.join(', ') : where}, where Entra Connect imports from; the delta sync was not started`
+      : `${ju.cloudUpn}: the AD change is on ${where}, but the delta sync was not started: ${missing.size} other change(s) of the run are not there yet`;
     transition(ju, 'replication-unconfirmed', ctx.at(), { failure: { code: 'AdChangeNotOnSyncDc', message } });
   }
   ctx.log('error', `${missing.size} AD change(s) not confirmed on ${where}: the run stops before the delta sync`, { code: 'AdChangeNotOnSyncDc' });

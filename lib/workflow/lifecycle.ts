@@ -158,6 +158,11 @@ export function outcomeOf(ju: JournalUser): UserOutcome {
       return 'duplicate';
     case 'failed':
       return outcomeOfFailure(ju.error?.code ?? 'UnexpectedError', false);
+    case 'ad-written': {
+      // Written and stopped before the sync by a step's code (the change not yet on the sync's DC): that code's outcome.
+      const code = ju.steps.at(-1)?.code;
+      return code ? outcomeOfFailure(code, false) : 'failed';
+    }
     default:
       // Written, maybe synced, not seen matched: the run has not done what it was asked.
       return 'failed';

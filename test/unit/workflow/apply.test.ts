@@ -293,10 +293,13 @@ describe('workflow: apply', () => {
     const io = new FakeIO(w.answers);
     const first = await apply(deps(io, journal), [upd, upd2], options());
     expect(io.stepsCalled()).to.not.include('sync-started');
-    expect(first.users.map((u) => u.outcome)).to.deep.equal(['failed', 'failed']);
+    // The code is an environment one: both users end as errors (exit 6), the run open.
+    expect(first.users.map((u) => u.outcome)).to.deep.equal(['error', 'error']);
+    expect(exitCodeFor(first)).to.equal(6);
     const finding = first.users[0]?.findings.find((f) => f.code === 'AdChangeNotOnSyncDc');
     expect(finding?.message).to.contain('dc02.contoso.local');
     expect(finding?.hint).to.contain('Sync-ADObject');
+    expect(first.users[1]?.findings.find((f) => f.code === 'AdChangeNotOnSyncDc')?.message).to.contain('1 other change(s) of the run are not there yet');
     expect(journal.list()[0]?.status).to.equal('incomplete');
     expect(journal.list()[0]?.users.map((u) => u.state)).to.deep.equal(['ad-written', 'ad-written']);
 
