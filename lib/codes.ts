@@ -97,6 +97,11 @@ const declared: Record<string, Declared> = {
     remedy:
       'Entra ID did not match: it provisioned a second, synced cloud user for this AD account (duplicate attribute resiliency) and logged no error, so the person now has two accounts. Delete the duplicate named in the message and then delete it permanently (Entra admin center, Users, Deleted users), fix what refused the match (soft match blocked, an admin role, a cloud user already anchored), then run apply again. Rolling back the AD change does not remove the duplicate.',
   },
+  AdChangeNotOnSyncDc: {
+    kind: 'environment',
+    remedy:
+      'The AD change has not reached the domain controller Entra Connect imports from, so the run stopped before the delta sync (which would have missed it). Wait for AD replication (or replicate the account: `Sync-ADObject -Object <DN> -Source <DC written> -Destination <connector DC>`, `repadmin /syncall`), check that upn-match may reach that DC, then run the same command again: it resumes, confirms the change there and syncs; the AD write is not repeated.',
+  },
   AnchorMismatch: { kind: 'refused', remedy: 'The cloud user was joined to another on-premises object: find that object in the Entra Connect connector space and the cloud user\'s onPremisesImmutableId, and correct the binding by hand.' },
   UnexpectedError: { kind: 'bug', remedy: REPORT_BUG },
   // ---- The work folder (lib/workflow/work-dir.ts, lock.ts) ---------------------------------------

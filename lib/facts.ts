@@ -91,8 +91,24 @@ export const AdUser = z.object({
   /** The value of the server's custom source anchor attribute, when it uses one (a string as is, binary as base64). */
   customAnchor: z.string().nullable().optional(),
   Enabled: z.boolean().nullable(),
+  /** The groups the account is a direct member of (group-based sync filtering reads no nested membership). */
+  memberOf: z.array(z.string()).optional(),
 });
 export type AdUser = z.infer<typeof AdUser>;
+
+export const SyncPartition = z.object({
+  /** The domain's DNS name. */
+  name: z.string(),
+  distinguishedName: z.string(),
+  /** An unselected partition synchronises nobody. */
+  selected: z.boolean(),
+  inclusions: z.array(z.string()),
+  /** Containers left out under an included one (the most specific container wins). */
+  exclusions: z.array(z.string()),
+  /** The DCs the connector imports this domain from (its last-dc); empty when unknown. */
+  domainControllers: z.array(z.string()),
+});
+export type SyncPartition = z.infer<typeof SyncPartition>;
 
 export const SyncServerFacts = z.object({
   serverName: z.string(),
@@ -107,6 +123,10 @@ export const SyncServerFacts = z.object({
   anchorAttribute: z.string().nullable().default(null),
   /** Get-ADSyncGlobalSettings Microsoft.SynchronizationOption.UPNAttribute: where the cloud UPN comes from; null when unknown. */
   upnAttribute: z.string().nullable().default(null),
+  /** The AD connector's partitions (one per domain); null or absent when unknown. */
+  partitions: z.array(SyncPartition).nullable().optional(),
+  /** Group-based filtering: only direct members of this group are synchronised; null when off. */
+  groupFilterDn: z.string().nullable().optional(),
 });
 export type SyncServerFacts = z.infer<typeof SyncServerFacts>;
 
@@ -114,6 +134,9 @@ export const ForestFacts = z.object({
   name: z.string(),
   upnSuffixes: z.array(z.string()),
   domains: z.array(z.object({ dnsRoot: z.string(), distinguishedName: z.string() })),
+  /** The domain the tool writes to, and every DC of it (where writes must show when the connector's DC is unknown). */
+  writeDomain: z.string().optional(),
+  writeDomainControllers: z.array(z.string()).optional(),
 });
 export type ForestFacts = z.infer<typeof ForestFacts>;
 

@@ -23,8 +23,6 @@ export interface FactsIndex {
   forestSuffixes: Set<string>;
   /** The directory roles each cloud user holds (every kind), by lowercased user id. */
   roleHoldings: Map<string, RoleHolding[]>;
-  /** The sync server's scope OUs, normalised; null when unknown. */
-  scopeOUs: string[] | null;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -58,7 +56,6 @@ export function buildIndex(facts: Facts): FactsIndex {
     domains: new Map(),
     forestSuffixes: new Set(),
     roleHoldings: new Map(),
-    scopeOUs: facts.syncServer?.scopeOUs ? facts.syncServer.scopeOUs.map(normalizeDn) : null,
   };
 
   for (const holding of facts.tenant.roleHolders) push(index.roleHoldings, holding.userId.toLowerCase(), holding);

@@ -3,6 +3,7 @@
 // The rules are pure: they read the facts (through the context) and nothing else.
 import type { CloudObject, RoleHolding } from '../facts.js';
 import { domainOfDn, isUnderDn, normalizeDn, normalizeGuid, samAccountNameProblems, upnProblems } from './names.js';
+import { outOfSyncScope } from './sync-scope.js';
 import type { GlobalRule, Holder, Rule, RuleHit, UserContext, UserRule } from './types.js';
 
 function tenantRule(rule: Omit<GlobalRule, 'scope'>): GlobalRule {
@@ -420,17 +421,15 @@ export const rules: readonly Rule[] = [
   userRule({
     code: 'NotInSyncScope',
     severity: 'block',
-    title: 'The AD account (or the OU to create it in) is in Entra Connect’s sync scope',
-    hint: 'Move the account into a synchronised OU (or pick such an OU for create), or add its OU to the Entra Connect OU filtering.',
+    title: 'The AD account (or the OU to create it in) is in Entra Connect’s sync scope (partitions, OU inclusions and exclusions, group filter)',
+    hint: 'Move the account into a synchronised OU (or pick such an OU for create), add its OU to the Entra Connect OU filtering (and out of the exclusions), or with group-based filtering make the account a direct member of the filtering group.',
     evaluate: (ctx) => {
-      const scope = ctx.index.scopeOUs;
-      if (scope === null) return null;
       const dn = ctx.user.create ? ctx.user.ou : (ctx.adUser?.DistinguishedName ?? null);
       if (dn === null || dn.trim() === '') return null;
-      const normalized = normalizeDn(dn);
-      if (scope.some((ou) => isUnderDn(normalized, ou))) return null;
+      const why = outOfSyncScope({ dn, create: Boolean(ctx.user.create), memberOf: ctx.adUser?.memberOf }, ctx.facts.syncServer);
+      if (why === null) return null;
       const what = ctx.user.create ? `OU ${dn}` : account(ctx);
-      return hit(`${ctx.upn}: ${what} is outside the sync scope of ${ctx.facts.syncServer?.serverName ?? 'Entra Connect'}`);
+      return hit(`${ctx.upn}: ${what} is outside the sync scope of ${ctx.facts.syncServer?.serverName ?? 'Entra Connect'}: ${why}`);
     },
   }),
 

@@ -227,6 +227,33 @@ export const scenarios: Scenario[] = [
       oneReadyUser(world);
     },
   },
+  {
+    name: 'replication-delay',
+    description:
+      'Two domain controllers with 15 minutes of replication between them (another site): tools write on dc01 by default, but the Entra Connect AD connector imports from dc02.',
+    expect:
+      'paula.jones matched in one run: apply writes on dc02.contoso.local, the DC the connector reads (its last-dc), and reads the change back there before the delta sync',
+    build(world) {
+      const domain = world.state.forest.domains[0];
+      if (!domain) throw new Error('scenario replication-delay: no domain');
+      domain.domainControllers = ['dc01.contoso.local', 'dc02.contoso.local'];
+      world.state.forest.replication = { delaySeconds: 900, currentDC: 'dc01.contoso.local' };
+      world.state.sync.preferredDCs = ['dc02.contoso.local'];
+      oneReadyUser(world);
+    },
+  },
+  {
+    name: 'excluded-ou',
+    description: "paula.jones's AD account sits in OU=Contractors, which the AD connector's ContainerExclusionList leaves out of the synchronised OU=Corp.",
+    expect: 'paula.jones blocked (account in an OU excluded from the sync scope), nothing written; omar.haddad matched',
+    build(world) {
+      world.state.sync.scopeExclusions = ['OU=Contractors,OU=Corp,DC=contoso,DC=local'];
+      world.addCloudUser('paula.jones@contoso.com', 'Paula', 'Jones');
+      world.addAdUser('pjones', 'Paula', 'Jones', { ou: 'OU=Contractors,OU=Corp,DC=contoso,DC=local' });
+      world.updateRow('paula.jones@contoso.com', 'pjones');
+      oneReadyUser(world, 'ohaddad', 'Omar', 'Haddad');
+    },
+  },
 ];
 
 export const scenarioNames = scenarios.map((s) => s.name);

@@ -180,6 +180,19 @@ export const SimStateSchema = z.object({
     nextRid: z.number().int().optional(),
     forestMode: z.string().optional(),
     sites: z.array(z.string()).optional(),
+    /** Several DCs per domain (domains[].domainControllers): a write reaches the other DCs after delaySeconds. */
+    replication: z
+      .object({
+        /** Default 15 (the intra-site notification delay); inter-site links take longer. */
+        delaySeconds: z.number().optional(),
+        /** The DC a call without -Server reaches (default: the domain's PDC emulator). */
+        currentDC: z.string().optional(),
+        /** Writes not yet on every DC: the other DCs still serve `before` (null: not created there yet). */
+        pending: z
+          .array(z.object({ objectGuid: z.string(), dc: z.string(), at: z.string(), replicatesAt: z.string(), before: z.unknown(), receivedBy: z.array(z.string()) }))
+          .optional(),
+      })
+      .optional(),
   }),
   sync: z.object({
     serverName: z.string(),
@@ -188,6 +201,14 @@ export const SimStateSchema = z.object({
     schedulerSuspended: z.boolean(),
     /** DNs; a user is in scope when its DN ends with one (missing: every user). */
     syncScopeOUs: z.array(z.string()),
+    /** The AD connector partitions' ContainerExclusionList: OUs left out (the most specific container wins). */
+    scopeExclusions: z.array(z.string()).optional(),
+    /** DNs of domains whose partition is not selected: none of their users is synchronised. */
+    unselectedPartitions: z.array(z.string()).optional(),
+    /** Group-based filtering: the group's DN; only its direct members (AD user memberOf) are synchronised. */
+    groupFilter: z.string().optional(),
+    /** The AD connector's preferred DCs: it imports each domain from the first that is a DC of it (else the PDC). */
+    preferredDCs: z.array(z.string()).optional(),
     cycleDurationMs: z.number(),
     cycle: SyncCycleSchema.nullable(),
     /** AD ObjectGUID -> cloud user id */

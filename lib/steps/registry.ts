@@ -183,7 +183,7 @@ export const steps = {
         AnchorAttribute: z.string().optional(),
       })
       .strict(),
-    output: z.object({ forest: ForestFacts, writeDomain: z.string(), users: z.array(AdUser) }),
+    output: z.object({ forest: ForestFacts, writeDomain: z.string(), writeDomainControllers: z.array(z.string()).optional(), users: z.array(AdUser) }),
     mutates: false,
     timeoutMs: 600_000,
     modules: ['ActiveDirectory'],
@@ -252,6 +252,27 @@ export const steps = {
     mutates: true,
     // A chunk of AD_WRITE_CHUNK_MAX users at one second each, the slowest a domain controller should be.
     timeoutMs: AD_WRITE_CHUNK_MAX * 1_000,
+    modules: ['ActiveDirectory'],
+    graphRoutes: [],
+  }),
+  adConfirm: defineStep({
+    id: 'ad-confirmed',
+    title: 'Read the written accounts back on the DCs Entra Connect imports from (replicating them there first with Sync-ADObject)',
+    script: 'steps/Confirm-AdChangeOnDc.ps1',
+    host: 'local',
+    input: z
+      .object({
+        Users: z.array(z.object({ ObjectGuid: z.string().uuid(), UserPrincipalName: z.string(), DistinguishedName: z.string().describe('DN, or the objectGUID when the DN is unknown') }).strict()).min(1),
+        DomainControllers: z.array(z.string()).optional(),
+        Source: z.string().optional(),
+      })
+      .strict(),
+    output: z.object({
+      users: z.array(z.object({ objectGuid: z.string(), visibleOn: z.array(z.string()), missingOn: z.array(z.string()) })),
+      replicated: z.number().int(),
+    }),
+    mutates: true,
+    timeoutMs: 600_000,
     modules: ['ActiveDirectory'],
     graphRoutes: [],
   }),

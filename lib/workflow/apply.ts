@@ -8,6 +8,7 @@ import { codeInfo } from '../codes.js';
 import type { UserEvaluation } from '../checks/types.js';
 import type { RunReport } from '../report/types.js';
 import { AD_WRITE_CHUNK_MAX, steps, type AdWriteItem, type AdWriteOutput, type DeltaSyncOutput } from '../steps/registry.js';
+import { adTarget, type AdTarget } from './ad-target.js';
 import { chunkBySize, jsonBytes } from './chunks.js';
 import { graphSignIn, syncServerName } from './collector.js';
 import { failureOf, stopsRun, type EngineDeps, type LogLevel } from './deps.js';
@@ -44,6 +45,8 @@ interface ApplyRun {
   plan: PlanResult;
   evByUpn: Map<string, UserEvaluation>;
   signIn: ReturnType<typeof graphSignIn>;
+  /** The DC the AD writes go to, and the DCs that must serve them before the sync. */
+  adTarget: AdTarget;
   at(): string;
   /** Saves the journal; nothing with --what-if, which writes nothing, the journal included. */
   save(): void;
@@ -56,8 +59,11 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
   takeUp(ctx);
   await enableFeature(ctx);
   await writeAd(ctx);
-  await sync(ctx);
-  await verify(ctx);
+  // A run never starts a sync that would miss its own writes.
+  if (await confirmOnSyncDc(ctx)) {
+    await sync(ctx);
+    await verify(ctx);
+  }
   finish(ctx, await relock(ctx));
   return report(ctx);
 }
@@ -102,6 +108,7 @@ async function prepare(deps: EngineDeps, batch: BatchUser[], options: ApplyOptio
     plan: planned,
     evByUpn: new Map(planned.evaluation.users.map((ev) => [ev.user.cloudUpn.toLowerCase(), ev])),
     signIn: graphSignIn(options.config),
+    adTarget: adTarget(planned.facts, options.config.ad?.server),
     at,
     save: whatIf
       ? () => undefined
@@ -183,7 +190,7 @@ async function callWrite(ctx: ApplyRun, chunk: WriteItem[]): Promise<ChunkAnswer
   try {
     const out = await ctx.deps.io.run(steps.adWrite, {
       Users: chunk.map(({ ev }) => adWriteItem(ev)),
-      ...(ctx.options.config.ad?.server ? { Server: ctx.options.config.ad.server } : {}),
+      ...(ctx.adTarget.server ? { Server: ctx.adTarget.server } : {}),
       WhatIf: ctx.whatIf,
     });
     // One result per user, in order: anything else is a broken script, and no result is trusted.
@@ -278,7 +285,50 @@ function recordWrite(ctx: ApplyRun, { ju, ev }: WriteItem, answer: ChunkAnswer, 
   ctx.log('debug', `AD account for ${ju.cloudUpn}: ${out.created ? 'created' : out.changed ? 'updated' : 'unchanged'}`, { objectGuid: out.objectGuid });
 }
 
-/** 3. One delta sync for the whole batch. */
+/**
+ * 3. The accounts written (in this run or the one it resumes) are read back, in one query per DC, on the DCs
+ * Entra Connect imports from, replicated there first with Sync-ADObject when the write went elsewhere. Any
+ * account not confirmed stops the run before the sync: its user stays written, and the same command resumes.
+ */
+async function confirmOnSyncDc(ctx: ApplyRun): Promise<boolean> {
+  if (ctx.whatIf) return true;
+  const users = ctx.run.users.filter((u) => u.state === 'ad-written' && u.ad);
+  if (users.length === 0) return true;
+  const { server, confirmOn } = ctx.adTarget;
+  const where = confirmOn.length > 0 ? confirmOn.join(', ') : 'the default domain controller';
+  let missing: Map<string, string[]>;
+  try {
+    const out = await ctx.deps.io.run(steps.adConfirm, {
+      Users: users.map((ju) => ({ ObjectGuid: ju.ad!.objectGuid, UserPrincipalName: ju.cloudUpn, DistinguishedName: ju.ad!.distinguishedName ?? ju.ad!.objectGuid })),
+      ...(confirmOn.length > 0 ? { DomainControllers: confirmOn } : {}),
+      ...(server ? { Source: server } : {}),
+    });
+    missing = new Map(out.users.filter((u) => u.missingOn.length > 0).map((u) => [u.objectGuid.toLowerCase(), u.missingOn]));
+    if (out.replicated > 0) ctx.log('info', `replicated ${out.replicated} account(s) to ${where} with Sync-ADObject`);
+    // An account the script did not answer for is not confirmed.
+    const answered = new Set(out.users.map((u) => u.objectGuid.toLowerCase()));
+    for (const ju of users) if (!answered.has(ju.ad!.objectGuid.toLowerCase())) missing.set(ju.ad!.objectGuid.toLowerCase(), confirmOn);
+  } catch (error) {
+    if (stopsRun(error)) throw error;
+    const failure = failureOf(error);
+    ctx.log('error', `could not read the AD changes back on ${where}: ${failure.message}`, { code: failure.code });
+    missing = new Map(users.map((ju) => [ju.ad!.objectGuid.toLowerCase(), confirmOn]));
+  }
+  if (missing.size === 0) return true;
+  // The one sync is the whole batch's: a user whose change is there waits for the others as well.
+  for (const ju of users) {
+    const dcs = missing.get(ju.ad!.objectGuid.toLowerCase());
+    const message = dcs
+      ? `${ju.cloudUpn}: the AD change is not yet on ${dcs.length > 0 ? dcs.join(', ') : where}, where Entra Connect imports from; the delta sync was not started`
+      : `${ju.cloudUpn}: the AD change is on ${where}, but the delta sync was not started: ${missing.size} other change(s) of the run are not there yet`;
+    transition(ju, 'replication-unconfirmed', ctx.at(), { failure: { code: 'AdChangeNotOnSyncDc', message } });
+  }
+  ctx.log('error', `${missing.size} AD change(s) not confirmed on ${where}: the run stops before the delta sync`, { code: 'AdChangeNotOnSyncDc' });
+  ctx.save();
+  return false;
+}
+
+/** 4. One delta sync for the whole batch. */
 async function sync(ctx: ApplyRun): Promise<void> {
   const { run } = ctx;
   const users = ctx.whatIf ? run.users.filter((u) => u.state === 'planned') : run.users.filter((u) => u.state === 'ad-written' || (u.state === 'sync-started' && run.sync.state !== 'completed'));
@@ -338,7 +388,7 @@ function exportErrorsByUser(users: JournalUser[], errors: AdWriteExportError[]):
 
 type AdWriteExportError = DeltaSyncOutput['exportErrors'][number];
 
-/** 4. Verify, in bulk, with backoff. */
+/** 5. Verify, in bulk, with backoff. */
 async function verify(ctx: ApplyRun): Promise<void> {
   if (ctx.whatIf) return;
   await verifyUsers(ctx.deps, ctx.run.users.filter((u) => u.state === 'sync-started'), { ...ctx.options, cycleStartedAt: ctx.run.sync.startedAt }, ctx.signIn);
@@ -356,7 +406,7 @@ function notSettled(ctx: ApplyRun): JournalUser[] {
   return ctx.run.users.filter((u) => u.ad && u.state !== 'verified' && u.state !== 'rolled-back');
 }
 
-/** 5. Close the door again when asked (Microsoft's advice once matching is done), never before every written user matched. */
+/** 6. Close the door again when asked (Microsoft's advice once matching is done), never before every written user matched. */
 async function relock(ctx: ApplyRun): Promise<boolean> {
   if (!ctx.options.relock || ctx.whatIf) return false;
   const open = notSettled(ctx);

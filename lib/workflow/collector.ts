@@ -134,7 +134,7 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
   const useRecord = tenant.features === null && record && record.tenantId === tenant.tenantId;
   return {
     tenant: useRecord ? { ...tenant, features: record.features, featuresSource: 'record', featuresReadAt: record.readAt } : tenant,
-    forest: ad.forest,
+    forest: { ...ad.forest, writeDomain: ad.writeDomain, ...(ad.writeDomainControllers ? { writeDomainControllers: ad.writeDomainControllers } : {}) },
     cloudUsers: cloud.cloudUsers,
     cloudObjects: cloud.cloudObjects,
     adUsers: ad.users,

@@ -30,6 +30,8 @@ const EVENTS = {
   /** The script refused on a precondition: nothing was written for this user. (From planned: a what-if step.) */
   'write-refused': { from: ['ad-writing', 'planned'], to: 'blocked', step: 'ad-written', outcome: 'skipped' },
   'write-failed': { from: ['ad-writing', 'planned'], to: 'failed', step: 'ad-written', outcome: 'by-code' },
+  /** The write is not yet on the DC Entra Connect imports from: the run stops before the sync, the user stays written (resumable). */
+  'replication-unconfirmed': { from: ['ad-written'], to: 'same', step: 'ad-written', outcome: 'by-code' },
   'sync-started': { from: ['ad-written', 'sync-started'], to: 'sync-started', step: 'sync-started', outcome: 'passed' },
   'sync-failed': { from: ['sync-started', 'planned'], to: 'failed', step: 'sync-started', outcome: 'by-code' },
   /** `verify --run`: a user whose account was written waits for the match again. */
@@ -156,6 +158,11 @@ export function outcomeOf(ju: JournalUser): UserOutcome {
       return 'duplicate';
     case 'failed':
       return outcomeOfFailure(ju.error?.code ?? 'UnexpectedError', false);
+    case 'ad-written': {
+      // Written and stopped before the sync by a step's code (the change not yet on the sync's DC): that code's outcome.
+      const code = ju.steps.at(-1)?.code;
+      return code ? outcomeOfFailure(code, false) : 'failed';
+    }
     default:
       // Written, maybe synced, not seen matched: the run has not done what it was asked.
       return 'failed';
@@ -183,6 +190,9 @@ export function findingsOf(ju: JournalUser): Finding[] {
   const last = ju.steps.at(-1);
   if (ju.state === 'sync-started' && last?.code === 'VerifyTimeout') {
     return [...ju.findings, findingOf('VerifyTimeout', `${ju.cloudUpn} was not seen matched before the time limit`)];
+  }
+  if (ju.state === 'ad-written' && last?.code === 'AdChangeNotOnSyncDc') {
+    return [...ju.findings, findingOf('AdChangeNotOnSyncDc', last.detail ?? `${ju.cloudUpn}: the AD change is not yet on the DC Entra Connect imports from`)];
   }
   return ju.findings;
 }

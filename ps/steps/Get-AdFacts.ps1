@@ -17,9 +17,11 @@
     The Entra Connect server's custom source anchor attribute (LDAP name), read on each account as customAnchor:
     a string as is, binary as base64 (rule sheet 6.3). Not given for objectGUID and mS-DS-ConsistencyGuid.
 .PARAMETER ChunkSize
-    Clauses per LDAP query: 100 is about 50 users (a UPN and an account name each).
+    Clauses per LDAP query: 200 is about 100 users (a UPN and an account name each); a domain controller takes
+    filters far longer than that.
 .OUTPUTS
-    { forest: { name, upnSuffixes, domains }, writeDomain, users }
+    { forest: { name, upnSuffixes, domains }, writeDomain, writeDomainControllers, users } (users with memberOf:
+    their direct groups, for group-based sync filtering)
 #>
 [CmdletBinding()]
 param(
@@ -27,7 +29,7 @@ param(
     [string[]] $SamAccountName = @(),
     [string[]] $DistinguishedName = @(),
     [string] $Server,
-    [ValidateRange(1, 1000)] [int] $ChunkSize = 100,
+    [ValidateRange(1, 1000)] [int] $ChunkSize = 200,
     [ValidatePattern('^([A-Za-z][A-Za-z0-9-]*)?$')] [string] $AnchorAttribute
 )
 
@@ -43,7 +45,7 @@ $domains = @($forest.Domains | ForEach-Object {
         [pscustomobject]@{ dnsRoot = $dns; distinguishedName = (($dns.Split('.') | ForEach-Object { 'DC=' + $_ }) -join ',') }
     })
 
-$properties = @('UserPrincipalName', 'DisplayName', 'GivenName', 'Surname', 'mail', 'proxyAddresses', 'mS-DS-ConsistencyGuid', 'Enabled')
+$properties = @('UserPrincipalName', 'DisplayName', 'GivenName', 'Surname', 'mail', 'proxyAddresses', 'mS-DS-ConsistencyGuid', 'Enabled', 'memberOf')
 if ($AnchorAttribute) { $properties += $AnchorAttribute }
 $found = [ordered]@{}
 foreach ($domain in $domains) {
@@ -68,6 +70,7 @@ foreach ($domain in $domains) {
                 if ($null -ne $raw) { $raw = [string]$raw }
                 $shaped['customAnchor'] = $raw
             }
+            $shaped['memberOf'] = @(@($user.memberOf) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
             $found[$shaped.ObjectGUID] = $shaped
         }
     }
@@ -80,5 +83,7 @@ foreach ($domain in $domains) {
         domains     = $domains
     }
     writeDomain = [string]$writeDomain.DNSRoot
+    # Every DC of the write domain: where the run's writes must be visible when the connector's DC is unknown.
+    writeDomainControllers = @($writeDomain.ReplicaDirectoryServers | Where-Object { $_ } | ForEach-Object { [string]$_ })
     users       = @($found.Values)
 }

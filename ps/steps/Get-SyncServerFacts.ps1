@@ -1,11 +1,13 @@
 ﻿<#
 .SYNOPSIS
-    Reads the Entra Connect server's scheduler state, the AD connector's sync scope, and from the global settings
-    the source anchor attribute and the attribute the cloud UPN comes from.
+    Reads the Entra Connect server's scheduler state, the AD connector's sync scope (OU inclusions and
+    exclusions per partition, unselected partitions, the group-based filtering group) and its domain controllers,
+    and from the global settings the source anchor attribute and the attribute the cloud UPN comes from.
 .PARAMETER ComputerName
     'local', or the Entra Connect server (reached with Invoke-Command).
 .OUTPUTS
     { serverName, syncCycleEnabled, stagingModeEnabled, syncCycleInProgress, schedulerSuspended, nextSyncCycleStartTimeInUTC, scopeOUs,
+      partitions: [ { name, distinguishedName, selected, inclusions, exclusions, domainControllers } ] or null, groupFilterDn,
       anchorAttribute, upnAttribute }
 #>
 [CmdletBinding()]
@@ -16,12 +18,47 @@ Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Dire
 Invoke-UpnMatchOnSyncServer -ComputerName $ComputerName -ScriptBlock {
     $scheduler = Get-ADSyncScheduler
     $scope = $null
+    $partitions = $null
+    $groupFilterDn = $null
     if ($null -ne (Get-Command -Name Get-ADSyncConnector -ErrorAction SilentlyContinue)) {
         $scope = @()
+        $partitions = @()
+        # AD connectors as Microsoft's own scripts select them (rule sheet 7.6).
         foreach ($connector in @(Get-ADSyncConnector | Where-Object { $_.ConnectorTypeName -eq 'AD' })) {
+            if ($null -ne $connector.PSObject.Properties['GlobalParameters']) {
+                # Group-based filtering: the group Microsoft's provisioning troubleshooter reads as
+                # GlobalParameters["Connector.GroupFilteringGroupDn"] (empty: no group filter).
+                foreach ($parameter in @($connector.GlobalParameters)) {
+                    if ($null -ne $parameter -and [string]$parameter.Name -eq 'Connector.GroupFilteringGroupDn' -and [string]$parameter.Value) { $groupFilterDn = [string]$parameter.Value }
+                }
+            }
             if ($null -eq $connector.PSObject.Properties['Partitions']) { continue }
             foreach ($partition in @($connector.Partitions)) {
-                $scope += @($partition.ConnectorPartitionScope.ContainerInclusionList | ForEach-Object { [string]$_ })
+                $inclusions = @($partition.ConnectorPartitionScope.ContainerInclusionList | ForEach-Object { [string]$_ })
+                $exclusions = @()
+                if ($null -ne $partition.ConnectorPartitionScope.PSObject.Properties['ContainerExclusionList']) {
+                    $exclusions = @($partition.ConnectorPartitionScope.ContainerExclusionList | Where-Object { $_ } | ForEach-Object { [string]$_ })
+                }
+                # The DC the connector imports from. 'last-dc' (the DC it used last) is the one name seen in
+                # community scripts; how preferred DCs show in Parameters is unverified (rule sheet 6.6), so
+                # none found means unknown, and the caller then makes its writes visible on every DC.
+                $dcs = @()
+                if ($null -ne $partition.PSObject.Properties['Parameters']) {
+                    foreach ($parameter in @($partition.Parameters)) {
+                        if ($null -ne $parameter -and [string]$parameter.Name -eq 'last-dc' -and [string]$parameter.Value) { $dcs += [string]$parameter.Value }
+                    }
+                }
+                $selected = $true
+                if ($null -ne $partition.PSObject.Properties['Selected']) { $selected = [bool]$partition.Selected }
+                if ($selected) { $scope += $inclusions }
+                $partitions += [pscustomobject]@{
+                    name              = [string]$partition.Name
+                    distinguishedName = [string]$partition.DN
+                    selected          = $selected
+                    inclusions        = $inclusions
+                    exclusions        = $exclusions
+                    domainControllers = $dcs
+                }
             }
         }
     }
@@ -53,5 +90,7 @@ Invoke-UpnMatchOnSyncServer -ComputerName $ComputerName -ScriptBlock {
         scopeOUs                    = $scope
         anchorAttribute             = $anchorAttribute
         upnAttribute                = $upnAttribute
+        partitions                  = $partitions
+        groupFilterDn               = $groupFilterDn
     }
 }

@@ -27,6 +27,7 @@ const blocking: Expectation[] = [
   { scenario: 'privileged-user', exitCode: 3, blocked: { 'adele.vance@contoso.com': 'CloudUserHoldsRole' } },
   { scenario: 'unverified-domain', exitCode: 3, blocked: { 'megan.bowen@fabrikam.com': 'UpnDomainUnverified' } },
   { scenario: 'anchor-taken', exitCode: 3, blocked: { 'paula.jones@contoso.com': 'AnchorTaken' } },
+  { scenario: 'excluded-ou', exitCode: 3, blocked: { 'paula.jones@contoso.com': 'NotInSyncScope' } },
 ];
 
 function batchOf(dir: string) {

@@ -24,6 +24,7 @@ const REQUIRED: Record<string, string[]> = {
   'New-ADUser': ['Name', 'SamAccountName', 'UserPrincipalName', 'GivenName', 'Surname', 'DisplayName', 'Path', 'EmailAddress', 'Enabled', 'AccountPassword', 'OtherAttributes', 'PassThru', 'Server', 'Credential', 'WhatIf', 'Confirm'],
   'Set-ADUser': ['Identity', 'UserPrincipalName', 'EmailAddress', 'GivenName', 'Surname', 'DisplayName', 'Replace', 'Add', 'Remove', 'Clear', 'Server', 'Credential', 'PassThru', 'WhatIf', 'Confirm'],
   'Remove-ADUser': ['Identity', 'Server', 'Credential', 'WhatIf', 'Confirm'],
+  'Sync-ADObject': ['Object', 'Source', 'Destination', 'AuthType', 'Credential', 'PassThru', 'PasswordOnly'],
   'Get-ADForest': ['Identity', 'Server', 'Credential', 'Current'],
   'Get-ADDomain': ['Identity', 'Server', 'Credential', 'Current'],
   'Connect-MgGraph': ['TenantId', 'ClientId', 'CertificateThumbprint', 'Scopes', 'NoWelcome', 'ContextScope'],

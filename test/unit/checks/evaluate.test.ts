@@ -494,6 +494,60 @@ describe('checks: UPN and AD account rules', () => {
     facts.syncServer!.scopeOUs = null;
     expect(codes(one(facts, createRow(UPN, 'pjones', { ou: 'OU=Elsewhere,DC=contoso,DC=local' })))).to.deep.equal([]);
   });
+
+  /** The sync server facts of a connector with one partition for contoso.local. */
+  function partition(extra: Partial<{ selected: boolean; inclusions: string[]; exclusions: string[] }> = {}) {
+    return { name: 'contoso.local', distinguishedName: 'DC=contoso,DC=local', selected: true, inclusions: ['OU=Corp,DC=contoso,DC=local'], exclusions: [], domainControllers: ['dc01.contoso.local'], ...extra };
+  }
+
+  it('NotInSyncScope blocks an account under an excluded OU of an included one, the most specific container winning', () => {
+    const excluded = readyCase((facts, pair) => {
+      facts.syncServer!.partitions = [partition({ exclusions: ['OU=Contractors,OU=Corp,DC=contoso,DC=local'] })];
+      pair.ad.DistinguishedName = 'CN=pjones,OU=Contractors,OU=Corp,DC=contoso,DC=local';
+    });
+    expect(codes(excluded)).to.deep.equal(['NotInSyncScope']);
+    expect(excluded.findings[0]?.message).to.contain('OU=Contractors,OU=Corp,DC=contoso,DC=local, excluded');
+    // a sibling OU is still in scope
+    expect(codes(readyCase((facts) => void (facts.syncServer!.partitions = [partition({ exclusions: ['OU=Contractors,OU=Corp,DC=contoso,DC=local'] })])))).to.deep.equal([]);
+    // an OU included again under an excluded one is in scope
+    const reincluded = readyCase((facts, pair) => {
+      facts.syncServer!.partitions = [partition({ inclusions: ['OU=Corp,DC=contoso,DC=local', 'OU=Keep,OU=Contractors,OU=Corp,DC=contoso,DC=local'], exclusions: ['OU=Contractors,OU=Corp,DC=contoso,DC=local'] })];
+      pair.ad.DistinguishedName = 'CN=pjones,OU=Keep,OU=Contractors,OU=Corp,DC=contoso,DC=local';
+    });
+    expect(codes(reincluded)).to.deep.equal([]);
+    // a create row into the excluded OU is blocked too
+    const facts = makeFacts();
+    facts.cloudUsers.push(makeCloudUser(UPN));
+    facts.syncServer!.partitions = [partition({ exclusions: ['OU=Contractors,OU=Corp,DC=contoso,DC=local'] })];
+    expect(codes(one(facts, createRow(UPN, 'pjones', { ou: 'OU=Contractors,OU=Corp,DC=contoso,DC=local' })))).to.deep.equal(['NotInSyncScope']);
+  });
+
+  it('NotInSyncScope blocks an account of a domain whose partition is not selected', () => {
+    const user = readyCase((facts) => void (facts.syncServer!.partitions = [partition({ selected: false })]));
+    expect(codes(user)).to.deep.equal(['NotInSyncScope']);
+    expect(user.findings[0]?.message).to.contain('not selected');
+  });
+
+  it('NotInSyncScope with group-based filtering: only direct members pass, and a created account never does', () => {
+    const group = 'CN=Entra Sync,OU=Groups,DC=contoso,DC=local';
+    const member = readyCase((facts, pair) => {
+      facts.syncServer!.groupFilterDn = group;
+      pair.ad.memberOf = ['cn=entra sync,ou=groups,dc=contoso,dc=local'];
+    });
+    expect(codes(member)).to.deep.equal([]);
+    const nested = readyCase((facts, pair) => {
+      facts.syncServer!.groupFilterDn = group;
+      pair.ad.memberOf = ['CN=Pilot Users,OU=Groups,DC=contoso,DC=local'];
+    });
+    expect(codes(nested)).to.deep.equal(['NotInSyncScope']);
+    expect(nested.findings[0]?.message).to.contain('not a direct member');
+    // memberOf not read: taken as no group (the safe side)
+    expect(codes(readyCase((facts) => void (facts.syncServer!.groupFilterDn = group)))).to.deep.equal(['NotInSyncScope']);
+    const facts = makeFacts();
+    facts.cloudUsers.push(makeCloudUser(UPN));
+    facts.syncServer!.groupFilterDn = group;
+    expect(codes(one(facts, createRow(UPN, 'pjones', { ou: 'OU=Corp,DC=contoso,DC=local' })))).to.deep.equal(['NotInSyncScope']);
+  });
 });
 
 describe('checks: earlier match rules must not win', () => {

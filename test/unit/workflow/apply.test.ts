@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { guidToImmutableId } from '../../../lib/anchor.js';
 import { BridgeError } from '../../../lib/bridge/errors.js';
+import { parseConfig } from '../../../lib/config.js';
 import { exitCodeFor } from '../../../lib/report/exit-code.js';
 import { renderReport } from '../../../lib/report/render.js';
 import { apply } from '../../../lib/workflow/apply.js';
@@ -16,7 +17,7 @@ describe('workflow: apply', () => {
     const io = new FakeIO(w.answers);
     const d = deps(io);
     const report = await apply(d, [upd, upd2], options());
-    expect(io.stepsCalled()).to.deep.equal(['sync-facts', 'ad-facts', 'cloud-facts', 'tenant-facts', 'ad-written', 'sync-started', 'verified']);
+    expect(io.stepsCalled()).to.deep.equal(['sync-facts', 'ad-facts', 'cloud-facts', 'tenant-facts', 'ad-written', 'ad-confirmed', 'sync-started', 'verified']);
     expect(io.calls.find((c) => c.step === 'ad-written')?.input.Users).to.deep.equal([
       { UserPrincipalName: 'anna@contoso.com', ObjectGuid: w.ad[0]?.ObjectGUID, DistinguishedName: w.ad[0]?.DistinguishedName, SamAccountName: 'anna', PreviousUserPrincipalName: 'anna@contoso.local' },
       { UserPrincipalName: 'ben@contoso.com', ObjectGuid: w.ad[1]?.ObjectGUID, DistinguishedName: w.ad[1]?.DistinguishedName, SamAccountName: 'ben', PreviousUserPrincipalName: 'ben@contoso.local' },
@@ -378,6 +379,61 @@ describe('workflow: apply', () => {
     await planReport(deps(io2), [upd], options());
     expect(io2.calls.find((c) => c.step === 'ad-facts')!.input).to.include({ AnchorAttribute: 'employeeID' });
     expect(io2.calls.find((c) => c.step === 'cloud-facts')!.input.Anchor).to.include('E-anna');
+  });
+
+  it('writes on the DC the AD connector imports from and reads the change back there before the sync', async () => {
+    const w = world();
+    w.answers['sync-facts'] = () => ({
+      serverName: 'AADC01', syncCycleEnabled: true, stagingModeEnabled: false, syncCycleInProgress: false, schedulerSuspended: false, nextSyncCycleStartTimeInUTC: null,
+      scopeOUs: ['OU=Corp,DC=contoso,DC=local'],
+      partitions: [{ name: 'contoso.local', distinguishedName: 'DC=contoso,DC=local', selected: true, inclusions: ['OU=Corp,DC=contoso,DC=local'], exclusions: [], domainControllers: ['dc02.contoso.local'] }],
+    });
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd, upd2], options({ config: parseConfig({ graph: { auth: 'interactive' }, ad: { server: 'dc01.contoso.local' } }) }));
+    expect(io.calls.find((c) => c.step === 'ad-written')?.input.Server).to.equal('dc02.contoso.local');
+    const confirm = io.calls.filter((c) => c.step === 'ad-confirmed');
+    expect(confirm).to.have.length(1);
+    expect(confirm[0]?.input).to.deep.include({ DomainControllers: ['dc02.contoso.local'], Source: 'dc02.contoso.local' });
+    expect((confirm[0]?.input.Users as { UserPrincipalName: string }[]).map((u) => u.UserPrincipalName)).to.deep.equal(['anna@contoso.com', 'ben@contoso.com']);
+    expect(report.summary).to.include({ matched: 2 });
+  });
+
+  it('stops before the sync when a write is not on the connector’s DC, and the same command resumes, confirms and syncs', async () => {
+    const w = world();
+    const anna = w.ad[0]!.ObjectGUID;
+    w.replication.missingOn = (guid) => (guid === anna ? ['dc02.contoso.local'] : []);
+    const journal = new MemoryJournalStore();
+    const io = new FakeIO(w.answers);
+    const first = await apply(deps(io, journal), [upd, upd2], options());
+    expect(io.stepsCalled()).to.not.include('sync-started');
+    // The code is an environment one: both users end as errors (exit 6), the run open.
+    expect(first.users.map((u) => u.outcome)).to.deep.equal(['error', 'error']);
+    expect(exitCodeFor(first)).to.equal(6);
+    const finding = first.users[0]?.findings.find((f) => f.code === 'AdChangeNotOnSyncDc');
+    expect(finding?.message).to.contain('dc02.contoso.local');
+    expect(finding?.hint).to.contain('Sync-ADObject');
+    expect(first.users[1]?.findings.find((f) => f.code === 'AdChangeNotOnSyncDc')?.message).to.contain('1 other change(s) of the run are not there yet');
+    expect(journal.list()[0]?.status).to.equal('incomplete');
+    expect(journal.list()[0]?.users.map((u) => u.state)).to.deep.equal(['ad-written', 'ad-written']);
+
+    // Replication caught up: the rerun writes nothing again, confirms both, then syncs once.
+    w.replication.missingOn = () => [];
+    const io2 = new FakeIO(w.answers);
+    const second = await apply(deps(io2, journal), [upd, upd2], options());
+    expect(io2.stepsCalled().filter((s) => s === 'ad-written')).to.have.length(0);
+    expect(io2.stepsCalled().slice(-3)).to.deep.equal(['ad-confirmed', 'sync-started', 'verified']);
+    expect(second.summary).to.include({ matched: 2 });
+  });
+
+  it('stops before the sync when the read-back itself fails', async () => {
+    const w = world();
+    w.answers['ad-confirmed'] = () => {
+      throw new BridgeError({ reason: 'script-error', script: 'x', code: 'PS.ResourceUnavailable', message: 'Unable to contact the server' });
+    };
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd], options());
+    expect(io.stepsCalled()).to.not.include('sync-started');
+    expect(report.users[0]?.findings.map((f) => f.code)).to.include('AdChangeNotOnSyncDc');
   });
 
   it('plan is read-only', async () => {

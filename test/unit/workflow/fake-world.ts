@@ -76,6 +76,8 @@ export function world(options: { softMatchOnUpn?: boolean } = {}) {
   };
   // Tests replace writer.one to make one user's write fail.
   const writer = { one: writeOne };
+  // Tests replace replication.missingOn to keep an account off the connector's DC.
+  const replication: { missingOn: (objectGuid: string) => string[] } = { missingOn: () => [] };
   const answers: Record<string, Answer> = {
     'ad-facts': () => ({
       forest: { name: 'contoso.local', upnSuffixes: ['contoso.com'], domains: [{ dnsRoot: 'contoso.local', distinguishedName: 'DC=contoso,DC=local' }] },
@@ -99,6 +101,14 @@ export function world(options: { softMatchOnUpn?: boolean } = {}) {
     }),
     'sync-facts': () => ({ serverName: 'AADC01', syncCycleEnabled: true, stagingModeEnabled: false, syncCycleInProgress: false, schedulerSuspended: false, nextSyncCycleStartTimeInUTC: null, scopeOUs: ['OU=Corp,DC=contoso,DC=local'] }),
     'ad-written': (input) => ({ results: (input.Users as Record<string, unknown>[]).map((item) => writeResult(item, Boolean(input.WhatIf))) }),
+    // The written accounts read back on the connector's DC: each serves its UPN unless a test says otherwise.
+    'ad-confirmed': (input) => ({
+      users: (input.Users as { ObjectGuid: string }[]).map((u) => {
+        const missing = replication.missingOn(u.ObjectGuid);
+        return { objectGuid: u.ObjectGuid, visibleOn: missing.length > 0 ? [] : ['dc01.contoso.local'], missingOn: missing };
+      }),
+      replicated: 0,
+    }),
     'sync-started': (input) => {
       if (!input.WhatIf) {
         synced = true;
@@ -118,7 +128,7 @@ export function world(options: { softMatchOnUpn?: boolean } = {}) {
     }),
     'feature-enabled': (input) => ({ feature: String(input.Feature), enabled: true, changed: !input.WhatIf }),
   };
-  return { ad, cloud, written, answers, writer };
+  return { ad, cloud, written, answers, writer, replication };
 }
 
 export function options(overrides: Partial<ApplyOptions> = {}): ApplyOptions {

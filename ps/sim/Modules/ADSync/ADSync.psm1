@@ -35,28 +35,51 @@ function Get-ADSyncConnectorData {
 function Get-ADSyncPartitions {
     <#
     .SYNOPSIS
-        The connector's partitions. For the AD connector: one per domain, whose ConnectorPartitionScope
-        ContainerInclusionList holds the sync scope OUs in that domain (sync.syncScopeOUs; the domain itself
-        when the list is missing, i.e. every OU is synchronized).
+        The connector's partitions. For the AD connector: one per domain (Selected false when its DN is in
+        sync.unselectedPartitions), whose ConnectorPartitionScope holds the OU filtering in that domain:
+        ContainerInclusionList (sync.syncScopeOUs; the domain itself when the list is missing, i.e. every OU) and
+        ContainerExclusionList (sync.scopeExclusions). The scope's property names follow Microsoft's password
+        hash sync troubleshooting script (rule sheet 7.6).
+        Parameters lists the partition's settings as Name/Value pairs; the sim gives 'last-dc', the domain
+        controller the connector imports from (Get-SimConnectorDomainController). The name 'last-dc' is seen in
+        community scripts ((Get-ADSyncConnector).Partitions.Parameters | ? Name -eq 'last-dc') and in exported
+        server configurations (adma-partition-data/last-dc, beside preferred-dcs/preferred-dc); how preferred
+        DCs appear in Parameters is unverified, so the sim does not show them there.
     #>
     param($State, $Connector)
     $partitions = [System.Collections.Generic.List[object]]::new()
     if ($Connector.Kind -eq 'AD') {
         $scope = $null
         if ($State.sync.Contains('syncScopeOUs') -and $null -ne $State.sync['syncScopeOUs']) { $scope = @($State.sync['syncScopeOUs']) }
+        # A container belongs to the partition of the deepest domain that holds it (a child domain's OUs are not the parent's).
+        $inDomain = {
+            param($List, [string] $Dn)
+            $mine = [System.Collections.Generic.List[string]]::new()
+            foreach ($item in @($List)) {
+                $text = [string]$item
+                if (-not $text) { continue }
+                $owner = Get-SimDomainOf $State $text
+                if ($null -ne $owner -and ([string]$owner.DistinguishedName).Equals($Dn, [StringComparison]::OrdinalIgnoreCase)) { $mine.Add($text) }
+            }
+            return , $mine.ToArray()
+        }
         foreach ($domain in @(Get-SimValue $State.forest 'domains' @())) {
             $dn = [string](Get-SimValue $domain 'DistinguishedName' '')
             $included = @($dn)
-            if ($null -ne $scope) { $included = @($scope | Where-Object { ([string]$_).Equals($dn, [StringComparison]::OrdinalIgnoreCase) -or ([string]$_).EndsWith(',' + $dn, [StringComparison]::OrdinalIgnoreCase) } | ForEach-Object { [string]$_ }) }
-            $partitionScope = [pscustomobject]@{ ContainerInclusionList = [string[]]$included; ContainerExclusionList = [string[]]@(); ObjectClassInclusionList = [string[]]@('user', 'group', 'contact', 'inetOrgPerson') }
+            if ($null -ne $scope) { $included = & $inDomain $scope $dn }
+            $excluded = & $inDomain @(Get-SimValue $State.sync 'scopeExclusions' @()) $dn
+            $unselected = & $inDomain @(Get-SimValue $State.sync 'unselectedPartitions' @()) $dn
+            $selected = ($unselected.Count -eq 0)
+            $partitionScope = [pscustomobject]@{ ContainerInclusionList = [string[]]$included; ContainerExclusionList = [string[]]$excluded; ObjectClassInclusionList = [string[]]@('user', 'group', 'contact', 'inetOrgPerson') }
+            $parameters = @([pscustomobject]@{ Name = 'last-dc'; Value = (Get-SimConnectorDomainController $State $domain) })
             $partitions.Add([pscustomobject]@{
-                    Name = [string](Get-SimValue $domain 'DNSRoot' ''); DN = $dn; Identifier = (Get-ADSyncStableGuid ('partition:' + $dn)); Selected = $true
-                    ConnectorPartitionScope = $partitionScope
+                    Name = [string](Get-SimValue $domain 'DNSRoot' ''); DN = $dn; Identifier = (Get-ADSyncStableGuid ('partition:' + $dn)); Selected = $selected
+                    ConnectorPartitionScope = $partitionScope; Parameters = $parameters
                 })
         }
     } else {
         $partitions.Add([pscustomobject]@{ Name = 'default'; DN = 'default'; Identifier = (Get-ADSyncStableGuid ('partition:' + $Connector.Name)); Selected = $true
-                ConnectorPartitionScope = [pscustomobject]@{ ContainerInclusionList = [string[]]@(); ContainerExclusionList = [string[]]@(); ObjectClassInclusionList = [string[]]@() } })
+                ConnectorPartitionScope = [pscustomobject]@{ ContainerInclusionList = [string[]]@(); ContainerExclusionList = [string[]]@(); ObjectClassInclusionList = [string[]]@() }; Parameters = @() })
     }
     return $partitions.ToArray()
 }
@@ -214,7 +237,11 @@ function Get-ADSyncConnector {
             foreach ($connector in (Get-ADSyncConnectorData $ctx.State)) {
                 if ($Name -and -not ([string]$connector.Name).Equals($Name, [StringComparison]::OrdinalIgnoreCase)) { continue }
                 if ($bound.ContainsKey('Identifier') -and $connector.Identifier -ne $Identifier) { continue }
-                $object = [pscustomobject]@{ Name = $connector.Name; Identifier = $connector.Identifier; Type = $connector.Type; Subtype = $connector.Subtype; ConnectorTypeName = $connector.Type; Partitions = @(Get-ADSyncPartitions $ctx.State $connector) }
+                # GlobalParameters: the AD connector's group-based filtering group, as Microsoft's provisioning
+                # troubleshooting script reads it ($Connector.GlobalParameters["Connector.GroupFilteringGroupDn"]).
+                $global = @()
+                if ($connector.Kind -eq 'AD') { $global = @([pscustomobject]@{ Name = 'Connector.GroupFilteringGroupDn'; Value = [string](Get-SimValue $ctx.State.sync 'groupFilter' '') }) }
+                $object = [pscustomobject]@{ Name = $connector.Name; Identifier = $connector.Identifier; Type = $connector.Type; Subtype = $connector.Subtype; ConnectorTypeName = $connector.Type; Partitions = @(Get-ADSyncPartitions $ctx.State $connector); GlobalParameters = $global }
                 $object.PSObject.TypeNames.Insert(0, 'Microsoft.IdentityManagement.PowerShell.ObjectModel.Connector')
                 $list.Add($object)
             }
@@ -530,9 +557,7 @@ function Get-ADSyncCSObject {
                 return , @()
             }
             $list = [System.Collections.Generic.List[object]]::new()
-            $scope = $null
-            if ($state.sync.Contains('syncScopeOUs') -and $null -ne $state.sync['syncScopeOUs']) { $scope = @($state.sync['syncScopeOUs']) }
-            foreach ($user in $users) { if (Test-SimInScope ([string]$user.DistinguishedName) $scope) { $list.Add((& $build $connector $user)) } }
+            foreach ($user in $users) { if (Test-SimInSyncScope $state $user) { $list.Add((& $build $connector $user)) } }
             $page = @($list.ToArray() | Select-Object -Skip $StartIndex -First $MaxResultCount)
             return , $page
         }

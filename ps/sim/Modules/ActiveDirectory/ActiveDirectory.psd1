@@ -8,7 +8,7 @@
     CompanyName       = 'upn-match'
     Description       = 'upn-match simulator: fake ActiveDirectory module over DIR/state.json (not the real RSAT module).'
     PowerShellVersion = '5.1'
-    FunctionsToExport = @('Get-ADUser', 'New-ADUser', 'Set-ADUser', 'Remove-ADUser', 'Move-ADObject', 'Get-ADForest', 'Get-ADDomain')
+    FunctionsToExport = @('Get-ADUser', 'New-ADUser', 'Set-ADUser', 'Remove-ADUser', 'Move-ADObject', 'Sync-ADObject', 'Get-ADForest', 'Get-ADDomain')
     CmdletsToExport   = @()
     VariablesToExport = @()
     AliasesToExport   = @()

@@ -3,7 +3,10 @@
     Fake ActiveDirectory module of the upn-match simulator: the real cmdlet names, parameters, output property
     names and error texts, over the simulated world in $env:UPN_MATCH_SIM_DIR/state.json (forest.*).
 .DESCRIPTION
-    Cmdlets: Get-ADUser, New-ADUser, Set-ADUser, Remove-ADUser, Move-ADObject, Get-ADForest, Get-ADDomain.
+    Cmdlets: Get-ADUser, New-ADUser, Set-ADUser, Remove-ADUser, Move-ADObject, Sync-ADObject, Get-ADForest, Get-ADDomain.
+    A domain may have several domain controllers (forest.domains[].domainControllers): a write lands on the DC
+    -Server names (else the sim's current DC) and reaches the others after forest.replication.delaySeconds
+    (UpnMatch.Sim.Replication.ps1).
     Reference: "ActiveDirectory module" https://learn.microsoft.com/powershell/module/activedirectory/
     As in real AD, userPrincipalName uniqueness is NOT enforced (New-ADUser / Set-ADUser accept a duplicate UPN);
     sAMAccountName is unique per domain ("The specified account already exists").
@@ -367,6 +370,15 @@ function Find-AdUser {
     return $null
 }
 
+function Resolve-AdUserOnDc {
+    <# Resolves -Identity as domain controller Dc serves the user now (not found when a write has not reached it). #>
+    param($State, $Domain, $Identity, [string] $Dc, [datetime] $Now)
+    $user = Resolve-AdUserOrThrow $State $Domain $Identity
+    $view = (Get-SimAdUserOnDc -State $State -User $user -Dc $Dc -At $Now).User
+    if ($null -eq $view) { throw (New-AdNotFoundError (Get-AdIdentityText $Identity) ([string]$Domain.DistinguishedName)) }
+    return $view
+}
+
 function Resolve-AdUserOrThrow {
     param($State, $Domain, $Identity)
     $user = Find-AdUser $State $Domain $Identity
@@ -673,8 +685,11 @@ function Get-ADUser {
                 param($ctx)
                 $state = $ctx.State
                 $domain = Get-AdDomainData $state $Server
+                # The DC the call reaches serves its own copy: a write made on another DC shows after the delay.
+                $dc = Resolve-SimDomainController $state $domain $Server
+                $pending = Get-SimReplicationPending $state
                 if ($PSCmdlet.ParameterSetName -eq 'Identity') {
-                    $user = Resolve-AdUserOrThrow $state $domain $Identity
+                    $user = Resolve-AdUserOnDc $state $domain $Identity $dc $ctx.Now
                     return @(ConvertTo-AdUserObject $state $user $Properties)
                 }
                 $tree = $null
@@ -694,11 +709,17 @@ function Get-ADUser {
                 $plan = $null
                 $candidates = @(Get-SimValue $state.forest 'users' @())
                 $exact = $false
-                if ($null -ne $ldapTree) {
+                # The index holds the newest values: while writes are replicating, every user is read on the DC.
+                if ($null -ne $ldapTree -and $pending.Count -eq 0) {
                     $candidates = Get-AdSearchCandidates $state (Get-AdLdapIndexKeys $ldapTree)
                     $exact = Test-AdLdapIndexExact $ldapTree
                 }
-                foreach ($user in $candidates) {
+                foreach ($stored in $candidates) {
+                    $user = $stored
+                    if ($pending.Count -gt 0) {
+                        $user = (Get-SimAdUserOnDc -State $state -User $stored -Dc $dc -At $ctx.Now -Pending $pending).User
+                        if ($null -eq $user) { continue }
+                    }
                     $dn = [string]$user.DistinguishedName
                     if ($scope -eq 'Base') { if (-not $dn.Equals($base, [StringComparison]::OrdinalIgnoreCase)) { continue } }
                     else {
@@ -810,6 +831,7 @@ function New-ADUser {
                 }
             }
             $state.forest['users'] = @(Get-SimValue $state.forest 'users' @()) + @($user)
+            Add-SimReplicationWrite -State $state -Domain $domain -Dc (Resolve-SimDomainController $state $domain $Server) -ObjectGuid ([string]$user.ObjectGUID) -Before $null -Now $ctx.Now
             $ctx.Dirty = $true
             # "Accounts created with the New-ADUser cmdlet are disabled if no password is provided." (Set-ADUser /
             # New-ADUser docs). A password that fails the domain policy leaves the account created but disabled,
@@ -873,6 +895,8 @@ function Set-ADUser {
                 param($ctx)
                 $state = $ctx.State
                 $domain = Get-AdDomainData $state $Server
+                $dc = Resolve-SimDomainController $state $domain $Server
+                $null = Resolve-AdUserOnDc $state $domain $Identity $dc $ctx.Now
                 $user = Resolve-AdUserOrThrow $state $domain $Identity
                 $work = Copy-SimData $user
                 $simple = @{ UserPrincipalName = 'UserPrincipalName'; EmailAddress = 'mail'; GivenName = 'GivenName'; Surname = 'Surname'; DisplayName = 'DisplayName'
@@ -942,6 +966,7 @@ function Set-ADUser {
                 }
                 if (-not $PSCmdlet.ShouldProcess([string]$user.DistinguishedName, 'Set')) { return $null }
                 $work['whenChanged'] = Format-SimTime $ctx.Now
+                Add-SimReplicationWrite -State $state -Domain $domain -Dc $dc -ObjectGuid ([string]$user.ObjectGUID) -Before $user -Now $ctx.Now
                 foreach ($key in @($work.Keys)) { $user[$key] = $work[$key] }
                 $ctx.Dirty = $true
                 if ($PassThru) { return (ConvertTo-AdUserObject $state $user @()) }
@@ -1020,10 +1045,60 @@ function Move-ADObject {
                     }
                 }
                 if (-not $PSCmdlet.ShouldProcess([string]$user.DistinguishedName, 'Move')) { return $null }
+                Add-SimReplicationWrite -State $state -Domain $domain -Dc (Resolve-SimDomainController $state $domain $Server) -ObjectGuid ([string]$user.ObjectGUID) -Before $user -Now $ctx.Now
                 $user['DistinguishedName'] = $dn
                 $user['whenChanged'] = Format-SimTime $ctx.Now
                 $ctx.Dirty = $true
                 if ($PassThru) { return (ConvertTo-AdUserObject $state $user @()) }
+                return $null
+            }
+        } catch {
+            $PSCmdlet.ThrowTerminatingError($_)
+        }
+        if ($null -ne $result) { $PSCmdlet.WriteObject($result) }
+    }
+}
+
+function Sync-ADObject {
+    <#
+    .SYNOPSIS
+        Replicates a single object between two domain controllers (simulated: users).
+    .DESCRIPTION
+        "Sync-ADObject [-Object] <ADObject> [[-Source] <String>] [-Destination] <String> [-AuthType] [-Credential]
+        [-PassThru] [-PasswordOnly]" (https://learn.microsoft.com/powershell/module/activedirectory/sync-adobject;
+        the cmdlet has no -Server). Every write Source has of the object reaches Destination now. An unknown DC
+        fails as an unreachable server does (ADServerDownException). Not documented, guessed: without -Source the
+        module's default DC is the source; -PassThru returns the object as Destination serves it; -PasswordOnly
+        replicates nothing else (the sim keeps no passwords).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [object] $Object,
+        [Parameter(Position = 1)] [string] $Source,
+        [Parameter(Mandatory = $true, Position = 2)] [string] $Destination,
+        [ValidateSet('Negotiate', 'Basic', '0', '1')] [string] $AuthType,
+        [System.Management.Automation.PSCredential] $Credential,
+        [switch] $PassThru,
+        [switch] $PasswordOnly
+    )
+    process {
+        try {
+            $bound = $PSBoundParameters  # the body scriptblock has its own $PSBoundParameters
+            $result = Invoke-AdCommand 'Sync-ADObject' $PSBoundParameters {
+                param($ctx)
+                $state = $ctx.State
+                $domain = Get-AdDomainData $state $Destination
+                $to = Resolve-SimDomainController $state $domain $Destination
+                $from = Resolve-SimDomainController $state $domain $null
+                if ($Source) {
+                    $null = Get-AdDomainData $state $Source
+                    $from = Resolve-SimDomainController $state $domain $Source
+                }
+                $user = Resolve-AdUserOnDc $state $domain $Object $from $ctx.Now
+                if (-not $PasswordOnly) {
+                    if ((Sync-SimAdObject -State $state -ObjectGuid ([string]$user.ObjectGUID) -Source $from -Destination $to -Now $ctx.Now) -gt 0) { $ctx.Dirty = $true }
+                }
+                if ($PassThru) { return (ConvertTo-AdUserObject $state (Resolve-AdUserOnDc $state $domain $Object $to $ctx.Now) @()) }
                 return $null
             }
         } catch {
@@ -1148,7 +1223,7 @@ function Get-ADDomain {
 
 #endregion
 
-$exported = @('Get-ADUser', 'New-ADUser', 'Set-ADUser', 'Remove-ADUser', 'Move-ADObject', 'Get-ADForest', 'Get-ADDomain')
+$exported = @('Get-ADUser', 'New-ADUser', 'Set-ADUser', 'Remove-ADUser', 'Move-ADObject', 'Sync-ADObject', 'Get-ADForest', 'Get-ADDomain')
 # With a simulator server (UPN_MATCH_SIM_SERVER), each cmdlet forwards its calls there: see UpnMatch.Sim.Remote.ps1.
 foreach ($proxy in @(Get-SimRemoteProxies -Module $script:ModuleName -Functions @($exported | ForEach-Object { Get-Item -Path ('function:' + $_) }))) {
     Set-Item -Path ('function:script:' + $proxy.Name) -Value $proxy.Body

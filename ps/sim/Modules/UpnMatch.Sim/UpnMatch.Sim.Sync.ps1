@@ -180,6 +180,52 @@ function Get-SimRoleAssignments {
     return , $list.ToArray()
 }
 
+function Test-SimUnder {
+    <# The length of the longest container of Containers that holds DistinguishedName (0: none). #>
+    param([string] $DistinguishedName, [AllowNull()] $Containers)
+    $best = 0
+    foreach ($container in @($Containers)) {
+        $text = ([string]$container).Trim()
+        if (-not $text) { continue }
+        if ($DistinguishedName.Equals($text, [StringComparison]::OrdinalIgnoreCase) -or $DistinguishedName.EndsWith(',' + $text, [StringComparison]::OrdinalIgnoreCase)) {
+            if ($text.Length -gt $best) { $best = $text.Length }
+        }
+    }
+    return $best
+}
+
+function Test-SimInSyncScope {
+    <#
+    .SYNOPSIS
+        Whether the AD connector synchronises this AD user, as Entra Connect's filtering is configured
+        ("Microsoft Entra Connect Sync: Configure filtering",
+        https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-sync-configure-filtering):
+        - its domain partition is selected (sync.unselectedPartitions lists the DNs of unselected domains);
+        - OU filtering: under a container of the inclusion list (sync.syncScopeOUs; missing: every container)
+          and not under a deeper container of the exclusion list (sync.scopeExclusions) - the most specific
+          container wins, as in the wizard's tree (guess: the page shows the tree, not the rule);
+        - group-based filtering (sync.groupFilter, a group DN): only DIRECT members are synchronised
+          ("Nested group membership is not resolved", community write-up of the same page; [3P]). The sim reads
+          direct membership from the user's memberOf.
+    #>
+    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] $AdUser)
+    $sync = $State.sync
+    $dn = [string]$AdUser.DistinguishedName
+    if ((Test-SimUnder $dn (Get-SimValue $sync 'unselectedPartitions' @())) -gt 0) { return $false }
+    $included = [int]::MaxValue
+    if ($sync.Contains('syncScopeOUs') -and $null -ne $sync['syncScopeOUs']) { $included = Test-SimUnder $dn @($sync['syncScopeOUs']) }
+    if ($included -eq 0) { return $false }
+    $excluded = Test-SimUnder $dn (Get-SimValue $sync 'scopeExclusions' @())
+    if ($excluded -gt 0 -and $excluded -ge $included) { return $false }
+    $group = [string](Get-SimValue $sync 'groupFilter' '')
+    if ($group) {
+        $member = $false
+        foreach ($of in @(Get-SimValue $AdUser 'memberOf' @())) { if (([string]$of).Equals($group, [StringComparison]::OrdinalIgnoreCase)) { $member = $true } }
+        if (-not $member) { return $false }
+    }
+    return $true
+}
+
 function Get-SimRoleHolderIds {
     <#
     .SYNOPSIS
@@ -242,12 +288,16 @@ function Get-SimVerifiedUpn {
 }
 
 function Get-SimDomainOf {
+    <# The domain that holds a DN: the deepest one (a child domain's objects are not the parent's). #>
     param($State, [string] $DistinguishedName)
+    $best = $null
+    $bestLength = 0
     foreach ($domain in @(Get-SimValue $State.forest 'domains' @())) {
         $dn = [string](Get-SimValue $domain 'DistinguishedName' '')
-        if ($dn -and $DistinguishedName.EndsWith($dn, [StringComparison]::OrdinalIgnoreCase)) { return $domain }
+        if (-not $dn -or $dn.Length -le $bestLength) { continue }
+        if ($DistinguishedName.Equals($dn, [StringComparison]::OrdinalIgnoreCase) -or $DistinguishedName.EndsWith(',' + $dn, [StringComparison]::OrdinalIgnoreCase)) { $best = $domain; $bestLength = $dn.Length }
     }
-    return $null
+    return $best
 }
 
 function Set-SimFlowedAttributes {
@@ -450,7 +500,7 @@ function Remove-SimDepartedUsers {
     $joins = $Engine.Joins
     foreach ($guid in @($joins.Keys)) {
         $adUser = $Engine.AdById[([string]$guid).ToLowerInvariant()]
-        if ($null -ne $adUser -and (Test-SimInScope ([string]$adUser.DistinguishedName) $Engine.Scope)) { continue }
+        if ($null -ne $adUser -and (Test-SimInSyncScope $Engine.State $adUser)) { continue }
         $cloudId = [string]$joins[$guid]
         $cloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $cloudId)
         $Engine.ActionList.Add([ordered]@{ action = 'delete'; objectGuid = [string]$guid; cloudId = $cloudId })
@@ -762,7 +812,7 @@ function Invoke-SimSyncEngine {
         in scope (in state order) that the import reads - joined ones updated, the others matched (hard, then
         soft) and joined, or provisioned.
     #>
-    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [string] $Now, $Faults, [string] $Since, [string[]] $Retry = @())
+    param([Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [string] $Now, $Faults, [string] $Since, [string[]] $Retry = @(), [string] $ImportAt)
 
     $engine = New-SimSyncEngine -State $State -Now $Now -Faults $Faults
     Remove-SimDepartedUsers $engine
@@ -776,10 +826,25 @@ function Invoke-SimSyncEngine {
     $retrySet = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
     foreach ($id in $Retry) { if ($id) { $null = $retrySet.Add($id) } }
 
-    foreach ($adUser in @($State.forest.users)) {
-        # Only objects in the configured OUs take part (Entra Connect domain/OU filtering).
-        if (-not (Test-SimInScope ([string]$adUser.DistinguishedName) $engine.Scope)) { continue }
-        if ($null -ne $sinceTime -and -not $retrySet.Contains([string]$adUser.ObjectGUID)) {
+    # The AD connector imports each domain from one domain controller (Get-SimConnectorDomainController), as
+    # that DC served it when the cycle started: a write not yet replicated there is not imported by this cycle.
+    $importAt = ConvertFrom-SimTime $ImportAt
+    if ($null -eq $importAt) { $importAt = ConvertFrom-SimTime $Now }
+    $pending = Get-SimReplicationPending $State
+    $importDcs = @{}
+    foreach ($domain in @(Get-SimValue $State.forest 'domains' @())) { $importDcs[[string]$domain.DistinguishedName] = Get-SimConnectorDomainController $State $domain }
+    foreach ($stored in @($State.forest.users)) {
+        $dc = $null
+        $domain = Get-SimDomainOf $State ([string]$stored.DistinguishedName)
+        if ($null -ne $domain) { $dc = $importDcs[[string]$domain.DistinguishedName] }
+        $view = Get-SimAdUserOnDc -State $State -User $stored -Dc $dc -At $importAt -Pending $pending
+        $adUser = $view.User
+        if ($null -eq $adUser) { continue }
+        # Only objects in the configured scope take part (domain, OU and group filtering).
+        if (-not (Test-SimInSyncScope $State $adUser)) { continue }
+        if ($null -ne $sinceTime -and -not $retrySet.Contains([string]$adUser.ObjectGUID) -and -not $view.Arrived) {
+            # whenChanged is the originating write's time; a write that reached the DC by replication since the
+            # last import is read too (the DC's own change counter moved).
             $changedAt = ConvertFrom-SimTime ([string](Get-SimValue $adUser 'whenChanged' ''))
             if ($null -ne $changedAt -and $changedAt -lt $sinceTime) { continue }
         }
@@ -800,9 +865,9 @@ function Invoke-SimSyncEngine {
         if (-not $exported) { continue }
         # Entra Connect writes the source anchor back to mS-DS-ConsistencyGuid when it is empty
         # ("Microsoft Entra Connect: Design concepts", Using ms-DS-ConsistencyGuid as sourceAnchor).
-        if ((Get-SimAnchorAttribute $State) -eq 'mS-DS-ConsistencyGuid' -and -not [string](Get-SimValue $adUser 'mS-DS-ConsistencyGuid' '')) {
-            $adUser['mS-DS-ConsistencyGuid'] = $anchor
-            $adUser['whenChanged'] = $Now
+        if ((Get-SimAnchorAttribute $State) -eq 'mS-DS-ConsistencyGuid' -and -not [string](Get-SimValue $stored 'mS-DS-ConsistencyGuid' '')) {
+            $stored['mS-DS-ConsistencyGuid'] = $anchor
+            $stored['whenChanged'] = $Now
         }
     }
     $report = $engine.Report
@@ -842,10 +907,13 @@ function Complete-SimSyncCycle {
         # Staging mode: "the sync engine imports and synchronizes but exports nothing" - computed on a copy,
         # reported as pending exports.
         $copy = Copy-SimData $state
-        $report = Invoke-SimSyncEngine -State $copy -Now $endedAt -Faults $null -Since $since -Retry $retry
+        $report = Invoke-SimSyncEngine -State $copy -Now $endedAt -Faults $null -Since $since -Retry $retry -ImportAt $run.startedAt
         $run.pendingExports = $report.actions
     } else {
-        $report = Invoke-SimSyncEngine -State $state -Now $endedAt -Faults $Context.Faults -Since $since -Retry $retry
+        $report = Invoke-SimSyncEngine -State $state -Now $endedAt -Faults $Context.Faults -Since $since -Retry $retry -ImportAt $run.startedAt
+        # Writes every DC had when this cycle imported no longer matter to the next delta import.
+        $importedAt = ConvertFrom-SimTime $run.startedAt
+        if ($null -ne $importedAt) { Remove-SimReplicatedWrites -State $state -Since $importedAt }
         $run.exports = [ordered]@{ adds = $report.adds; updates = $report.updates; deletes = $report.deletes }
         $run.joins = $report.joins
         $run.errors = $report.errors

@@ -15,13 +15,14 @@
       UpnMatch.Sim.State.ps1            the world's folder, lock, state.json, indexes, sim.json
       UpnMatch.Sim.Instrumentation.ps1  call log, faults, kills
       UpnMatch.Sim.Command.ps1          Invoke-SimCommand: the transaction every fake runs
+      UpnMatch.Sim.Replication.ps1      domain controllers and the replication delay between them
       UpnMatch.Sim.Sync.ps1             the sync engine and the settle step
       UpnMatch.Sim.Remote.ps1           the simulator server and its proxies
 #>
 Set-StrictMode -Version Latest
 
 # One scope: each file's functions and script variables are the module's.
-foreach ($part in @('Data', 'Types', 'State', 'Instrumentation', 'Command', 'Sync', 'Remote')) {
+foreach ($part in @('Data', 'Types', 'State', 'Instrumentation', 'Command', 'Replication', 'Sync', 'Remote')) {
     . (Join-Path $PSScriptRoot ('UpnMatch.Sim.{0}.ps1' -f $part))
 }
 
@@ -33,5 +34,6 @@ Export-ModuleMember -Function @(
     'Get-SimAadConnectorName', 'Get-SimAdConnectorName', 'Get-SimRoleHolderIds', 'Get-SimRoleAssignments', 'Get-SimInitialDomain',
     'Test-SimInScope', 'Get-SimFeature', 'Get-SimIndex', 'New-SimIndex', 'Get-SimRemoteProxies', 'Invoke-SimRemote',
     'Invoke-SimServer',
-    'Get-SimCallerErrorAction'
+    'Get-SimCallerErrorAction',
+    'Test-SimInSyncScope', 'Resolve-SimDomainController', 'Add-SimReplicationWrite', 'Get-SimAdUserOnDc', 'Get-SimReplicationPending', 'Sync-SimAdObject', 'Get-SimConnectorDomainController', 'Get-SimDomainControllers', 'Get-SimDomainOf'
 )
