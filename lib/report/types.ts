@@ -23,17 +23,30 @@ export const USER_OUTCOMES = ['matched', 'blocked', 'duplicate', 'failed', 'erro
 export type UserOutcome = (typeof USER_OUTCOMES)[number];
 
 export interface UserReport {
+  /** Exactly as Graph returns it when the cloud user was found. */
   cloudUpn: string;
+  cloudObjectId: string | null;
   samAccountName: string | null;
+  adDistinguishedName: string | null;
+  adObjectGuid: string | null;
   predictedMatch: PredictedMatch;
   outcome: UserOutcome;
   findings: Finding[];
   steps: StepRecord[];
   overwrites: Overwrite[];
+  /** What was done to the user's objects, or with --what-if what would be, one operation a line. */
+  actions: string[];
+  /** The batch file's columns upn-match does not know, as given. */
+  extra?: Record<string, string>;
 }
 
 export interface RunReport {
+  /** Stamped by the command line when it writes the report. */
+  toolVersion?: string;
+  generatedAt?: string;
+  command?: string;
   runId: string | null;
+  tenantId: string | null;
   mode: 'plan' | 'apply' | 'what-if' | 'verify' | 'rollback';
   summary: { total: number } & Record<UserOutcome, number>;
   tenantFindings: Finding[];

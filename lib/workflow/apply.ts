@@ -83,6 +83,7 @@ async function prepare(deps: EngineDeps, batch: BatchUser[], options: ApplyOptio
     sync: { state: 'not-run' },
     users: [],
   };
+  run.tenantId = planned.facts.tenant.tenantId;
   for (const ev of planned.evaluation.users) {
     const existing = run.users.find((u) => u.cloudUpn.toLowerCase() === ev.user.cloudUpn.toLowerCase());
     if (existing) plannedUser(ev, at(), existing);

@@ -70,6 +70,8 @@ export interface RunJournal {
   featureEnabled: boolean;
   sync: { state: 'not-run' | 'started' | 'completed' | 'failed'; startedAt?: string; completedAt?: string; error?: string };
   tenantLeftOpen?: boolean;
+  /** The tenant the run wrote for (its reports name it; verify and rollback read no tenant facts). */
+  tenantId?: string;
   users: JournalUser[];
 }
 

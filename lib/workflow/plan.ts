@@ -42,6 +42,18 @@ function adoptExisting(users: BatchUser[], facts: Facts, run: RunJournal | null)
   });
 }
 
+/**
+ * Each user keyed by its cloud user's UPN exactly as Graph returns it, whatever the batch's case: that is
+ * the UPN the AD write gives the account, and the journal and the report show.
+ */
+function withCloudUpns(users: BatchUser[], facts: Facts): BatchUser[] {
+  const exact = new Map(facts.cloudUsers.map((c) => [c.userPrincipalName.toLowerCase(), c.userPrincipalName]));
+  return users.map((user) => {
+    const upn = exact.get(user.cloudUpn.toLowerCase());
+    return upn && upn !== user.cloudUpn ? { ...user, cloudUpn: upn } : user;
+  });
+}
+
 /** The cloud user already carries the anchor of the very account we would give its UPN. */
 export function alreadyMatched(ev: UserEvaluation): boolean {
   return Boolean(ev.cloudUser?.onPremisesImmutableId && ev.adUser && ev.cloudUser.onPremisesImmutableId === anchorOf(ev.adUser));
@@ -54,7 +66,7 @@ export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOp
     featureRecord: options.featureRecord,
     adFactsChunkSize: options.adFactsChunkSize,
   });
-  const adopted = adoptExisting(users, facts, run);
+  const adopted = adoptExisting(withCloudUpns(users, facts), facts, run);
   return { facts, evaluation: evaluate(facts, adopted), users: adopted };
 }
 
@@ -85,6 +97,7 @@ export async function planReport(deps: EngineDeps, users: BatchUser[], options: 
   });
   return {
     runId: null,
+    tenantId: result.facts.tenant.tenantId,
     mode: 'plan',
     summary: summarize(reports),
     tenantFindings: result.evaluation.tenantFindings,

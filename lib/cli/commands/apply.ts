@@ -19,7 +19,8 @@ export function applyCommand(yargs: Argv<GlobalOptions>) {
         .option('sync-wait', { type: 'number', default: 900, describe: 'seconds to wait for a running sync cycle' }),
     (argv) =>
       withSession(argv, async (session) => {
-        const users = readUsers(argv);
+        const batch = readUsers(argv);
+        const users = batch.users;
         await withLock(session, async () => {
           // A progress bar only for a person watching a long run: not with --json, not without a terminal.
           const cliProgress = !argv.json && process.stderr.isTTY && users.length >= 20 ? (await import('cli-progress')).default : null;
@@ -47,7 +48,7 @@ export function applyCommand(yargs: Argv<GlobalOptions>) {
             syncPollMs: 1000,
             command: commandLine(),
           });
-          await output(argv, report);
+          await output(argv, report, batch);
         });
       }),
   );

@@ -12,13 +12,14 @@ export function planCommand(yargs: Argv<GlobalOptions>) {
     (y) => userOptions(y),
     (argv) =>
       withSession(argv, async ({ context, deps }) => {
-        const users = readUsers(argv);
+        const batch = readUsers(argv);
+        const users = batch.users;
         const report = await planReport(deps, users, {
           config: context.config,
           enableFeature: Boolean(argv['enable-feature'] || context.config.enableFeature),
           featureRecord: readFeatureRecord(context.workDir),
         });
-        await output(argv, report);
+        await output(argv, report, batch);
       }),
   );
 }

@@ -28,7 +28,7 @@ export function statusCommand(yargs: Argv<GlobalOptions>) {
           for (const u of run.users) console.log(`    ${u.state.padEnd(12)} ${u.cloudUpn}  ${u.steps.map((s) => `${s.id}:${s.outcome}`).join(' ')}`);
         }
       } catch (error) {
-        fail(error);
+        fail(error, undefined, argv);
       }
     },
   );

@@ -7,12 +7,16 @@ import { summarize, type RunReport, type UserReport } from '../../../lib/report/
 function user(n: number, extra: Partial<UserReport> = {}): UserReport {
   return {
     cloudUpn: `user${n}@contoso.com`,
+    cloudObjectId: `c-${n}`,
     samAccountName: n % 2 === 0 ? `user${n}` : null,
+    adDistinguishedName: `CN=User ${n},OU=Users,OU=Corp,DC=contoso,DC=com`,
+    adObjectGuid: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`,
     predictedMatch: 'upn',
     outcome: 'planned',
     findings: [{ code: 'SmtpMatchesTarget', severity: 'warn', message: `line one\nline "two" — ${n}`, hint: 'the AD account’s address' }],
     steps: [{ id: 'planned', outcome: 'passed', at: '2026-11-25T10:00:00.000Z', code: undefined }],
     overwrites: [{ attribute: 'displayName', cloudValue: null, onPremisesValue: `User\t${n}` }],
+    actions: [],
     ...extra,
   };
 }
@@ -20,6 +24,7 @@ function user(n: number, extra: Partial<UserReport> = {}): UserReport {
 function report(users: UserReport[], extra: Partial<RunReport> = {}): RunReport {
   return {
     runId: null,
+    tenantId: 't1',
     mode: 'plan',
     summary: summarize(users),
     tenantFindings: [{ code: 'FeaturesUnknown', severity: 'warn', message: 'could not be read', hint: 'run `upn-match feature`' }],
