@@ -261,6 +261,8 @@ export function parseBatch(input: string, options: BatchOptions = {}): Batch {
   const lower = names.map((n) => n.toLowerCase());
   const repeated = names.filter((n, i) => n !== '' && lower.indexOf(n.toLowerCase()) !== i);
   if (repeated.length > 0) headerProblems.push({ row: header.row, message: `column(s) named twice: ${repeated.map(quote).join(', ')}` });
+  // The batch's own columns reach the report and the terminal: their names and values follow the field rules.
+  for (const name of extraColumns) checkField(`column name ${quote(name)}`, name, header.row, headerProblems);
   if (headerProblems.length > 0) throw new BatchInputError([...problems, ...headerProblems].sort((a, b) => a.row - b.row));
 
   const users: BatchUser[] = [];
@@ -277,7 +279,10 @@ export function parseBatch(input: string, options: BatchOptions = {}): Batch {
     const extra: Record<string, string> = {};
     names.forEach((name, i) => {
       if (known.has(name)) fields[name] = clean(cells[i]);
-      else if (name !== '') extra[name] = cells[i] ?? '';
+      else if (name !== '') {
+        extra[name] = clean(cells[i]) ?? '';
+        checkField(`column ${quote(name)}`, extra[name] || null, row, problems);
+      }
     });
     const create = parseCreate(fields.create ?? null, row, problems);
     delete fields.create;

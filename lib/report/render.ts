@@ -108,8 +108,9 @@ export function reportCsv(report: RunReport, options: CsvReportOptions = {}): st
     for (const c of extra) row[c] = u.extra?.[c] ?? '';
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, neutralizeCell(v)]));
   });
-  const text = stringify(rows, { header: true, columns: [...REPORT_CSV_COLUMNS, ...extra], delimiter: options.delimiter ?? ',', record_delimiter: 'windows' });
+  const columns: { key: string; header?: string }[] = [...REPORT_CSV_COLUMNS.map((key) => ({ key })), ...extra.map((key) => ({ key, header: neutralizeCell(key) }))];
+  const text = stringify(rows, { header: true, columns, delimiter: options.delimiter ?? ',', record_delimiter: 'windows' });
   // With no users csv-stringify writes no header either: an empty report still names its columns.
-  const header = rows.length === 0 ? stringify([[...REPORT_CSV_COLUMNS, ...extra]], { delimiter: options.delimiter ?? ',', record_delimiter: 'windows' }) : '';
+  const header = rows.length === 0 ? stringify([columns.map((c) => c.header ?? c.key)], { delimiter: options.delimiter ?? ',', record_delimiter: 'windows' }) : '';
   return `\uFEFF${header}${text}`;
 }
