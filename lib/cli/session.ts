@@ -15,6 +15,7 @@ import { EXIT } from '../exit-codes.js';
 import { InputError } from '../input-error.js';
 import { createLogger, type Logger } from '../log.js';
 import { exitCodeFor } from '../report/exit-code.js';
+import { reportHtml } from '../report/html.js';
 import { renderReport, reportCsv, reportJsonPieces } from '../report/render.js';
 import type { RunReport } from '../report/types.js';
 import { toolVersion } from '../version.js';
@@ -41,7 +42,7 @@ export interface UserOptions extends GlobalOptions {
 
 /** The options that name the batch (plan and apply), with the precondition table in --help. */
 export function userOptions<T>(y: Argv<T>) {
-  return y
+  return outputOptions(y)
     .option('csv', { type: 'string', describe: 'batch file (columns: cloudUpn, samAccountName, distinguishedName, create, givenName, surname, ou)' })
     .option('cloud-upn', { type: 'string', describe: 'one user: the cloud UPN (the key; never changed)' })
     .option('sam', { type: 'string', describe: 'the AD account to update (sAMAccountName), or the new account with --create' })
@@ -50,9 +51,7 @@ export function userOptions<T>(y: Argv<T>) {
     .option('given-name', { type: 'string' })
     .option('surname', { type: 'string' })
     .option('ou', { type: 'string', describe: 'OU (DN) for a new account' })
-    .option('delimiter', { type: 'string', describe: 'CSV delimiter: comma, semicolon or tab (default: sniffed from the header line); also the report\'s' })
     .option('encoding', { type: 'string', choices: [...CSV_ENCODINGS], describe: 'batch file encoding (default: from its byte order mark; else UTF-8 if valid, else Windows-1252)' })
-    .option('report', { type: 'string', describe: 'also write the report as CSV to this file' })
     .option('enable-feature', { type: 'boolean', default: false, describe: 'allow enabling UPN soft match in the tenant (cannot be undone)' })
     .epilogue(
       `Preconditions (block = nothing written for that user; warn = reported):\n${rules
@@ -180,10 +179,19 @@ async function writeStdout(pieces: Iterable<string>): Promise<void> {
 export interface OutputOptions {
   json?: boolean;
   report?: string;
+  html?: string;
   delimiter?: string;
 }
 
-const OUTPUT_FLAGS = ['report'] as const;
+const OUTPUT_FLAGS = ['report', 'html'] as const;
+
+/** The output options every run command takes (plan, apply, verify, rollback). */
+export function outputOptions<T>(y: Argv<T>) {
+  return y
+    .option('report', { type: 'string', describe: 'also write the report as CSV (UTF-8 with BOM, for Excel) to this file' })
+    .option('html', { type: 'string', describe: 'also write the report as one self-contained HTML page to this file' })
+    .option('delimiter', { type: 'string', describe: 'CSV delimiter: comma, semicolon or tab (default: the batch file\'s, sniffed from its header line)' });
+}
 
 /**
  * Every output file's folder must exist and take a new file before anything is done: a report that cannot
@@ -238,6 +246,7 @@ export async function output(argv: OutputOptions, unstamped: RunReport, batch?: 
   else console.log(renderReport(report));
   const delimiter = batch?.delimiter ?? (argv.delimiter === undefined ? ',' : parseDelimiter(argv.delimiter));
   if (argv.report) writeOutput(argv.report, reportCsv(report, { delimiter, extraColumns: batch?.extraColumns ?? [] }));
+  if (argv.html) writeOutput(argv.html, reportHtml(report));
   process.exitCode = exitCodeFor(report);
 }
 
