@@ -128,7 +128,7 @@ export async function withSession(argv: GlobalOptions & OutputOptions, work: (se
 
 /** One run at a time per work folder. */
 export async function withLock(session: Session, work: () => Promise<void>): Promise<void> {
-  const release = await acquireRunLock(session.context.workDir, Number(process.env.UPN_MATCH_LOCK_STALE_MS) || undefined);
+  const release = await acquireRunLock(session.context.workDir, Number(process.env.UPN_MATCH_LOCK_STALE_MS) || undefined, commandLine());
   try {
     await work();
   } finally {

@@ -12,9 +12,12 @@ export function renderReport(report: RunReport): string {
   }
   for (const f of report.tenantFindings) lines.push(`  [${f.severity}] ${f.code}: ${f.message}\n         → ${f.hint}`);
   for (const u of report.users) {
-    lines.push(`${u.outcome.toUpperCase().padEnd(11)} ${u.cloudUpn}${u.samAccountName ? ` ← ${u.samAccountName}` : ''} (match by ${u.predictedMatch})`);
+    const match = u.predictedMatch === 'none' ? 'no match predicted' : `match by ${u.predictedMatch}`;
+    lines.push(`${u.outcome.toUpperCase().padEnd(11)} ${u.cloudUpn}${u.samAccountName ? ` ← ${u.samAccountName}` : ''} (${match})`);
     const tenantCodes = new Set(report.tenantFindings.map((f) => f.code));
     for (const f of u.findings.filter((x) => !tenantCodes.has(x.code))) lines.push(`    [${f.severity}] ${f.code}: ${f.message}\n           → ${f.hint}`);
+    // What was done, or with --what-if what would be: one operation a line, naming the object.
+    for (const a of u.actions) lines.push(`    ${a}`);
     for (const o of u.overwrites) lines.push(`    overwrites ${o.attribute}: ${JSON.stringify(o.cloudValue)} → ${JSON.stringify(o.onPremisesValue)}`);
   }
   const s = report.summary;

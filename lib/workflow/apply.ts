@@ -138,7 +138,7 @@ async function enableFeature(ctx: ApplyRun): Promise<void> {
     return;
   }
   if (ctx.whatIf) {
-    for (const ju of users) transition(ju, 'would', ctx.at(), { step: 'feature-enabled', detail: 'what-if: would enable UPN soft match' });
+    for (const ju of users) transition(ju, 'would', ctx.at(), { step: 'feature-enabled', detail: 'would enable the tenant feature softMatchOnUpnEnabled (UPN soft match; cannot be undone)' });
     ctx.log('info', 'what-if: would enable UPN soft match');
     return;
   }
@@ -238,7 +238,17 @@ function refuseWrite(ctx: ApplyRun, ju: JournalUser, failure: Failure, answered:
 function wouldWrite(ctx: ApplyRun, { ju, ev }: WriteItem, answer: ChunkAnswer, k: number): void {
   const { result, error } = answer.results[k] ?? { result: null, error: null };
   if (error || !result) return refuseWrite(ctx, ju, error ?? { code: 'UnexpectedError', message: 'no result' }, answer.answered);
-  transition(ju, 'would', ctx.at(), { step: 'ad-written', detail: `what-if: would ${ev.user.create ? 'create' : 'update'} the account with UPN ${ev.user.cloudUpn}` });
+  transition(ju, 'would', ctx.at(), { step: 'ad-written', detail: wouldDo(ev, result) });
+}
+
+/** The AD operation a what-if run would perform for a user, naming the object. */
+function wouldDo(ev: UserEvaluation, result: AdWriteOutput): string {
+  const user = ev.user;
+  if (user.create) return `would create account ${user.samAccountName ?? ''} (${user.givenName ?? ''} ${user.surname ?? ''}) in ${user.ou ?? ''} with UPN ${user.cloudUpn}`;
+  const dn = result.distinguishedName ?? ev.adUser?.DistinguishedName ?? user.distinguishedName ?? user.samAccountName ?? '';
+  const before = result.previousUserPrincipalName ?? ev.adUser?.UserPrincipalName ?? null;
+  if (before === user.cloudUpn) return `would leave ${dn} alone: it already carries the UPN ${user.cloudUpn}`;
+  return `would set the UPN of ${dn} from ${before ?? '(none)'} to ${user.cloudUpn}`;
 }
 
 function recordWrite(ctx: ApplyRun, { ju, ev }: WriteItem, answer: ChunkAnswer, k: number, resumed: boolean): void {
@@ -287,7 +297,7 @@ async function sync(ctx: ApplyRun): Promise<void> {
       ...(ctx.options.syncPollMs !== undefined ? { PollMilliseconds: ctx.options.syncPollMs } : {}),
     });
     if (ctx.whatIf) {
-      for (const ju of users) transition(ju, 'would', ctx.at(), { step: 'sync-started', detail: 'what-if: would run one delta sync' });
+      for (const ju of users) transition(ju, 'would', ctx.at(), { step: 'sync-started', detail: `would start one delta sync cycle on ${syncServerName(ctx.options.config) === 'local' ? 'this server' : syncServerName(ctx.options.config)} for the batch` });
       return;
     }
     run.sync = { ...run.sync, state: out.completed ? 'completed' : 'started', completedAt: out.completedAt ?? undefined };

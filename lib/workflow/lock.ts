@@ -17,6 +17,18 @@ interface Owner {
   pid: number;
   host: string;
   since: string;
+  /** The holder's command line (the CLI takes no secret on it), for the refusal message. */
+  command?: string;
+}
+
+/** Who holds the lock, for the refusal: pid, host, start time and command, as far as its owner file says. */
+function holderOf(ownerFile: string): string {
+  try {
+    const o = JSON.parse(readFileSync(ownerFile, 'utf8')) as Owner;
+    return `held by pid ${o.pid} on ${o.host} since ${o.since}${o.command ? ` (${o.command})` : ''}`;
+  } catch {
+    return 'holder unknown';
+  }
 }
 
 /** Whether a process of this machine lives (EPERM: it does, and is another user's). */
@@ -39,7 +51,7 @@ function heldByDeadProcess(ownerFile: string): boolean {
   }
 }
 
-export async function acquireRunLock(workDir: string, staleMs = LOCK_STALE_MS): Promise<() => Promise<void>> {
+export async function acquireRunLock(workDir: string, staleMs = LOCK_STALE_MS, command?: string): Promise<() => Promise<void>> {
   mkdirSync(workDir, { recursive: true });
   const lockPath = path.join(workDir, 'upn-match.lock');
   const ownerFile = `${lockPath}.owner.json`;
@@ -56,12 +68,12 @@ export async function acquireRunLock(workDir: string, staleMs = LOCK_STALE_MS): 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     if (!heldByDeadProcess(ownerFile)) {
-      throw new LockHeldError(`another upn-match run is working in ${workDir} (lock ${lockPath}); try again when it ends`);
+      throw new LockHeldError(`another upn-match run is working in ${workDir}, ${holderOf(ownerFile)} (lock ${lockPath}); try again when it ends`);
     }
     rmSync(lockPath, { recursive: true, force: true });
     release = await lockfile.lock(workDir, options);
   }
-  const owner: Owner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+  const owner: Owner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), ...(command ? { command } : {}) };
   writeFileSync(ownerFile, JSON.stringify(owner), 'utf8');
   return release;
 }
