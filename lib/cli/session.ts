@@ -23,6 +23,7 @@ import { systemClock, type EngineDeps } from '../workflow/deps.js';
 import { BridgeStepIO } from '../workflow/io.js';
 import { FileJournalStore, type RunJournal } from '../workflow/journal.js';
 import { acquireRunLock, LockHeldError } from '../workflow/lock.js';
+import { phaseLines } from './phases.js';
 import { createContext, newProcessRunner, type CommandContext, type GlobalOptions } from './context.js';
 
 export interface UserOptions extends GlobalOptions {
@@ -95,6 +96,9 @@ export interface Session {
   deps: EngineDeps;
 }
 
+/** The console's phase lines: one per process, ended before a prompt and before the report. */
+const phases = phaseLines();
+
 async function openSession(argv: GlobalOptions): Promise<Session & { close(): Promise<void> }> {
   const context = createContext(argv);
   const logger = createLogger({ logDir: context.logDir, quiet: Boolean(argv.json) });
@@ -108,8 +112,17 @@ async function openSession(argv: GlobalOptions): Promise<Session & { close(): Pr
     journal: new FileJournalStore(context.workDir),
     clock: systemClock,
     log: (level, message, meta) => logger.log(level, message, meta ?? {}),
+    phase: phases.phase,
   };
-  return { context, logger, deps, close: () => io.close() };
+  return {
+    context,
+    logger,
+    deps,
+    close: () => {
+      phases.close();
+      return io.close();
+    },
+  };
 }
 
 /** Runs a command's work in a PowerShell session, closed afterwards; a failure becomes its exit code. */
@@ -241,6 +254,7 @@ function writeOutput(file: string, text: string): void {
 /** Prints the report (JSON or text), writes the CSV when asked, and sets the exit code from it. */
 export async function output(argv: OutputOptions, unstamped: RunReport, batch?: Partial<BatchInput>): Promise<void> {
   const report = stamped(unstamped);
+  phases.close();
   // --json prints the report a user at a time: at ten thousand users its text is megabytes.
   if (argv.json) await writeStdout(reportJsonPieces(report));
   else console.log(renderReport(report));
@@ -286,6 +300,7 @@ export function fail(error: unknown, logger?: Logger, argv: { json?: boolean } =
  */
 export async function confirmOnTerminal(argv: { yes?: boolean }, question: string, shown?: () => string): Promise<boolean> {
   if (argv.yes) return true;
+  phases.close();
   if (!process.stdin.isTTY) throw new InputError(`refusing to write without --yes when not run from a terminal (a scheduled task must pass --yes)`);
   if (shown) process.stderr.write(`${shown()}\n`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });

@@ -57,6 +57,7 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
   await writeAd(ctx);
   await sync(ctx);
   await verify(ctx);
+  deps.phase?.('Finishing');
   finish(ctx, await relock(ctx));
   return report(ctx);
 }
@@ -128,6 +129,7 @@ async function enableFeature(ctx: ApplyRun): Promise<void> {
   const users = toWrite(ctx);
   const needed = ctx.plan.evaluation.tenantFindings.some((f) => f.code === 'UpnSoftMatchWillBeEnabled');
   if (users.length === 0 || !needed || ctx.run.featureEnabled) return;
+  ctx.deps.phase?.('Enabling UPN soft match in the tenant');
   try {
     await ctx.deps.io.run(steps.enableFeature, { Feature: 'softMatchOnUpnEnabled', Enable: true, Cloud: ctx.options.config.cloud, WhatIf: ctx.whatIf, ...ctx.signIn });
   } catch (error) {
@@ -205,6 +207,8 @@ async function writeAd(ctx: ApplyRun): Promise<void> {
     return ev ? [{ ju, ev }] : [];
   });
   const chunkSize = Math.min(Math.max(1, ctx.options.adWriteChunkSize ?? AD_WRITE_CHUNK), AD_WRITE_CHUNK_MAX);
+  // A progress bar, when there is one, shows the writes itself.
+  if (writes.length > 0) ctx.deps.phase?.(ctx.deps.progress ? '' : `Writing ${writes.length} AD account(s)`);
   for (let start = 0; start < writes.length; start += chunkSize) {
     ctx.deps.progress?.(start, writes.length);
     const chunk = writes.slice(start, start + chunkSize);
@@ -284,6 +288,7 @@ async function sync(ctx: ApplyRun): Promise<void> {
   const { run } = ctx;
   const users = ctx.whatIf ? run.users.filter((u) => u.state === 'planned') : run.users.filter((u) => u.state === 'ad-written' || (u.state === 'sync-started' && run.sync.state !== 'completed'));
   if (users.length === 0) return;
+  ctx.deps.phase?.(`Delta sync on ${syncServerName(ctx.options.config)} (waiting first for a running cycle, up to ${ctx.options.syncWaitSeconds ?? 900} s)`);
   if (!ctx.whatIf) {
     run.sync = { state: 'started', startedAt: ctx.at() };
     for (const ju of users) transition(ju, 'sync-started', ctx.at());
@@ -315,6 +320,8 @@ async function sync(ctx: ApplyRun): Promise<void> {
 /** 4. Verify, in bulk, with backoff. */
 async function verify(ctx: ApplyRun): Promise<void> {
   if (ctx.whatIf) return;
+  const count = ctx.run.users.filter((u) => u.state === 'sync-started').length;
+  if (count > 0) ctx.deps.phase?.(`Verifying ${count} user(s) in the cloud (up to ${Math.round(ctx.options.verifyTimeoutMs / 1000)} s)`);
   await verifyUsers(ctx.deps, ctx.run.users.filter((u) => u.state === 'sync-started'), ctx.options, ctx.signIn);
   ctx.save();
 }

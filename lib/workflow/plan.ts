@@ -60,6 +60,7 @@ export function alreadyMatched(ev: UserEvaluation): boolean {
 }
 
 export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOptions, run: RunJournal | null = null): Promise<PlanResult> {
+  deps.phase?.(`Reading the facts of ${users.length} user(s): AD, cloud, tenant, sync server`);
   const facts = await collectFacts(deps.io, users, {
     config: options.config,
     enableFeatureAllowed: options.enableFeature,
