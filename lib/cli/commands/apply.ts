@@ -16,7 +16,10 @@ export function applyCommand(yargs: Argv<GlobalOptions>) {
         .option('what-if', { type: 'boolean', default: false, describe: 'run every step with -WhatIf: write nothing' })
         .option('relock', { type: 'boolean', default: false, describe: 'afterwards set blockSoftMatchEnabled back on (delegated sign-in)' })
         .option('verify-timeout', { type: 'number', default: 600, describe: 'seconds to wait for the cloud users to show the match' })
-        .option('sync-wait', { type: 'number', default: 900, describe: 'seconds to wait for a running sync cycle' }),
+        .option('sync-wait', { type: 'number', default: 900, describe: 'seconds to wait for a running sync cycle' })
+        .example('$0 apply --csv users.csv --what-if', 'list each operation it would perform; nothing is written, nothing asked')
+        .example('$0 apply --csv users.csv --report result.csv --html result.html', 'run, asking first on a terminal; write the reports')
+        .example('$0 apply --csv users.csv --yes --json > result.json', 'unattended, from a scheduled task'),
     (argv) =>
       withSession(argv, async (session) => {
         const batch = readUsers(argv);

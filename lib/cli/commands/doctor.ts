@@ -107,7 +107,7 @@ export function doctorCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
     'doctor',
     'List PowerShell hosts and check that the modules the chosen mode needs can be imported',
-    (y) => y,
+    (y) => y.example('$0 doctor', 'on the server: which PowerShell hosts and modules are there').example('$0 doctor --sim ./lab', 'the same against a simulator folder'),
     async (argv) => {
       const report = await runDoctor(argv);
       console.log(argv.json ? JSON.stringify(report, null, 2) : render(report));

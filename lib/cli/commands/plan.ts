@@ -9,7 +9,10 @@ export function planCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
     'plan',
     'Read-only: gather the facts and tell, per user, whether and how it will match',
-    (y) => userOptions(y),
+    (y) =>
+      userOptions(y)
+        .example('$0 plan --csv users.csv', 'check a batch from Excel or Export-Csv; nothing is written')
+        .example('$0 plan --cloud-upn anna@contoso.com --sam amueller --html plan.html', 'one user, with an HTML page for the change board'),
     (argv) =>
       withSession(argv, async ({ context, deps }) => {
         const batch = readUsers(argv);

@@ -12,7 +12,9 @@ export function rollbackCommand(yargs: Argv<GlobalOptions>) {
       outputOptions(y)
         .option('run', { type: 'string', demandOption: true, describe: 'run id' })
         .option('what-if', { type: 'boolean', default: false, describe: 'say what would be undone; change nothing' })
-        .option('yes', { type: 'boolean', default: false, describe: 'do not ask (required when not run from a terminal)' }),
+        .option('yes', { type: 'boolean', default: false, describe: 'do not ask (required when not run from a terminal)' })
+        .example('$0 rollback --run 20261202T100000Z-abcdef --what-if', 'say what would be undone')
+        .example('$0 rollback --run 20261202T100000Z-abcdef --yes --html rollback.html', 'undo, unattended, with an HTML report'),
     (argv) =>
       withSession(argv, async (session) => {
         await withLock(session, async () => {

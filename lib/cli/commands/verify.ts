@@ -11,7 +11,8 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
     (y) =>
       outputOptions(y)
         .option('run', { type: 'string', demandOption: true, describe: 'run id (see `upn-match status`)' })
-        .option('verify-timeout', { type: 'number', default: 300, describe: 'seconds' }),
+        .option('verify-timeout', { type: 'number', default: 300, describe: 'seconds' })
+        .example('$0 verify --run 20261202T100000Z-abcdef --report verify.csv', 'check again the users a run left unconfirmed'),
     (argv) =>
       withSession(argv, async (session) => {
         await withLock(session, async () => {
