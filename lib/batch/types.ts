@@ -14,4 +14,6 @@ export interface BatchUser {
   surname: string | null;
   /** Create: the OU (DN) to create the account in. */
   ou: string | null;
+  /** Columns of the CSV the tool does not know, as given: ignored, and copied to the report. */
+  extra?: Record<string, string>;
 }

@@ -1,11 +1,12 @@
 // What the run commands share: the batch options, a PowerShell session with the journal and a logger,
 // the lock, the report on stdout (and CSV), questions on a terminal, and failures turned into exit codes.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
-import { readBatchCsv, userFromFlags, BatchInputError } from '../batch/read.js';
+import { CSV_ENCODINGS, type CsvEncoding } from '../batch/decode.js';
+import { parseDelimiter, readBatchFile, userFromFlags, BatchInputError, type Delimiter } from '../batch/read.js';
 import type { BatchUser } from '../batch/types.js';
 import { BridgeError } from '../bridge/errors.js';
 import { SessionRunner } from '../bridge/session-runner.js';
@@ -17,13 +18,16 @@ import { InputError } from '../input-error.js';
 import { EVENT_ID, writeEvent } from '../event-log.js';
 import { createLogger, SECRET_KEY, type Logger } from '../log.js';
 import { exitCodeFor } from '../report/exit-code.js';
+import { reportHtml } from '../report/html.js';
 import { renderReport, reportCsv, reportJsonPieces } from '../report/render.js';
 import type { RunReport } from '../report/types.js';
+import { toolVersion } from '../version.js';
 import { systemClock, type EngineDeps } from '../workflow/deps.js';
 import { BridgeStepIO } from '../workflow/io.js';
 import { FileJournalStore, type RunJournal } from '../workflow/journal.js';
 import { acquireRunLock, LockHeldError } from '../workflow/lock.js';
 import { ensurePrivateDir, WorkFileError } from '../workflow/work-dir.js';
+import { phaseLines } from './phases.js';
 import { createContext, newProcessRunner, type CommandContext, type GlobalOptions } from './context.js';
 
 export interface UserOptions extends GlobalOptions {
@@ -37,12 +41,14 @@ export interface UserOptions extends GlobalOptions {
   ou?: string;
   report?: string;
   'report-dir'?: string;
+  delimiter?: string;
+  encoding?: string;
   'enable-feature'?: boolean;
 }
 
 /** The options that name the batch (plan and apply), with the precondition table in --help. */
 export function userOptions<T>(y: Argv<T>) {
-  return y
+  return outputOptions(y)
     .option('csv', { type: 'string', describe: 'batch file (columns: cloudUpn, samAccountName, distinguishedName, create, givenName, surname, ou)' })
     .option('cloud-upn', { type: 'string', describe: 'one user: the cloud UPN (the key; never changed)' })
     .option('sam', { type: 'string', describe: 'the AD account to update (sAMAccountName), or the new account with --create' })
@@ -51,8 +57,8 @@ export function userOptions<T>(y: Argv<T>) {
     .option('given-name', { type: 'string' })
     .option('surname', { type: 'string' })
     .option('ou', { type: 'string', describe: 'OU (DN) for a new account' })
-    .option('report', { type: 'string', describe: 'also write the report as CSV to this file' })
     .option('report-dir', { type: 'string', describe: 'also write the report as JSON and CSV to new files in this folder, named for the run (for scheduled runs)' })
+    .option('encoding', { type: 'string', choices: [...CSV_ENCODINGS], describe: 'batch file encoding (default: from its byte order mark; else UTF-8 if valid, else Windows-1252)' })
     .option('enable-feature', { type: 'boolean', default: false, describe: 'allow enabling UPN soft match in the tenant (cannot be undone)' })
     .epilogue(
       `Preconditions (block = nothing written for that user; warn = reported):\n${rules
@@ -61,11 +67,24 @@ export function userOptions<T>(y: Argv<T>) {
     );
 }
 
-export function readUsers(argv: UserOptions): BatchUser[] {
+/** The batch and how its file was written: the report follows its delimiter. */
+export interface BatchInput {
+  users: BatchUser[];
+  /** The file's (or --delimiter); undefined for a user given by flags. */
+  delimiter?: Delimiter;
+  extraColumns: string[];
+}
+
+export function readUsers(argv: UserOptions): BatchInput {
   if (argv.csv && argv['cloud-upn']) throw new BatchInputError([{ row: 0, message: 'give either --csv or --cloud-upn, not both' }]);
-  if (argv.csv) return readBatchCsv(argv.csv);
+  const delimiter = argv.delimiter === undefined ? undefined : parseDelimiter(argv.delimiter);
+  if (argv.csv) {
+    const batch = readBatchFile(argv.csv, { delimiter, encoding: argv.encoding as CsvEncoding | undefined });
+    for (const warning of batch.warnings) process.stderr.write(`upn-match: warning: ${warning}\n`);
+    return { users: batch.users, delimiter: batch.delimiter, extraColumns: batch.extraColumns };
+  }
   if (!argv['cloud-upn']) throw new BatchInputError([{ row: 0, message: 'name the users: --csv FILE, or --cloud-upn with --sam/--dn (or --create)' }]);
-  return userFromFlags({
+  const users = userFromFlags({
     cloudUpn: argv['cloud-upn'],
     sam: argv.sam,
     dn: argv.dn,
@@ -74,6 +93,7 @@ export function readUsers(argv: UserOptions): BatchUser[] {
     surname: argv.surname,
     ou: argv.ou,
   });
+  return { users, delimiter, extraColumns: [] };
 }
 
 export interface Session {
@@ -81,6 +101,9 @@ export interface Session {
   logger: Logger;
   deps: EngineDeps;
 }
+
+/** The console's phase lines: one per process, ended before a prompt and before the report. */
+const phases = phaseLines();
 
 async function openSession(argv: GlobalOptions): Promise<Session & { close(): Promise<void> }> {
   const context = createContext(argv);
@@ -107,23 +130,33 @@ async function openSession(argv: GlobalOptions): Promise<Session & { close(): Pr
     onRunId: (runId) => {
       logger.defaultMeta = { ...logger.defaultMeta, runId };
     },
+    phase: phases.phase,
   };
-  return { context, logger, deps, close: () => io.close() };
+  return {
+    context,
+    logger,
+    deps,
+    close: () => {
+      phases.close();
+      return io.close();
+    },
+  };
 }
 
 /** The report the command printed (output), for the events at its end. */
 let printed: RunReport | undefined;
 
 /** Runs a command's work in a PowerShell session, closed afterwards; a failure becomes its exit code. */
-export async function withSession(argv: GlobalOptions, work: (session: Session) => Promise<void>): Promise<void> {
+export async function withSession(argv: GlobalOptions & OutputOptions, work: (session: Session) => Promise<void>): Promise<void> {
   let session: Awaited<ReturnType<typeof openSession>> | undefined;
   printed = undefined;
   try {
+    checkOutputPaths(argv);
     session = await openSession(argv);
     writeEvent(session.logger, { id: EVENT_ID.runStarted, type: 'information', message: `started: ${commandLine()}`, data: { command: commandLine() } });
     await work(session);
   } catch (error) {
-    fail(error, session?.logger);
+    fail(error, session?.logger, argv);
   } finally {
     await session?.close();
     if (session) logEnd(session.logger, printed);
@@ -148,7 +181,7 @@ function logEnd(logger: Logger, report: RunReport | undefined): void {
 
 /** One run at a time per work folder. */
 export async function withLock(session: Session, work: () => Promise<void>): Promise<void> {
-  const release = await acquireRunLock(session.context.workDir, { staleMs: Number(process.env.UPN_MATCH_LOCK_STALE_MS) || undefined });
+  const release = await acquireRunLock(session.context.workDir, { staleMs: Number(process.env.UPN_MATCH_LOCK_STALE_MS) || undefined, command: commandLine() });
   try {
     pruneOldRuns(session);
     await work();
@@ -219,23 +252,100 @@ export function writeReportFiles(dir: string, report: RunReport, now: Date): { j
   return files;
 }
 
-/** Prints the report (JSON or text), writes the report files when asked, and sets the exit code from it. */
-export async function output(argv: { json?: boolean; report?: string; 'report-dir'?: string }, report: RunReport): Promise<void> {
+/** The files a command writes besides stdout. */
+export interface OutputOptions {
+  json?: boolean;
+  report?: string;
+  html?: string;
+  delimiter?: string;
+  'report-dir'?: string;
+}
+
+const OUTPUT_FLAGS = ['report', 'html'] as const;
+
+/** The output options every run command takes (plan, apply, verify, rollback). */
+export function outputOptions<T>(y: Argv<T>) {
+  return y
+    .option('report', { type: 'string', describe: 'also write the report as CSV (UTF-8 with BOM, for Excel) to this file' })
+    .option('html', { type: 'string', describe: 'also write the report as one self-contained HTML page to this file' })
+    .option('delimiter', { type: 'string', describe: 'CSV delimiter: comma, semicolon or tab (default: the batch file\'s, sniffed from its header line)' });
+}
+
+/**
+ * Every output file's folder must exist and take a new file before anything is done: a report that cannot
+ * be written is found out now, not after the users were matched. The folder is tried with a file of our
+ * own, removed at once (access() says yes to root and knows nothing of Windows ACLs).
+ */
+export function checkOutputPaths(argv: Partial<Record<(typeof OUTPUT_FLAGS)[number], string>>): void {
+  const problems: string[] = [];
+  for (const flag of OUTPUT_FLAGS) {
+    const given = argv[flag];
+    if (given === undefined) continue;
+    const file = path.resolve(given);
+    const folder = path.dirname(file);
+    const kind = (p: string) => {
+      try {
+        return statSync(p).isDirectory() ? 'folder' : 'file';
+      } catch {
+        return 'none';
+      }
+    };
+    if (given.trim() === '') problems.push(`--${flag}: give a file name`);
+    else if (kind(file) === 'folder') problems.push(`--${flag} ${file}: is a folder; give a file name`);
+    else if (kind(folder) !== 'folder') problems.push(`--${flag} ${file}: the folder ${folder} does not exist`);
+    else {
+      const probe = path.join(folder, `.upn-match-write-test-${process.pid}`);
+      try {
+        closeSync(openSync(probe, 'wx', 0o600));
+        unlinkSync(probe);
+      } catch (error) {
+        problems.push(`--${flag} ${file}: cannot write in ${folder} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new InputError(`cannot write the output, nothing done:\n  ${problems.join('\n  ')}`);
+}
+
+/** The report with the facts of this run of the tool: version, time, command line. */
+export function stamped(report: RunReport): RunReport {
+  return { toolVersion, generatedAt: new Date().toISOString(), command: commandLine(), ...report };
+}
+
+/** A file holding directory data: readable by its owner (the admin) only. */
+function writeOutput(file: string, text: string): void {
+  writeFileSync(file, text, { encoding: 'utf8', mode: 0o600 });
+}
+
+/** Prints the report (JSON or text), writes the CSV when asked, and sets the exit code from it. */
+export async function output(argv: OutputOptions, unstamped: RunReport, batch?: Partial<BatchInput>): Promise<void> {
+  const report = stamped(unstamped);
+  phases.close();
   // --json prints the report a user at a time: at ten thousand users its text is megabytes.
   if (argv.json) await writeStdout(reportJsonPieces(report));
   else console.log(renderReport(report));
-  if (argv.report) writeFileSync(argv.report, reportCsv(report), 'utf8');
+  const delimiter = batch?.delimiter ?? (argv.delimiter === undefined ? ',' : parseDelimiter(argv.delimiter));
+  if (argv.report) writeOutput(argv.report, reportCsv(report, { delimiter, extraColumns: batch?.extraColumns ?? [] }));
+  if (argv.html) writeOutput(argv.html, reportHtml(report));
   if (argv['report-dir']) writeReportFiles(argv['report-dir'], report, new Date());
   process.exitCode = exitCodeFor(report);
   printed = report;
 }
 
+/** What --json prints on stdout when a command fails before it has a report. */
+export function errorEnvelope(error: unknown, message: string, exitCode: number) {
+  const code = error instanceof BridgeError ? error.code : error instanceof LockHeldError ? 'LockHeld' : error instanceof InputError ? 'BadInput' : 'InternalError';
+  // An internal error's message carries its stack: the envelope keeps the first line only.
+  return { toolVersion, generatedAt: new Date().toISOString(), error: { code, exitCode, message: exitCode === EXIT.internal ? message.split('\n')[0] : message } };
+}
+
 /** Turns what went wrong into one line and the documented exit code. */
-export function fail(error: unknown, logger?: Logger): void {
+export function fail(error: unknown, logger?: Logger, argv: { json?: boolean } = {}): void {
   const say = (message: string, code: number) => {
     if (logger) logger.error(message);
     else console.error(`upn-match: ${message}`);
     process.exitCode = code;
+    // --json promises JSON on stdout: a failure gives an error envelope rather than nothing.
+    if (argv.json) console.log(JSON.stringify(errorEnvelope(error, message, code), null, 2));
   };
   if (error instanceof BatchInputError) return say(`bad input:\n${error.message}`, EXIT.badInput);
   if (error instanceof InputError) return say(error.message, EXIT.badInput);
@@ -258,6 +368,7 @@ export function fail(error: unknown, logger?: Logger): void {
  */
 export async function confirmOnTerminal(argv: { yes?: boolean }, question: string, shown?: () => string): Promise<boolean> {
   if (argv.yes) return true;
+  phases.close();
   if (!process.stdin.isTTY) throw new InputError(`refusing to write without --yes when not run from a terminal (a scheduled task must pass --yes)`);
   if (shown) process.stderr.write(`${shown()}\n`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });

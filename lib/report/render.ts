@@ -12,9 +12,12 @@ export function renderReport(report: RunReport): string {
   }
   for (const f of report.tenantFindings) lines.push(`  [${f.severity}] ${f.code}: ${f.message}\n         → ${f.hint}`);
   for (const u of report.users) {
-    lines.push(`${u.outcome.toUpperCase().padEnd(11)} ${u.cloudUpn}${u.samAccountName ? ` ← ${u.samAccountName}` : ''} (match by ${u.predictedMatch})`);
+    const match = u.predictedMatch === 'none' ? 'no match predicted' : `match by ${u.predictedMatch}`;
+    lines.push(`${u.outcome.toUpperCase().padEnd(11)} ${u.cloudUpn}${u.samAccountName ? ` ← ${u.samAccountName}` : ''} (${match})`);
     const tenantCodes = new Set(report.tenantFindings.map((f) => f.code));
     for (const f of u.findings.filter((x) => !tenantCodes.has(x.code))) lines.push(`    [${f.severity}] ${f.code}: ${f.message}\n           → ${f.hint}`);
+    // What was done, or with --what-if what would be: one operation a line, naming the object.
+    for (const a of u.actions) lines.push(`    ${a}`);
     for (const o of u.overwrites) lines.push(`    overwrites ${o.attribute}: ${JSON.stringify(o.cloudValue)} → ${JSON.stringify(o.onPremisesValue)}`);
     if (u.ifMatchFails) lines.push(`    if the match fails: ${u.ifMatchFails}`);
   }
@@ -62,17 +65,58 @@ export function neutralizeCell(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-export function reportCsv(report: RunReport): string {
-  const rows = report.users.map((u) => ({
-    cloudUpn: u.cloudUpn,
-    samAccountName: u.samAccountName ?? '',
-    predictedMatch: u.predictedMatch,
-    outcome: u.outcome,
-    codes: u.findings.map((f) => f.code).join(' '),
-    messages: u.findings.map((f) => f.message).join(' | '),
-    lastStep: u.steps.at(-1)?.id ?? '',
-    lastStepAt: u.steps.at(-1)?.at ?? '',
-  }));
-  const neutral = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, neutralizeCell(v)])));
-  return stringify(neutral, { header: true, columns: ['cloudUpn', 'samAccountName', 'predictedMatch', 'outcome', 'codes', 'messages', 'lastStep', 'lastStepAt'] });
+/** The CSV report's columns, in order (docs/reports.md describes each; a test keeps the two the same). */
+export const REPORT_CSV_COLUMNS = [
+  'runId',
+  'cloudUpn',
+  'cloudObjectId',
+  'samAccountName',
+  'adDistinguishedName',
+  'adObjectGuid',
+  'predictedMatch',
+  'outcome',
+  'codes',
+  'messages',
+  'remedy',
+  'overwritten',
+  'actions',
+] as const;
+
+export interface CsvReportOptions {
+  /** The batch file's delimiter (Excel in a European locale splits on semicolons). */
+  delimiter?: string;
+  /** The batch file's own columns, copied after upn-match's. */
+  extraColumns?: string[];
+}
+
+/**
+ * The report for Excel: UTF-8 with a byte order mark (else Excel reads it in the ANSI code page), CRLF, the
+ * batch's delimiter, formula-looking cells neutralised. What-if rows say what would be done.
+ */
+export function reportCsv(report: RunReport, options: CsvReportOptions = {}): string {
+  const extra = (options.extraColumns ?? []).filter((c) => !(REPORT_CSV_COLUMNS as readonly string[]).includes(c));
+  const rows = report.users.map((u) => {
+    const row: Record<string, string> = {
+      runId: report.runId ?? '',
+      cloudUpn: u.cloudUpn,
+      cloudObjectId: u.cloudObjectId ?? '',
+      samAccountName: u.samAccountName ?? '',
+      adDistinguishedName: u.adDistinguishedName ?? '',
+      adObjectGuid: u.adObjectGuid ?? '',
+      predictedMatch: u.predictedMatch,
+      outcome: u.outcome,
+      codes: u.findings.map((f) => f.code).join(' '),
+      messages: u.findings.map((f) => f.message).join(' | '),
+      remedy: [...new Set(u.findings.map((f) => f.hint))].join(' | '),
+      overwritten: u.overwrites.map((o) => `${o.attribute}: ${o.cloudValue ?? '(empty)'} -> ${o.onPremisesValue}`).join(' | '),
+      actions: u.actions.join(' | '),
+    };
+    for (const c of extra) row[c] = u.extra?.[c] ?? '';
+    return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, neutralizeCell(v)]));
+  });
+  const columns: { key: string; header?: string }[] = [...REPORT_CSV_COLUMNS.map((key) => ({ key })), ...extra.map((key) => ({ key, header: neutralizeCell(key) }))];
+  const text = stringify(rows, { header: true, columns, delimiter: options.delimiter ?? ',', record_delimiter: 'windows' });
+  // With no users csv-stringify writes no header either: an empty report still names its columns.
+  const header = rows.length === 0 ? stringify([columns.map((c) => c.header ?? c.key)], { delimiter: options.delimiter ?? ',', record_delimiter: 'windows' }) : '';
+  return `\uFEFF${header}${text}`;
 }

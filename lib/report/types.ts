@@ -23,8 +23,12 @@ export const USER_OUTCOMES = ['matched', 'blocked', 'duplicate', 'failed', 'erro
 export type UserOutcome = (typeof USER_OUTCOMES)[number];
 
 export interface UserReport {
+  /** Exactly as Graph returns it when the cloud user was found. */
   cloudUpn: string;
+  cloudObjectId: string | null;
   samAccountName: string | null;
+  adDistinguishedName: string | null;
+  adObjectGuid: string | null;
   predictedMatch: PredictedMatch;
   outcome: UserOutcome;
   findings: Finding[];
@@ -32,6 +36,10 @@ export interface UserReport {
   overwrites: Overwrite[];
   /** For a user the run will write: what the service does if it refuses the match (rule sheet 5). */
   ifMatchFails: string | null;
+  /** What was done to the user's objects, or with --what-if what would be, one operation a line. */
+  actions: string[];
+  /** The batch file's columns upn-match does not know, as given. */
+  extra?: Record<string, string>;
 }
 
 /**
@@ -42,7 +50,12 @@ export const IF_MATCH_FAILS =
   'Entra creates a duplicate: the AD account becomes a second cloud user (name+NNNN@<tenant>.onmicrosoft.com) and no sync error is logged; verify reports it with the remedy.';
 
 export interface RunReport {
+  /** Stamped by the command line when it writes the report. */
+  toolVersion?: string;
+  generatedAt?: string;
+  command?: string;
   runId: string | null;
+  tenantId: string | null;
   mode: 'plan' | 'apply' | 'what-if' | 'verify' | 'rollback';
   summary: { total: number } & Record<UserOutcome, number>;
   tenantFindings: Finding[];

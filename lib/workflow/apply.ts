@@ -64,6 +64,7 @@ export async function apply(deps: EngineDeps, batch: BatchUser[], options: Apply
     await sync(ctx);
     await verify(ctx);
   }
+  deps.phase?.('Finishing');
   finish(ctx, await relock(ctx));
   return report(ctx);
 }
@@ -93,6 +94,7 @@ async function prepare(deps: EngineDeps, batch: BatchUser[], options: ApplyOptio
     sync: { state: 'not-run' },
     users: [],
   };
+  run.tenantId = planned.facts.tenant.tenantId;
   for (const ev of planned.evaluation.users) {
     const existing = run.users.find((u) => u.cloudUpn.toLowerCase() === ev.user.cloudUpn.toLowerCase());
     if (existing) plannedUser(ev, at(), existing);
@@ -138,6 +140,7 @@ async function enableFeature(ctx: ApplyRun): Promise<void> {
   const users = toWrite(ctx);
   const needed = ctx.plan.evaluation.tenantFindings.some((f) => f.code === 'UpnSoftMatchWillBeEnabled');
   if (users.length === 0 || !needed || ctx.run.featureEnabled) return;
+  ctx.deps.phase?.('Enabling UPN soft match in the tenant');
   try {
     await ctx.deps.io.run(steps.enableFeature, { Feature: 'softMatchOnUpnEnabled', Enable: true, Cloud: ctx.options.config.cloud, WhatIf: ctx.whatIf, ...ctx.signIn });
   } catch (error) {
@@ -148,7 +151,7 @@ async function enableFeature(ctx: ApplyRun): Promise<void> {
     return;
   }
   if (ctx.whatIf) {
-    for (const ju of users) transition(ju, 'would', ctx.at(), { step: 'feature-enabled', detail: 'what-if: would enable UPN soft match' });
+    for (const ju of users) transition(ju, 'would', ctx.at(), { step: 'feature-enabled', detail: 'would enable the tenant feature softMatchOnUpnEnabled (UPN soft match; cannot be undone)' });
     ctx.log('info', 'what-if: would enable UPN soft match');
     return;
   }
@@ -215,6 +218,8 @@ async function writeAd(ctx: ApplyRun): Promise<void> {
     return ev ? [{ ju, ev }] : [];
   });
   const chunkSize = Math.min(Math.max(1, ctx.options.adWriteChunkSize ?? AD_WRITE_CHUNK), AD_WRITE_CHUNK_MAX);
+  // A progress bar, when there is one, shows the writes itself.
+  if (writes.length > 0) ctx.deps.phase?.(ctx.deps.progress ? '' : `Writing ${writes.length} AD account(s)`);
   let start = 0;
   for (const chunk of chunkBySize(writes, ({ ev }) => jsonBytes(adWriteItem(ev)), chunkSize)) {
     ctx.deps.progress?.(start, writes.length);
@@ -249,7 +254,17 @@ function refuseWrite(ctx: ApplyRun, ju: JournalUser, failure: Failure, answered:
 function wouldWrite(ctx: ApplyRun, { ju, ev }: WriteItem, answer: ChunkAnswer, k: number): void {
   const { result, error } = answer.results[k] ?? { result: null, error: null };
   if (error || !result) return refuseWrite(ctx, ju, error ?? { code: 'UnexpectedError', message: 'no result' }, answer.answered);
-  transition(ju, 'would', ctx.at(), { step: 'ad-written', detail: `what-if: would ${ev.user.create ? 'create' : 'update'} the account with UPN ${ev.user.cloudUpn}` });
+  transition(ju, 'would', ctx.at(), { step: 'ad-written', detail: wouldDo(ev, result) });
+}
+
+/** The AD operation a what-if run would perform for a user, naming the object. */
+function wouldDo(ev: UserEvaluation, result: AdWriteOutput): string {
+  const user = ev.user;
+  if (user.create) return `would create account ${user.samAccountName ?? ''} (${user.givenName ?? ''} ${user.surname ?? ''}) in ${user.ou ?? ''} with UPN ${user.cloudUpn}`;
+  const dn = result.distinguishedName ?? ev.adUser?.DistinguishedName ?? user.distinguishedName ?? user.samAccountName ?? '';
+  const before = result.previousUserPrincipalName ?? ev.adUser?.UserPrincipalName ?? null;
+  if (before === user.cloudUpn) return `would leave ${dn} alone: it already carries the UPN ${user.cloudUpn}`;
+  return `would set the UPN of ${dn} from ${before ?? '(none)'} to ${user.cloudUpn}`;
 }
 
 function recordWrite(ctx: ApplyRun, { ju, ev }: WriteItem, answer: ChunkAnswer, k: number, resumed: boolean): void {
@@ -333,6 +348,7 @@ async function sync(ctx: ApplyRun): Promise<void> {
   const { run } = ctx;
   const users = ctx.whatIf ? run.users.filter((u) => u.state === 'planned') : run.users.filter((u) => u.state === 'ad-written' || (u.state === 'sync-started' && run.sync.state !== 'completed'));
   if (users.length === 0) return;
+  ctx.deps.phase?.(`Delta sync on ${syncServerName(ctx.options.config)} (waiting first for a running cycle, up to ${ctx.options.syncWaitSeconds ?? 900} s)`);
   if (!ctx.whatIf) {
     run.sync = { state: 'started', startedAt: ctx.at() };
     for (const ju of users) transition(ju, 'sync-started', ctx.at());
@@ -346,7 +362,7 @@ async function sync(ctx: ApplyRun): Promise<void> {
       ...(ctx.options.syncPollMs !== undefined ? { PollMilliseconds: ctx.options.syncPollMs } : {}),
     });
     if (ctx.whatIf) {
-      for (const ju of users) transition(ju, 'would', ctx.at(), { step: 'sync-started', detail: 'what-if: would run one delta sync' });
+      for (const ju of users) transition(ju, 'would', ctx.at(), { step: 'sync-started', detail: `would start one delta sync cycle on ${syncServerName(ctx.options.config) === 'local' ? 'this server' : syncServerName(ctx.options.config)} for the batch` });
       return;
     }
     run.sync = { ...run.sync, state: out.completed ? 'completed' : 'started', completedAt: out.completedAt ?? undefined };
@@ -391,6 +407,8 @@ type AdWriteExportError = DeltaSyncOutput['exportErrors'][number];
 /** 5. Verify, in bulk, with backoff. */
 async function verify(ctx: ApplyRun): Promise<void> {
   if (ctx.whatIf) return;
+  const count = ctx.run.users.filter((u) => u.state === 'sync-started').length;
+  if (count > 0) ctx.deps.phase?.(`Verifying ${count} user(s) in the cloud (up to ${Math.round(ctx.options.verifyTimeoutMs / 1000)} s)`);
   await verifyUsers(ctx.deps, ctx.run.users.filter((u) => u.state === 'sync-started'), { ...ctx.options, cycleStartedAt: ctx.run.sync.startedAt }, ctx.signIn);
   ctx.save();
 }

@@ -71,6 +71,8 @@ export interface RunJournal {
   sync: { state: 'not-run' | 'started' | 'completed' | 'failed'; startedAt?: string; completedAt?: string; error?: string };
   tenantLeftOpen?: boolean;
   relock?: Relock;
+  /** The tenant the run wrote for (its reports name it; verify and rollback read no tenant facts). */
+  tenantId?: string;
   users: JournalUser[];
 }
 

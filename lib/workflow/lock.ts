@@ -24,6 +24,14 @@ export interface LockOwner {
   since: string;
   /** The PowerShell processes the holder runs. */
   powershell?: number[];
+  /** The holder's command line (the CLI takes no secret on it), for the refusal message. */
+  command?: string;
+}
+
+/** Who holds the lock, for the refusal: pid, host, start time and command, as far as its owner file says. */
+function holderOf(ownerFile: string): string {
+  const o = readOwner(ownerFile);
+  return o ? `held by pid ${o.pid} on ${o.host} since ${o.since}${o.command ? ` (${o.command})` : ''}` : 'holder unknown';
 }
 
 /**
@@ -72,6 +80,8 @@ async function orphansAfterWait(owner: LockOwner, waitMs: number): Promise<numbe
 export interface LockOptions {
   staleMs?: number;
   orphanWaitMs?: number;
+  /** The command line of this run, for another run's refusal. */
+  command?: string;
 }
 
 export async function acquireRunLock(workDir: string, options: LockOptions = {}): Promise<() => Promise<void>> {
@@ -103,13 +113,13 @@ export async function acquireRunLock(workDir: string, options: LockOptions = {})
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     if (!deadOwner(ownerFile)) {
-      throw new LockHeldError(`another upn-match run is working in ${workDir} (lock ${lockPath}); try again when it ends`);
+      throw new LockHeldError(`another upn-match run is working in ${workDir}, ${holderOf(ownerFile)} (lock ${lockPath}); try again when it ends`);
     }
     rmSync(lockPath, { recursive: true, force: true });
     release = await lockfile.lock(workDir, lockOptions);
   }
   const since = new Date().toISOString();
-  const record = (pids: number[]) => writePrivateFile(ownerFile, JSON.stringify({ pid: process.pid, host: os.hostname(), since, powershell: pids } satisfies LockOwner));
+  const record = (pids: number[]) => writePrivateFile(ownerFile, JSON.stringify({ pid: process.pid, host: os.hostname(), since, powershell: pids, ...(options.command ? { command: options.command } : {}) } satisfies LockOwner));
   record(livePids());
   const stopRecording = onLiveChange(record);
   return async () => {

@@ -42,6 +42,18 @@ function adoptExisting(users: BatchUser[], facts: Facts, run: RunJournal | null)
 }
 
 /**
+ * Each user keyed by its cloud user's UPN exactly as Graph returns it, whatever the batch's case: that is
+ * the UPN the AD write gives the account, and the journal and the report show.
+ */
+function withCloudUpns(users: BatchUser[], facts: Facts): BatchUser[] {
+  const exact = new Map(facts.cloudUsers.map((c) => [c.userPrincipalName.toLowerCase(), c.userPrincipalName]));
+  return users.map((user) => {
+    const upn = exact.get(user.cloudUpn.toLowerCase());
+    return upn && upn !== user.cloudUpn ? { ...user, cloudUpn: upn } : user;
+  });
+}
+
+/**
  * The cloud user already carries the anchor of the very account we would give its UPN, and Entra Connect
  * manages it: an ImmutableId stamped by hand on a cloud-only user is not a match (verify.ts matchedSince).
  */
@@ -50,6 +62,7 @@ export function alreadyMatched(ev: UserEvaluation): boolean {
 }
 
 export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOptions, run: RunJournal | null = null): Promise<PlanResult> {
+  deps.phase?.(`Reading the facts of ${users.length} user(s): AD, cloud, tenant, sync server`);
   const facts = await collectFacts(deps.io, users, {
     config: options.config,
     enableFeatureAllowed: options.enableFeature,
@@ -57,7 +70,7 @@ export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOp
     adFactsChunkSize: options.adFactsChunkSize,
     now: deps.clock.now(),
   });
-  const adopted = adoptExisting(users, facts, run);
+  const adopted = adoptExisting(withCloudUpns(users, facts), facts, run);
   return { facts, evaluation: evaluate(facts, adopted), users: adopted };
 }
 
@@ -88,6 +101,7 @@ export async function planReport(deps: EngineDeps, users: BatchUser[], options: 
   });
   return {
     runId: null,
+    tenantId: result.facts.tenant.tenantId,
     mode: 'plan',
     summary: summarize(reports),
     tenantFindings: result.evaluation.tenantFindings,

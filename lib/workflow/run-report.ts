@@ -13,13 +13,18 @@ export function featuresInfo(facts: Facts): RunReport['features'] {
 export function userReport(ju: JournalUser, ev: UserEvaluation | undefined, outcome: UserOutcome = outcomeOf(ju)): UserReport {
   return {
     cloudUpn: ju.cloudUpn,
+    cloudObjectId: ju.snapshot?.id ?? ev?.cloudUser?.id ?? null,
     samAccountName: ju.ad?.samAccountName ?? ju.user.samAccountName ?? ev?.adUser?.SamAccountName ?? null,
+    adDistinguishedName: ju.ad?.distinguishedName ?? ev?.adUser?.DistinguishedName ?? ju.user.distinguishedName ?? null,
+    adObjectGuid: ju.ad?.objectGuid ?? ev?.adUser?.ObjectGUID ?? null,
     predictedMatch: ju.predictedMatch,
     outcome,
     findings: findingsOf(ju),
     steps: ju.steps,
     overwrites: ev?.overwrites ?? [],
     ifMatchFails: ju.state === 'planned' || ju.state === 'ad-writing' || ju.state === 'ad-written' ? IF_MATCH_FAILS : null,
+    actions: ju.steps.flatMap((s) => (s.detail ? [s.detail] : [])),
+    ...(ju.user.extra ? { extra: ju.user.extra } : {}),
   };
 }
 
@@ -44,6 +49,7 @@ export function runReport(run: RunJournal, parts: RunReportParts): RunReport {
   });
   return {
     runId: parts.mode === 'what-if' ? null : run.runId,
+    tenantId: parts.plan?.facts.tenant.tenantId ?? run.tenantId ?? null,
     mode: parts.mode,
     summary: summarize(users),
     tenantFindings: parts.plan?.evaluation.tenantFindings ?? [],

@@ -61,6 +61,8 @@ describe('end to end: one run at a time', function () {
     const second = await runCli(['apply', '--sim', dir, '--csv', csv, '--yes', '--json']);
     expect(second.exitCode, second.stderr).to.equal(5);
     expect(second.stderr).to.match(/another upn-match run/);
+    // It names the holder: pid, host, start time and command.
+    expect(second.stderr).to.match(/held by pid \d+ on \S+ since \d{4}-\d\d-\d\dT[\d:.]+Z \(upn-match apply --sim /);
     expect((await first).exitCode).to.equal(0);
   });
 

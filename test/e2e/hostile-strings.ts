@@ -33,6 +33,11 @@ export function expectRefusedAtInput(value: string): boolean {
   return trimmed === '' || trimmed.length > FIELD_LIMIT || INVISIBLE_OR_CONTROL.test(trimmed);
 }
 
+/** A new account's name (givenName, surname, samAccountName on a create row) a spreadsheet would read as a formula: refused at input too. */
+export function refusedAsNewName(value: string): boolean {
+  return expectRefusedAtInput(value) || /^[=+\-@]/.test(value.trim());
+}
+
 /**
  * The hostile strings. `canary` is a file path that must never come into existence: every
  * PowerShell payload below would create it (New-Item, or a .NET call) if it were ever evaluated.

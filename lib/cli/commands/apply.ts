@@ -16,10 +16,14 @@ export function applyCommand(yargs: Argv<GlobalOptions>) {
         .option('what-if', { type: 'boolean', default: false, describe: 'run every step with -WhatIf: write nothing' })
         .option('relock', { type: 'boolean', default: false, describe: 'afterwards set blockSoftMatchEnabled back on (delegated sign-in)' })
         .option('verify-timeout', { type: 'number', default: 600, describe: 'seconds to wait for the cloud users to show the match' })
-        .option('sync-wait', { type: 'number', default: 900, describe: 'seconds to wait for a running sync cycle' }),
+        .option('sync-wait', { type: 'number', default: 900, describe: 'seconds to wait for a running sync cycle' })
+        .example('$0 apply --csv users.csv --what-if', 'list each operation it would perform; nothing is written, nothing asked')
+        .example('$0 apply --csv users.csv --report result.csv --html result.html', 'run, asking first on a terminal; write the reports')
+        .example('$0 apply --csv users.csv --yes --json > result.json', 'unattended, from a scheduled task'),
     (argv) =>
       withSession(argv, async (session) => {
-        const users = readUsers(argv);
+        const batch = readUsers(argv);
+        const users = batch.users;
         await withLock(session, async () => {
           // A progress bar only for a person watching a long run: not with --json, not without a terminal.
           const cliProgress = !argv.json && process.stderr.isTTY && users.length >= 20 ? (await import('cli-progress')).default : null;
@@ -47,7 +51,7 @@ export function applyCommand(yargs: Argv<GlobalOptions>) {
             syncPollMs: 1000,
             command: commandLine(),
           });
-          await output(argv, report);
+          await output(argv, report, batch);
         });
       }),
   );

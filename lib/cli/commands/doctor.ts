@@ -135,7 +135,7 @@ export function doctorCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
     'doctor',
     'List PowerShell hosts, check that the modules the chosen mode needs can be imported, and with --config sign in to Graph and read the tenant',
-    (y) => y,
+    (y) => y.example('$0 doctor', 'on the server: which PowerShell hosts and modules are there').example('$0 doctor --sim ./lab', 'the same against a simulator folder'),
     async (argv) => {
       const report = await runDoctor(argv);
       console.log(argv.json ? JSON.stringify(report, null, 2) : render(report));

@@ -2,18 +2,19 @@
 import type { Argv } from 'yargs';
 import { rollbackRun } from '../../workflow/rollback.js';
 import type { GlobalOptions } from '../context.js';
-import { confirmOnTerminal, loadRun, output, withLock, withSession } from '../session.js';
+import { confirmOnTerminal, loadRun, output, withLock, withSession, outputOptions } from '../session.js';
 
 export function rollbackCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
     'rollback',
     'Undo the AD changes of a run for users not yet matched (restore the UPN, remove created accounts)',
     (y) =>
-      y
+      outputOptions(y)
         .option('run', { type: 'string', demandOption: true, describe: 'run id' })
         .option('what-if', { type: 'boolean', default: false, describe: 'say what would be undone; change nothing' })
         .option('yes', { type: 'boolean', default: false, describe: 'do not ask (required when not run from a terminal)' })
-        .option('report', { type: 'string', describe: 'also write the report as CSV' }),
+        .example('$0 rollback --run 20261202T100000Z-abcdef --what-if', 'say what would be undone')
+        .example('$0 rollback --run 20261202T100000Z-abcdef --yes --html rollback.html', 'undo, unattended, with an HTML report'),
     (argv) =>
       withSession(argv, async (session) => {
         await withLock(session, async () => {

@@ -18,6 +18,8 @@ export function simCommand(yargs: Argv<GlobalOptions>) {
             .option('tenant-users', { type: 'number', describe: 'with --users: total cloud users (the rest already synced)' })
             .option('seed', { type: 'number', default: 1, describe: 'random seed (same seed, same world)' })
             .option('force', { type: 'boolean', default: false, describe: 'replace an existing simulator' })
+            .example('$0 sim init ./lab', 'the happy-path world, then: upn-match plan --sim ./lab --csv ./lab/users.csv')
+            .example('$0 sim init ./big --users 2000', 'a random world with 2000 users ready to match')
             .epilogue(`Scenarios:\n${scenarios.map((s) => `  ${s.name.padEnd(20)} ${s.description}`).join('\n')}`),
         async (argv) => {
           if (argv.users !== undefined && (!Number.isInteger(argv.users) || argv.users < 1)) {

@@ -10,7 +10,12 @@ export function statusCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
     'status',
     'Show the journal of the last runs, per user and step',
-    (y) => y.option('run', { type: 'string', describe: 'one run in full' }).option('last', { type: 'number', default: 5 }),
+    (y) =>
+      y
+        .option('run', { type: 'string', describe: 'one run in full' })
+        .option('last', { type: 'number', default: 5 })
+        .example('$0 status', 'the last five runs, and how to resume an interrupted one')
+        .example('$0 status --run 20261202T100000Z-abcdef --json', 'one run in full, as JSON'),
     (argv) => {
       try {
         const context = createContext(argv);
@@ -28,7 +33,7 @@ export function statusCommand(yargs: Argv<GlobalOptions>) {
           for (const u of run.users) console.log(`    ${u.state.padEnd(12)} ${u.cloudUpn}  ${u.steps.map((s) => `${s.id}:${s.outcome}`).join(' ')}`);
         }
       } catch (error) {
-        fail(error);
+        fail(error, undefined, argv);
       }
     },
   );

@@ -2,17 +2,17 @@
 import type { Argv } from 'yargs';
 import { verifyRun } from '../../workflow/verify.js';
 import type { GlobalOptions } from '../context.js';
-import { loadRun, output, withLock, withSession } from '../session.js';
+import { loadRun, output, withLock, withSession, outputOptions } from '../session.js';
 
 export function verifyCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
     'verify',
     'Re-check the users of a run against the cloud until matched or the time limit',
     (y) =>
-      y
+      outputOptions(y)
         .option('run', { type: 'string', demandOption: true, describe: 'run id (see `upn-match status`)' })
         .option('verify-timeout', { type: 'number', default: 300, describe: 'seconds' })
-        .option('report', { type: 'string', describe: 'also write the report as CSV' }),
+        .example('$0 verify --run 20261202T100000Z-abcdef --report verify.csv', 'check again the users a run left unconfirmed'),
     (argv) =>
       withSession(argv, async (session) => {
         await withLock(session, async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { BatchInputError, MAX_FIELD_LENGTH, parseBatchCsv, readBatchCsv, userFromFlags } from '../../../lib/batch/read.js';
+import { BatchInputError, MAX_FIELD_LENGTH, parseBatch, parseBatchCsv, readBatchCsv, userFromFlags } from '../../../lib/batch/read.js';
 import { thrown } from '../../helpers/thrown.js';
 
 /** The problems a bad batch is refused with. */
@@ -25,22 +25,25 @@ describe('batch: CSV', () => {
   });
 
   describe('header', () => {
-    it('names unknown columns and lists the known ones', () => {
-      const [p, ...rest] = problems(() => parseBatchCsv(csv('cloudUpn,sam,UPN', 'a@contoso.com,a,b')));
-      expect(rest).to.deep.equal([]);
-      expect(p!.row).to.equal(1);
-      expect(p!.message).to.contain('"sam"').and.contain('"UPN"').and.contain('cloudUpn, samAccountName, distinguishedName, create');
+    it('keeps unknown columns per user for the report and warns once, naming them', () => {
+      const batch = parseBatch(csv('cloudUpn,sam,samAccountName,UPN', 'a@contoso.com,x,a,b', 'c@contoso.com,y,c,'));
+      expect(batch.users.map((u) => u.extra)).to.deep.equal([{ sam: 'x', UPN: 'b' }, { sam: 'y', UPN: '' }]);
+      expect(batch.extraColumns).to.deep.equal(['sam', 'UPN']);
+      expect(batch.warnings).to.have.length(1);
+      expect(batch.warnings[0]).to.contain('"sam"').and.contain('"UPN"');
+      expect(parseBatch(csv('cloudUpn,samAccountName', 'a@contoso.com,a')).warnings).to.deep.equal([]);
     });
 
-    it('reports a missing cloudUpn column and a column named twice together, at row 1', () => {
-      const found = problems(() => parseBatchCsv(csv('samAccountName,samAccountName', 'a,b')));
+    it('reports a missing cloudUpn column and a column named twice (in any case) together, at row 1', () => {
+      const found = problems(() => parseBatchCsv(csv('samAccountName,SAMAccountName', 'a,b')));
       expect(found.map((p) => p.row)).to.deep.equal([1, 1]);
       expect(found.map((p) => p.message)).to.deep.equal(['the header has no cloudUpn column', 'column(s) named twice: "samAccountName"']);
     });
 
-    it('compares names after trimming, case-sensitively', () => {
+    it('compares names after trimming, ignoring case as Import-Csv does', () => {
       expect(parseBatchCsv(csv(' cloudUpn , samAccountName', 'a@contoso.com,a'))).to.have.length(1);
-      expect(problems(() => parseBatchCsv(csv('CloudUPN,samAccountName', 'a@contoso.com,a')))[0]!.message).to.contain('unknown column(s) "CloudUPN"');
+      const [user] = parseBatchCsv(csv('CLOUDUPN,SamAccountName,Create,GIVENNAME,surName,OU', 'a@contoso.com,a,yes,Ann,Lee,OU=X'));
+      expect(user).to.deep.include({ cloudUpn: 'a@contoso.com', samAccountName: 'a', create: true, givenName: 'Ann', surname: 'Lee', ou: 'OU=X' });
     });
 
     it('refuses an empty file and a header without users', () => {
@@ -165,9 +168,13 @@ describe('batch: CSV', () => {
       ]);
     });
 
-    it('reports a file it cannot read with its error code, at row 0', () => {
-      const file = path.join(dir, 'missing.csv');
-      expect(problems(() => readBatchCsv(file))).to.deep.equal([{ row: 0, message: `cannot read ${file}: ENOENT` }]);
+    it('says "file not found" with the absolute path of a missing file, at row 0', () => {
+      const relative = path.relative(process.cwd(), path.join(dir, 'missing.csv'));
+      expect(problems(() => readBatchCsv(relative))).to.deep.equal([{ row: 0, message: `file not found: ${path.join(dir, 'missing.csv')}` }]);
+    });
+
+    it('reports a file it cannot read (a folder) with its error code and absolute path', () => {
+      expect(problems(() => readBatchCsv(dir))).to.deep.equal([{ row: 0, message: `cannot read ${dir}: EISDIR` }]);
     });
   });
 });

@@ -8,6 +8,7 @@ import { summarize, type RunReport } from '../../../lib/report/types.js';
 
 const report: RunReport = {
   runId: '20261202T020000Z-a1b2c3',
+  tenantId: null,
   mode: 'apply',
   summary: summarize([]),
   tenantFindings: [],

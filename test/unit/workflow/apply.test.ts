@@ -34,6 +34,17 @@ describe('workflow: apply', () => {
     expect(exitCodeFor(report)).to.equal(0);
   });
 
+  it("gives AD the cloud user's UPN exactly as Graph returns it, whatever the case in the batch", async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const d = deps(io);
+    const report = await apply(d, [{ ...upd, cloudUpn: 'ANNA@Contoso.COM' }], options());
+    expect((io.calls.find((c) => c.step === 'ad-written')?.input.Users as { UserPrincipalName: string }[]).map((u) => u.UserPrincipalName)).to.deep.equal(['anna@contoso.com']);
+    expect(w.ad[0]?.UserPrincipalName).to.equal('anna@contoso.com');
+    expect(report.users.map((u) => [u.cloudUpn, u.outcome])).to.deep.equal([['anna@contoso.com', 'matched']]);
+    expect(d.journal.list()[0]?.users[0]?.cloudUpn).to.equal('anna@contoso.com');
+  });
+
   it('journals "ad-writing" before the write and "ad-written" after it', async () => {
     const w = world();
     const d = deps(new FakeIO(w.answers));

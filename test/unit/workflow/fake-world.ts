@@ -85,7 +85,8 @@ export function world(options: { softMatchOnUpn?: boolean } = {}) {
       users: ad,
     }),
     'cloud-facts': (input) => ({
-      cloudUsers: cloud.filter((c) => (input.UserPrincipalName as string[]).includes(c.userPrincipalName)),
+      // As Get-CloudFacts.ps1 (and Graph's filter): UPNs compared ignoring case.
+      cloudUsers: cloud.filter((c) => (input.UserPrincipalName as string[]).some((u) => u.toLowerCase() === c.userPrincipalName.toLowerCase())),
       cloudObjects: cloud.map((c) => ({ kind: 'user', id: c.id, displayName: c.displayName, userPrincipalName: c.userPrincipalName, mail: c.mail, proxyAddresses: c.proxyAddresses, onPremisesImmutableId: c.onPremisesImmutableId })),
       scanned: { users: cloud.length },
     }),

@@ -73,13 +73,14 @@ describe('workflow: run lock', function () {
     await release();
   });
 
-  it('refuses a lock whose holder lives', async () => {
-    const release = await acquireRunLock(workDir);
+  it('refuses a lock whose holder lives, naming it: pid, host, start time and command', async () => {
+    const release = await acquireRunLock(workDir, { command: 'upn-match apply --csv users.csv --yes' });
     try {
       let error: unknown;
-      await acquireRunLock(workDir).catch((caught) => (error = caught));
+      await acquireRunLock(workDir, { command: 'upn-match verify --run x' }).catch((caught) => (error = caught));
       expect(error).to.be.instanceOf(LockHeldError);
       expect((error as Error).message).to.match(/another upn-match run/);
+      expect((error as Error).message).to.match(new RegExp(`held by pid ${process.pid} on ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT\\S+Z \\(upn-match apply --csv users\\.csv --yes\\)`));
     } finally {
       await release();
     }
