@@ -2,7 +2,7 @@
 // row number, and nothing is done unless the whole batch is clean.
 import { readFileSync } from 'node:fs';
 import { parse, type Info } from 'csv-parse/sync';
-import { BATCH_COLUMNS } from '../batch-columns.js';
+import { BATCH_COLUMNS, DISCOVER_COLUMNS } from '../batch-columns.js';
 import type { BatchUser } from './types.js';
 import { InputError } from '../input-error.js';
 
@@ -110,13 +110,17 @@ export function userFromFlags(flags: UserFlags): BatchUser[] {
   return [user];
 }
 
-function parseCreate(value: string | null, row: number, problems: BatchProblem[]): boolean {
+function parseYesNo(name: string, value: string | null, row: number, problems: BatchProblem[]): boolean {
   if (value === null) return false;
   const v = value.toLowerCase();
   if (['yes', 'y', 'true', '1'].includes(v)) return true;
   if (['no', 'n', 'false', '0'].includes(v)) return false;
-  problems.push({ row, message: `create must be yes or no, not ${quote(value)}` });
+  problems.push({ row, message: `${name} must be yes or no, not ${quote(value)}` });
   return false;
+}
+
+function parseCreate(value: string | null, row: number, problems: BatchProblem[]): boolean {
+  return parseYesNo('create', value, row, problems);
 }
 
 export function parseBatchCsv(text: string): BatchUser[] {
@@ -135,7 +139,7 @@ export function parseBatchCsv(text: string): BatchUser[] {
   if (!header) throw new BatchInputError([{ row: 1, message: 'the file is empty: it needs a header row' }]);
   const names = header.cells.map((h) => h.trim());
   const problems: BatchProblem[] = [];
-  const known = new Set<string>(BATCH_COLUMNS);
+  const known = new Set<string>([...BATCH_COLUMNS, ...DISCOVER_COLUMNS]);
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) problems.push({ row: header.line, message: `unknown column(s) ${unknown.map(quote).join(', ')}; the columns are ${BATCH_COLUMNS.join(', ')}` });
   if (!names.includes('cloudUpn')) problems.push({ row: header.line, message: 'the header has no cloudUpn column' });
@@ -153,9 +157,11 @@ export function parseBatchCsv(text: string): BatchUser[] {
     const fields: Record<string, string | null> = {};
     names.forEach((name, i) => (fields[name] = clean(cells[i])));
     const create = parseCreate(fields.create ?? null, row, problems);
-    delete fields.create;
+    // discover's columns: review is a yes/no like create; the others only explain the row.
+    const review = parseYesNo('review', fields.review ?? null, row, problems);
+    for (const name of ['create', ...DISCOVER_COLUMNS]) delete fields[name];
     const user = toUser(fields, create, row, problems);
-    if (user) users.push(user);
+    if (user) users.push(review ? { ...user, review } : user);
   }
   checkDuplicates(users, problems);
   if (problems.length > 0) throw new BatchInputError(problems.sort((a, b) => a.row - b.row));

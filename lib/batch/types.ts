@@ -14,4 +14,6 @@ export interface BatchUser {
   surname: string | null;
   /** Create: the OU (DN) to create the account in. */
   ou: string | null;
+  /** A pair discover proposed on weak evidence: blocked until someone reviews it (review column). */
+  review?: boolean;
 }

@@ -1,0 +1,182 @@
+// discover: read the cloud-only users and the AD accounts in the sync scope, propose the pairs, and run
+// each proposal through plan's precondition checks. Read-only: it writes nothing but the files it is asked for.
+import type { BatchUser } from '../batch/types.js';
+import type { Finding } from '../checks/types.js';
+import type { Config } from '../config.js';
+import { pairUsers, type Pair, type PairStatus } from '../discover/pair.js';
+import { steps } from '../steps/registry.js';
+import { graphSignIn, syncServerName } from './collector.js';
+import type { EngineDeps } from './deps.js';
+import { plan } from './plan.js';
+
+export interface DiscoverOptions {
+  config: Config;
+  /** Keep only cloud users of this UPN domain. */
+  domain?: string;
+  /** Keep only the (transitive) members of this cloud group. */
+  groupId?: string;
+  /** Read AD under this DN instead of the sync scope. */
+  searchBase?: string;
+  /** Suggest a new AD account in this OU for each cloud user with no candidate. */
+  ou?: string;
+  enableFeature: boolean;
+}
+
+export type RowStatus = PairStatus;
+
+/** One cloud user of the report: what discover proposes, and what plan's checks say about it. */
+export interface DiscoverRow {
+  status: RowStatus;
+  cloudUpn: string;
+  cloudId: string;
+  samAccountName: string | null;
+  distinguishedName: string | null;
+  rule: string | null;
+  confidence: number;
+  evidence: string[];
+  reason: string | null;
+  candidates: string[];
+  /** The batch row proposed (ready, review, create), or null. */
+  proposal: BatchUser | null;
+  /** plan's verdict on the proposal: blocked, and its findings. */
+  blocked: boolean;
+  findings: Finding[];
+}
+
+export interface DiscoverReport {
+  mode: 'discover';
+  searchBases: string[];
+  counts: {
+    cloudRead: number;
+    guests: number;
+    cloudSynced: number;
+    cloudAnchored: number;
+    cloudFilteredOut: number;
+    cloudOnly: number;
+    adRead: number;
+    adRepresented: number;
+    adCandidates: number;
+  };
+  summary: Record<RowStatus, number> & { blocked: number };
+  /** Left out, by reason. */
+  leftOut: Record<string, number>;
+  tenantFindings: Finding[];
+  rows: DiscoverRow[];
+}
+
+/** sAMAccountName: at most 20 characters, none of " / \ [ ] : ; | = , + * ? < > @ (AD's naming rules). */
+export function suggestSam(upn: string, taken: Set<string>): string {
+  const at = upn.lastIndexOf('@');
+  const base =
+    (at >= 0 ? upn.slice(0, at) : upn)
+      .normalize('NFD')
+      .replace(/\p{M}/gu, '')
+      .replace(/[^A-Za-z0-9._-]/g, '')
+      .replace(/^\.+|\.+$/g, '')
+      .slice(0, 20) || 'user';
+  let sam = base;
+  for (let n = 2; taken.has(sam.toLowerCase()); n += 1) sam = `${base.slice(0, 20 - String(n).length)}${n}`;
+  taken.add(sam.toLowerCase());
+  return sam;
+}
+
+function proposalOf(pair: Pair, row: number, ou: string | undefined, taken: Set<string>): BatchUser | null {
+  const common = { row, cloudUpn: pair.cloud.userPrincipalName, givenName: null, surname: null, ou: null };
+  if ((pair.status === 'ready' || pair.status === 'review') && pair.ad) {
+    const user: BatchUser = { ...common, samAccountName: null, distinguishedName: pair.ad.DistinguishedName, create: false };
+    return pair.status === 'review' ? { ...user, review: true } : user;
+  }
+  if (pair.status === 'left-out' && ou && pair.cloud.givenName && pair.cloud.surname) {
+    return {
+      ...common,
+      samAccountName: suggestSam(pair.cloud.userPrincipalName, taken),
+      distinguishedName: null,
+      create: true,
+      givenName: pair.cloud.givenName,
+      surname: pair.cloud.surname,
+      ou,
+    };
+  }
+  return null;
+}
+
+export async function discover(deps: EngineDeps, options: DiscoverOptions): Promise<DiscoverReport> {
+  const { config } = options;
+  const signIn = graphSignIn(config);
+  let searchBase: string[];
+  if (options.searchBase) searchBase = [options.searchBase];
+  else {
+    const sync = await deps.io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
+    // An unknown scope reads every domain (the step's default): the checks then flag accounts out of scope.
+    searchBase = sync.scopeOUs ?? [];
+  }
+  const ad = await deps.io.run(steps.discoverAd, { SearchBase: searchBase, ...(config.ad?.server ? { Server: config.ad.server } : {}) });
+  const cloud = await deps.io.run(steps.discoverCloud, {
+    ...(options.domain ? { Domain: options.domain } : {}),
+    ...(options.groupId ? { GroupId: options.groupId } : {}),
+    ...signIn,
+  });
+  // Overlapping search bases return an account twice: keep it once.
+  const adUsers = [...new Map(ad.users.map((u) => [u.ObjectGUID.toLowerCase(), u])).values()];
+  const paired = pairUsers({ cloudUsers: cloud.users, adUsers, cloudAnchors: cloud.anchors });
+
+  const taken = new Set(adUsers.map((u) => u.SamAccountName.toLowerCase()));
+  // Rows are numbered as the CSV will number them (header is row 1).
+  let next = 2;
+  const proposals = paired.pairs.map((pair) => {
+    const proposal = proposalOf(pair, next, options.ou, taken);
+    if (proposal) next += 1;
+    return proposal;
+  });
+  const batch = proposals.filter((p): p is BatchUser => p !== null);
+  const evaluation = batch.length > 0 ? (await plan(deps, batch, { config, enableFeature: options.enableFeature })).evaluation : null;
+  const verdicts = new Map(evaluation?.users.map((ev) => [ev.user.cloudUpn.toLowerCase(), ev]) ?? []);
+
+  const tenantCodes = new Set(evaluation?.tenantFindings.map((f) => f.code) ?? []);
+  const rows: DiscoverRow[] = paired.pairs.map((pair, i) => {
+    const proposal = proposals[i] ?? null;
+    const ev = proposal ? verdicts.get(proposal.cloudUpn.toLowerCase()) : undefined;
+    const status: RowStatus = proposal?.create ? 'create' : pair.status;
+    return {
+      status,
+      cloudUpn: pair.cloud.userPrincipalName,
+      cloudId: pair.cloud.id,
+      samAccountName: proposal?.create ? proposal.samAccountName : (pair.ad?.SamAccountName ?? null),
+      distinguishedName: pair.ad?.DistinguishedName ?? null,
+      rule: status === 'create' ? 'create' : pair.rule,
+      confidence: pair.confidence,
+      evidence: pair.evidence.map((e) => `${e.kind}: ${e.detail}`),
+      reason: status === 'left-out' && !options.ou && pair.reason === 'no AD account matches' ? `${pair.reason} (give --ou to suggest a new account)` : pair.reason,
+      candidates: pair.candidates,
+      proposal,
+      blocked: ev?.blocked ?? false,
+      findings: ev ? ev.findings.filter((f) => !tenantCodes.has(f.code)) : [],
+    };
+  });
+  const summary = { ready: 0, review: 0, ambiguous: 0, create: 0, 'left-out': 0, blocked: 0 };
+  const leftOut: Record<string, number> = {};
+  for (const row of rows) {
+    summary[row.status] += 1;
+    if (row.blocked) summary.blocked += 1;
+    if (row.status === 'left-out' && row.reason) leftOut[row.reason] = (leftOut[row.reason] ?? 0) + 1;
+  }
+  return {
+    mode: 'discover',
+    searchBases: ad.searchBases,
+    counts: {
+      cloudRead: cloud.counts.read,
+      guests: cloud.counts.guests,
+      cloudSynced: cloud.counts.synced,
+      cloudAnchored: cloud.counts.anchored,
+      cloudFilteredOut: cloud.counts.filteredOut,
+      cloudOnly: cloud.users.length,
+      adRead: adUsers.length,
+      adRepresented: paired.adRepresented,
+      adCandidates: paired.adCandidates,
+    },
+    summary,
+    leftOut,
+    tenantFindings: evaluation?.tenantFindings ?? [],
+    rows,
+  };
+}
