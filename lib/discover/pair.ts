@@ -54,13 +54,17 @@ export interface PairingResult {
 
 const lower = (value: string | null | undefined) => (value ? value.trim().toLowerCase() : null);
 
-/** A name folded for comparison: NFD, combining marks dropped, case folded, spaces squeezed. `José` = `jose`. */
+/** Letters NFD does not split into a base letter and a mark, written as people type them without the key. */
+const UNSPLIT: Record<string, string> = { ø: 'o', ł: 'l', đ: 'd', ð: 'd', ß: 'ss', æ: 'ae', œ: 'oe', þ: 'th', ı: 'i' };
+
+/** A name folded for comparison: NFD, combining marks dropped, case folded, spaces squeezed. `José` = `jose`, `Østergård` = `ostergard`. */
 export function foldName(value: string | null | undefined): string | null {
   if (!value) return null;
   const folded = value
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
+    .replace(/[øłđðßæœþı]/g, (c) => UNSPLIT[c] ?? c)
     .replace(/\s+/g, ' ')
     .trim();
   return folded === '' ? null : folded;
