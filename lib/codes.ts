@@ -78,7 +78,6 @@ const declared: Record<string, Declared> = {
   UpnMissing: { kind: 'bug', remedy: REPORT_BUG },
   AnchorListMismatch: { kind: 'bug', remedy: REPORT_BUG },
   AdAccountNotNamed: { kind: 'bug', remedy: REPORT_BUG },
-  SearchBaseOutsideForest: { kind: 'input', stopsRun: true, remedy: 'discover --search-base names a container in no domain of the forest: give the distinguished name of an OU of one of its domains.' },
   AdAccountChangedSince: { kind: 'precondition', remedy: 'The account was changed after the run wrote it, so rollback leaves it alone: undo it by hand if needed (the run\'s journal has the previous UPN).' },
   // ---- The workflow (lib/workflow) ---------------------------------------------------------------
   VerifyTimeout: { kind: 'pending', remedy: 'The sync ran but the cloud user does not carry the anchor yet: run `upn-match verify --run <run id>` later, and check the export errors of the last run in the Entra Connect Synchronization Service Manager.' },

@@ -33,7 +33,7 @@ export function renderDiscover(report: DiscoverReport, outFile?: string): string
   const lines = [
     `discover (read-only): ${counts.cloudOnly} cloud-only users (of ${counts.cloudRead} read: ${counts.guests} guests, ${counts.cloudSynced} synced, ` +
       `${counts.cloudAnchored} anchored, ${counts.cloudFilteredOut} outside the filter left out)`,
-    `  AD: ${counts.adRead} accounts under ${report.searchBases.length > 0 ? report.searchBases.join('; ') : 'every domain'}; ` +
+    `  AD: ${counts.adInScope} accounts under ${report.searchBases.length > 0 ? report.searchBases.join('; ') : 'every domain'} (of ${counts.adRead} in the forest); ` +
       `${counts.adRepresented} already represented in the cloud (never proposed)`,
     '',
     `  ready      ${String(summary.ready).padStart(7)}  same UPN or primary SMTP address`,

@@ -130,6 +130,10 @@ const DiscoverCloudOutput = z.object({
   counts: z.object({ read: z.number(), guests: z.number(), synced: z.number(), anchored: z.number(), filteredOut: z.number() }),
 });
 
+/** The forest and AD accounts, as Get-AdFacts (the batch's) and Get-DiscoverAdUsers (all) read them. */
+const AdFactsOutput = z.object({ forest: ForestFacts, writeDomain: z.string(), users: z.array(AdUser) });
+export type AdFactsOutput = z.infer<typeof AdFactsOutput>;
+
 const GRAPH = 'Microsoft.Graph.Authentication';
 /** What Get-TenantFacts reads through $batch whatever the cloud family. */
 const TENANT_ROUTES = ['POST /$batch', 'GET /organization', 'GET /domains', 'GET /directoryRoles', 'GET /directoryRoles/{id}/members'];
@@ -190,7 +194,7 @@ export const steps = {
         ChunkSize: z.number().int().optional(),
       })
       .strict(),
-    output: z.object({ forest: ForestFacts, writeDomain: z.string(), users: z.array(AdUser) }),
+    output: AdFactsOutput,
     mutates: false,
     timeoutMs: 600_000,
     modules: ['ActiveDirectory'],
@@ -341,17 +345,11 @@ export const steps = {
   }),
   discoverAd: defineStep({
     id: 'discover-ad',
-    title: 'Read every AD user under the sync scope (or the search base), in pages of 1,000',
+    title: 'Read every AD user of the forest, domain by domain in pages of 1,000',
     script: 'steps/Get-DiscoverAdUsers.ps1',
     host: 'local',
-    input: z
-      .object({
-        SearchBase: z.array(z.string().min(1)),
-        Server: z.string().optional(),
-        PageSize: z.number().int().min(1).max(5000).optional(),
-      })
-      .strict(),
-    output: z.object({ searchBases: z.array(z.string()), users: z.array(AdUser) }),
+    input: z.object({ Server: z.string().optional(), PageSize: z.number().int().min(1).max(5000).optional() }).strict(),
+    output: AdFactsOutput,
     mutates: false,
     timeoutMs: 1_800_000,
     modules: ['ActiveDirectory'],

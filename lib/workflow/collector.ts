@@ -5,7 +5,7 @@ import { anchorOf } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
 import type { Config } from '../config.js';
 import type { Facts, TenantFacts } from '../facts.js';
-import { steps } from '../steps/registry.js';
+import { steps, type AdFactsOutput } from '../steps/registry.js';
 import type { StepIO } from './io.js';
 
 /** What an earlier interactive `feature` run recorded, for app-only runs that cannot read it. */
@@ -21,6 +21,8 @@ export interface CollectOptions {
   featureRecord?: FeatureRecord | null;
   /** Users per AD facts call (default AD_FACTS_CHUNK). */
   adFactsChunkSize?: number;
+  /** Every AD account of the forest, read already (discover): no AD facts call then. */
+  adFacts?: AdFactsOutput;
 }
 
 /** How the Graph-using scripts sign in, from the config. */
@@ -68,7 +70,7 @@ async function collectAdFacts(io: StepIO, users: BatchUser[], config: Config, ch
 export async function collectFacts(io: StepIO, users: BatchUser[], options: CollectOptions): Promise<Facts> {
   const { config } = options;
   const upns = users.map((u) => u.cloudUpn);
-  const ad = await collectAdFacts(io, users, config, Math.max(1, options.adFactsChunkSize ?? AD_FACTS_CHUNK));
+  const ad = options.adFacts ?? (await collectAdFacts(io, users, config, Math.max(1, options.adFactsChunkSize ?? AD_FACTS_CHUNK)));
   const addresses = new Set<string>();
   const anchors = new Set<string>();
   for (const user of ad.users) {

@@ -2,7 +2,9 @@
 // each proposal through plan's precondition checks. Read-only: it writes nothing but the files it is asked for.
 import type { BatchUser } from '../batch/types.js';
 import type { Finding } from '../checks/types.js';
+import { isUnderDn, normalizeDn } from '../checks/names.js';
 import type { Config } from '../config.js';
+import { InputError } from '../input-error.js';
 import { pairUsers, type Pair, type PairStatus } from '../discover/pair.js';
 import { steps } from '../steps/registry.js';
 import { graphSignIn, syncServerName } from './collector.js';
@@ -54,6 +56,7 @@ export interface DiscoverReport {
     cloudFilteredOut: number;
     cloudOnly: number;
     adRead: number;
+    adInScope: number;
     adRepresented: number;
     adCandidates: number;
   };
@@ -103,24 +106,27 @@ function proposalOf(pair: Pair, row: number, ou: string | undefined, taken: Set<
 export async function discover(deps: EngineDeps, options: DiscoverOptions): Promise<DiscoverReport> {
   const { config } = options;
   const signIn = graphSignIn(config);
-  let searchBase: string[];
-  if (options.searchBase) searchBase = [options.searchBase];
-  else {
-    const sync = await deps.io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
-    // An unknown scope reads every domain (the step's default): the checks then flag accounts out of scope.
-    searchBase = sync.scopeOUs ?? [];
+  const sync = await deps.io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
+  const forest = await deps.io.run(steps.discoverAd, config.ad?.server ? { Server: config.ad.server } : {});
+  const searchBases = options.searchBase ? [options.searchBase] : (sync.scopeOUs ?? []);
+  const bases = searchBases.map(normalizeDn);
+  for (const [i, base] of bases.entries()) {
+    if (!forest.forest.domains.some((d) => isUnderDn(base, normalizeDn(d.distinguishedName)))) throw new InputError(`the search base is in no domain of the forest: ${searchBases[i]}`);
   }
-  const ad = await deps.io.run(steps.discoverAd, { SearchBase: searchBase, ...(config.ad?.server ? { Server: config.ad.server } : {}) });
   const cloud = await deps.io.run(steps.discoverCloud, {
     ...(options.domain ? { Domain: options.domain } : {}),
     ...(options.groupId ? { GroupId: options.groupId } : {}),
     ...signIn,
   });
-  // Overlapping search bases return an account twice: keep it once.
-  const adUsers = [...new Map(ad.users.map((u) => [u.ObjectGUID.toLowerCase(), u])).values()];
+  // Pairing looks at the accounts in the sync scope (or under the search base); an unknown scope is every account,
+  // and the checks then say which are out of scope.
+  const adUsers = searchBases.length === 0 ? forest.users : forest.users.filter((u) => {
+          const dn = normalizeDn(u.DistinguishedName);
+          return bases.some((base) => isUnderDn(dn, base));
+        });
   const paired = pairUsers({ cloudUsers: cloud.users, adUsers, cloudAnchors: cloud.anchors });
 
-  const taken = new Set(adUsers.map((u) => u.SamAccountName.toLowerCase()));
+  const taken = new Set(forest.users.map((u) => u.SamAccountName.toLowerCase()));
   // Rows are numbered as the CSV will number them (header is row 1).
   let next = 2;
   const proposals = paired.pairs.map((pair) => {
@@ -129,7 +135,7 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
     return proposal;
   });
   const batch = proposals.filter((p): p is BatchUser => p !== null);
-  const evaluation = batch.length > 0 ? (await plan(deps, batch, { config, enableFeature: options.enableFeature })).evaluation : null;
+  const evaluation = batch.length > 0 ? (await plan(deps, batch, { config, enableFeature: options.enableFeature, adFacts: forest })).evaluation : null;
   const verdicts = new Map(evaluation?.users.map((ev) => [ev.user.cloudUpn.toLowerCase(), ev]) ?? []);
 
   const tenantCodes = new Set(evaluation?.tenantFindings.map((f) => f.code) ?? []);
@@ -162,7 +168,7 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
   }
   return {
     mode: 'discover',
-    searchBases: ad.searchBases,
+    searchBases,
     counts: {
       cloudRead: cloud.counts.read,
       guests: cloud.counts.guests,
@@ -170,7 +176,8 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
       cloudAnchored: cloud.counts.anchored,
       cloudFilteredOut: cloud.counts.filteredOut,
       cloudOnly: cloud.users.length,
-      adRead: adUsers.length,
+      adRead: forest.users.length,
+      adInScope: adUsers.length,
       adRepresented: paired.adRepresented,
       adCandidates: paired.adCandidates,
     },

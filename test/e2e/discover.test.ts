@@ -75,6 +75,6 @@ describe('end to end: discover', function () {
     expect(none.json.counts).to.include({ cloudOnly: 0, cloudFilteredOut: 4 });
     const bad = await runCli(['discover', '--sim', dir, '--search-base', 'OU=X,DC=elsewhere,DC=example']);
     expect(bad.exitCode).to.equal(2);
-    expect(bad.stderr).to.contain('SearchBaseOutsideForest');
+    expect(bad.stderr).to.contain('the search base is in no domain of the forest');
   });
 });
