@@ -113,9 +113,17 @@ function confidenceOf(evidence: Evidence[]): number {
 const RULE_ORDER: Rule[] = ['upn', 'smtp', 'proxy', 'prefix', 'name'];
 const strongest = (evidence: Evidence[]) => RULE_ORDER.find((r) => evidence.some((e) => e.kind === r)) ?? null;
 
+/**
+ * How strong a claim on an AD account is: 2 the same UPN or primary SMTP (what Entra Connect matches on), 1 an
+ * identifier that points at it (UPN prefix, an address among its proxies), 0 the name alone. Only the strongest
+ * level a cloud user has counts, for it and against the others: a namesake never outweighs an address.
+ */
+type Level = 0 | 1 | 2;
+const levelOf = (evidence: Evidence[]): Level => (evidence.some((e) => e.kind === 'upn' || e.kind === 'smtp') ? 2 : evidence.some((e) => e.kind === 'prefix' || e.kind === 'proxy') ? 1 : 0);
+
 interface Claim {
   cloudIndex: number;
-  strong: boolean;
+  level: Level;
 }
 
 export function pairUsers(input: PairingInput): PairingResult {
@@ -165,38 +173,45 @@ export function pairUsers(input: PairingInput): PairingResult {
     found.push({ strong, weak });
   }
 
-  // Second pass: who claims each AD account. A strong claim (UPN, SMTP) puts weak claims on it aside.
+  // Each cloud user's candidates at its strongest level (the name evidence on them still counts for confidence).
+  const own = found.map(({ strong, weak }) => {
+    const all = strong.size > 0 ? strong : weak;
+    let level: Level = 0;
+    for (const evidence of all.values()) level = Math.max(level, levelOf(evidence)) as Level;
+    return { level, candidates: [...all.entries()].filter(([, evidence]) => levelOf(evidence) === level) };
+  });
+
+  // Second pass: who claims each AD account. Only the claims of the highest level compete.
   const claims = new Map<AdUser, Claim[]>();
-  found.forEach(({ strong, weak }, cloudIndex) => {
-    const mine = strong.size > 0 ? strong : weak;
-    for (const ad of mine.keys()) {
+  own.forEach(({ level, candidates: mine }, cloudIndex) => {
+    for (const [ad] of mine) {
       const list = claims.get(ad) ?? [];
-      list.push({ cloudIndex, strong: strong.size > 0 });
+      list.push({ cloudIndex, level });
       claims.set(ad, list);
     }
   });
   const contenders = (ad: AdUser) => {
     const list = claims.get(ad) ?? [];
-    const strongOnes = list.filter((c) => c.strong);
-    return strongOnes.length > 0 ? strongOnes : list;
+    const top = Math.max(...list.map((c) => c.level));
+    return list.filter((c) => c.level === top);
   };
 
-  const pairs: Pair[] = input.cloudUsers.map((cloud, cloudIndex) => {
-    const { strong, weak } = found[cloudIndex]!;
-    const isStrong = strong.size > 0;
-    // Weak candidates another cloud user claims strongly are not this one's.
-    const mine = [...(isStrong ? strong : weak).entries()].filter(([ad]) => contenders(ad).some((c) => c.cloudIndex === cloudIndex));
+  const pairs: Pair[] = input.cloudUsers.map((cloud, cloudIndex): Pair => {
+    const { level, candidates: all } = own[cloudIndex]!;
+    const isStrong = level === 2;
+    // Candidates another cloud user claims more strongly are not this one's.
+    const mine = all.filter(([ad]) => contenders(ad).some((c) => c.cloudIndex === cloudIndex));
     const base = { cloud, ad: null, rule: null, confidence: 0, evidence: [] as Evidence[], reason: null, candidates: [] as string[] };
     if (mine.length === 0) {
-      const taken = !isStrong && weak.size > 0;
-      return { ...base, status: 'left-out', reason: taken ? 'its only candidates match another cloud user by UPN or SMTP' : 'no AD account matches' };
+      const taken = all.length > 0;
+      return { ...base, status: 'left-out', reason: taken ? 'its only candidates belong more surely to other cloud users' : 'no AD account matches' };
     }
     if (mine.length > 1) {
       return {
         ...base,
         status: 'ambiguous',
         evidence: mine.flatMap(([, e]) => e),
-        reason: `${mine.length} AD accounts match${isStrong ? ' by UPN or SMTP' : ''}`,
+        reason: `${mine.length} AD accounts match${isStrong ? ' by UPN or SMTP' : level === 1 ? ' by UPN prefix or address' : ' by name'}`,
         candidates: mine.map(([ad]) => ad.DistinguishedName),
       };
     }

@@ -1,6 +1,6 @@
 // discover, end to end: the built CLI on the demo world and on a messy large world; its batch goes to plan
 // as it is, no wrong pair is ready, every UPN and SMTP pair is found, and nothing in the directories changes.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parseBatchCsv } from '../../lib/batch/read.js';
@@ -68,11 +68,22 @@ describe('end to end: discover', function () {
     expect(blockedByPlan).to.deep.equal(blockedByDiscover);
   });
 
-  it('filters: another UPN domain keeps nobody; a search base outside the forest is bad input', async () => {
+  it('filters: another UPN domain keeps nobody; a group keeps its transitive members; a search base outside the forest is bad input', async () => {
     const dir = await initSim('happy-path');
     const none = await runCli(['discover', '--sim', dir, '--domain', 'fabrikam.com', '--json']);
     expect(none.exitCode, none.stderr).to.equal(0);
     expect(none.json.counts).to.include({ cloudOnly: 0, cloudFilteredOut: 4 });
+    // A group (with a nested group) keeps its transitive user members only.
+    const state = JSON.parse(stateText(dir));
+    const anna = state.tenant.users.find((u: any) => u.userPrincipalName === 'anna.mueller@contoso.com');
+    const wei = state.tenant.users.find((u: any) => u.userPrincipalName === 'wei.zhang@contoso.com');
+    const inner = { id: '5c0d1e2f-0000-4000-8000-000000000002', displayName: 'Inner', mail: null, proxyAddresses: [], members: [wei.id] };
+    const outer = { id: '5c0d1e2f-0000-4000-8000-000000000001', displayName: 'Pilot', mail: null, proxyAddresses: [], members: [anna.id, inner.id] };
+    state.tenant.groups.push(outer, inner);
+    writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state));
+    const grouped = await runCli(['discover', '--sim', dir, '--group', outer.id, '--json']);
+    expect(grouped.exitCode, grouped.stderr).to.equal(0);
+    expect(grouped.json.rows.map((r: any) => r.cloudUpn).sort()).to.deep.equal(['anna.mueller@contoso.com', 'wei.zhang@contoso.com']);
     const bad = await runCli(['discover', '--sim', dir, '--search-base', 'OU=X,DC=elsewhere,DC=example']);
     expect(bad.exitCode).to.equal(2);
     expect(bad.stderr).to.contain('the search base is in no domain of the forest');

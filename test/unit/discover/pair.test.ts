@@ -117,7 +117,7 @@ describe('discover pairing', () => {
     });
     expect(byUpn(pairs, 'anna@contoso.com')).to.include({ status: 'ready', ad: a });
     expect(byUpn(pairs, 'anna.berg@contoso.com')).to.include({ status: 'left-out' });
-    expect(byUpn(pairs, 'anna.berg@contoso.com').reason).to.match(/another cloud user/);
+    expect(byUpn(pairs, 'anna.berg@contoso.com').reason).to.match(/other cloud users/);
   });
 
   it('pairs every one of 5,000 UPN pairs that differ only in case', () => {
@@ -125,6 +125,20 @@ describe('discover pairing', () => {
     const cloudUsers = Array.from({ length: 5_000 }, (_, i) => cloud(`X${i}@contoso.com`));
     const { pairs } = pairUsers({ cloudUsers, adUsers, cloudAnchors: [] });
     expect(pairs.filter((p) => p.status === 'ready')).to.have.length(5_000);
+  });
+
+  it('lets an address or a UPN prefix outweigh namesakes, on both sides', () => {
+    const right = ad('p', { UserPrincipalName: 'pat.kim@contoso.local', GivenName: 'Pat', Surname: 'Kim' });
+    const namesake = ad('q', { GivenName: 'Pat', Surname: 'Kim' });
+    const { pairs } = pairUsers({
+      cloudUsers: [cloud('pat.kim@contoso.com', { givenName: 'Pat', surname: 'Kim' }), cloud('p.kim@contoso.com', { givenName: 'Pat', surname: 'Kim' })],
+      adUsers: [right, namesake],
+      cloudAnchors: [],
+    });
+    // pat.kim: the prefix points at one account; the namesake does not make it ambiguous.
+    expect(byUpn(pairs, 'pat.kim@contoso.com')).to.include({ status: 'review', ad: right, rule: 'prefix', confidence: 0.8 });
+    // p.kim has only names: 'right' goes to the stronger claim, so the namesake is its one candidate.
+    expect(byUpn(pairs, 'p.kim@contoso.com')).to.include({ status: 'review', ad: namesake, rule: 'name' });
   });
 
   it('suggests a sAMAccountName of at most 20 allowed characters, unique among the taken ones', () => {
