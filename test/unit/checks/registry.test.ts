@@ -10,6 +10,7 @@ const EXPECTED_CODES = [
   'UpnInvalid', 'UpnDomainUnverified', 'UpnDomainFederated', 'UpnSuffixNotInForest',
   'AdAccountNotFound', 'CreateDetailsMissing', 'SamAccountNameInvalid', 'SamAccountNameTaken', 'UpnNotUniqueInForest', 'NotInSyncScope',
   'AnchorTaken', 'SmtpMatchesOtherUser', 'SmtpMatchesTarget', 'UpnHeldByOtherObject', 'ProxyAddressConflict',
+  'ReviewPending',
 ];
 
 const WARNINGS = ['UpnSoftMatchWillBeEnabled', 'FeaturesUnknown', 'SyncServerUnknown', 'SyncCycleRunning', 'SchedulerOff', 'UpnSuffixNotInForest', 'SmtpMatchesTarget', 'ProxyAddressConflict'];
