@@ -52,6 +52,9 @@ export interface PairingResult {
   adCandidates: number;
 }
 
+/** The reason of a cloud user no AD account matches in any way. */
+export const NO_MATCH = 'no AD account matches';
+
 const lower = (value: string | null | undefined) => (value ? value.trim().toLowerCase() : null);
 
 /** Letters NFD does not split into a base letter and a mark, written as people type them without the key. */
@@ -204,7 +207,7 @@ export function pairUsers(input: PairingInput): PairingResult {
     const base = { cloud, ad: null, rule: null, confidence: 0, evidence: [] as Evidence[], reason: null, candidates: [] as string[] };
     if (mine.length === 0) {
       const taken = all.length > 0;
-      return { ...base, status: 'left-out', reason: taken ? 'its only candidates belong more surely to other cloud users' : 'no AD account matches' };
+      return { ...base, status: 'left-out', reason: taken ? 'its only candidates belong more surely to other cloud users' : NO_MATCH };
     }
     if (mine.length > 1) {
       return {

@@ -4,8 +4,9 @@ import type { BatchUser } from '../batch/types.js';
 import type { Finding } from '../checks/types.js';
 import { isUnderDn, normalizeDn } from '../checks/names.js';
 import type { Config } from '../config.js';
+import type { AdUser } from '../facts.js';
 import { InputError } from '../input-error.js';
-import { pairUsers, type Pair, type PairStatus } from '../discover/pair.js';
+import { NO_MATCH, pairUsers, type Pair, type PairStatus } from '../discover/pair.js';
 import { steps } from '../steps/registry.js';
 import { graphSignIn, syncServerName } from './collector.js';
 import type { EngineDeps } from './deps.js';
@@ -120,10 +121,8 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
   });
   // Pairing looks at the accounts in the sync scope (or under the search base); an unknown scope is every account,
   // and the checks then say which are out of scope.
-  const adUsers = searchBases.length === 0 ? forest.users : forest.users.filter((u) => {
-          const dn = normalizeDn(u.DistinguishedName);
-          return bases.some((base) => isUnderDn(dn, base));
-        });
+  const inScope = (u: AdUser) => bases.length === 0 || bases.some((base) => isUnderDn(normalizeDn(u.DistinguishedName), base));
+  const adUsers = forest.users.filter(inScope);
   const paired = pairUsers({ cloudUsers: cloud.users, adUsers, cloudAnchors: cloud.anchors });
 
   const taken = new Set(forest.users.map((u) => u.SamAccountName.toLowerCase()));
@@ -152,7 +151,7 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
       rule: status === 'create' ? 'create' : pair.rule,
       confidence: pair.confidence,
       evidence: pair.evidence.map((e) => `${e.kind}: ${e.detail}`),
-      reason: status === 'left-out' && !options.ou && pair.reason === 'no AD account matches' ? `${pair.reason} (give --ou to suggest a new account)` : pair.reason,
+      reason: status === 'left-out' && pair.reason === NO_MATCH ? `${NO_MATCH} (${options.ou ? 'no given name and surname to create one' : 'give --ou to suggest a new account'})` : pair.reason,
       candidates: pair.candidates,
       proposal,
       blocked: ev?.blocked ?? false,
