@@ -5,7 +5,8 @@ import { discoverCsv, renderDiscover } from '../../discover/output.js';
 import { EXIT } from '../../exit-codes.js';
 import { discover } from '../../workflow/discover.js';
 import type { GlobalOptions } from '../context.js';
-import { withSession } from '../session.js';
+import { reportJsonPieces } from '../../report/render.js';
+import { withSession, writeStdout } from '../session.js';
 
 export function discoverCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
@@ -37,7 +38,8 @@ export function discoverCommand(yargs: Argv<GlobalOptions>) {
         });
         // Directory data: readable by its owner only.
         if (argv.out) writeFileSync(argv.out, discoverCsv(report), { encoding: 'utf8', mode: 0o600 });
-        if (argv.json) console.log(JSON.stringify(report, null, 2));
+        // Row by row: at tens of thousands of users the report's text is tens of megabytes.
+        if (argv.json) await writeStdout(reportJsonPieces(report, 'rows'));
         else console.log(renderDiscover(report, argv.out));
         process.exitCode = EXIT.ok;
       }),
