@@ -240,7 +240,9 @@ export function buildLargeWorld(world: World, users: number, tenantUsers = users
     const upn = `u${i}.${ascii(given)}.${ascii(surname)}@contoso.com`;
     world.addCloudUser(upn, given, surname);
     const sam = `u${i}`;
-    if (kind === 'upn') world.addAdUser(sam, given, surname, { UserPrincipalName: world.random() < 0.5 ? recased(upn) : upn });
+    // Given the cloud UPN since the last delta cycle (else Entra Connect would have read and matched it already):
+    // apply's write may then change nothing, and the next delta cycle still reads it.
+    if (kind === 'upn') world.addAdUser(sam, given, surname, { UserPrincipalName: world.random() < 0.5 ? recased(upn) : upn, whenChanged: world.timestamp(0.001) });
     else if (kind === 'smtp') world.addAdUser(sam, given, surname, { mail: upn, proxyAddresses: [`SMTP:${upn}`] });
     else if (kind === 'prefix') world.addAdUser(sam, given, surname, { UserPrincipalName: upn.replace(/@.*$/, '@contoso.local') });
     else if (kind === 'proxy') world.addAdUser(sam, given, surname, { proxyAddresses: [`smtp:${upn}`] });
