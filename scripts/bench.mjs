@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench -- --users N [--tenant-users T] [--json] [--skip-naive] [--plan-only]
+// npm run bench -- --users N [--tenant-users T] [--json] [--skip-naive] [--plan-only | --discover]
 //
 // Measures upn-match ("ours": the built CLI, one batch) against the way admins usually script it
 // ("naive": scripts/bench/naive-per-user.ps1, one new PowerShell process per user) on two identical
@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { currentEnvironment, resolveHostSync } from '../dist/lib/bridge/hosts.js';
+import { scoreDiscover } from '../dist/lib/sim/score.js';
 import { countCalls, gapsByKind, matchedInState, naivePhases, oursPhases, readCalls, syncRunNumber } from './bench/call-log.mjs';
 import { ProcessTreeMonitor } from './bench/proc-monitor.mjs';
 
@@ -29,6 +30,8 @@ const USAGE = `usage: npm run bench -- --users N[,N2,...] [options]
   --tenant-factor F    T = F x N (for a series; ignored when --tenant-users is given)
   --seed S             world seed (default 1); both sides get the same world
   --plan-only          measure \`upn-match plan\` instead of apply (implies --skip-naive)
+  --discover           measure \`upn-match discover --out\` instead (implies --skip-naive), with precision and
+                       recall against the world's true pairs (truth.json)
   --skip-naive         do not run the per-user script (for large N)
   --skip-probe         do not time the fake cmdlets on their own
   --graph-latency-ms   per Graph request (default 20)
@@ -50,6 +53,7 @@ const { values: args } = parseArgs({
     'tenant-factor': { type: 'string' },
     seed: { type: 'string', default: '1' },
     'plan-only': { type: 'boolean', default: false },
+    discover: { type: 'boolean', default: false },
     'skip-naive': { type: 'boolean', default: false },
     'skip-probe': { type: 'boolean', default: false },
     'in-process-sim': { type: 'boolean', default: false },
@@ -83,7 +87,9 @@ if (args.help) {
 if (!args.users) fail('--users is required');
 const sizes = args.users.split(',').map((s) => wholeNumber('users', s.trim(), 1)).sort((a, b) => a - b);
 const planOnly = args['plan-only'];
-const skipNaive = args['skip-naive'] || planOnly;
+const discoverMode = args.discover;
+const skipNaive = args['skip-naive'] || planOnly || discoverMode;
+const modeName = discoverMode ? 'discover' : planOnly ? 'plan' : 'apply';
 const latency = {
   graphMs: wholeNumber('graph-latency-ms', args['graph-latency-ms']),
   adMs: wholeNumber('ad-latency-ms', args['ad-latency-ms']),
@@ -263,15 +269,23 @@ function bareStartMs() {
 
 async function runOurs(dir, n, serverEnv) {
   const runNumberBefore = syncRunNumber(dir);
-  const argv = planOnly
+  const argv = discoverMode
+    ? [cli, 'discover', '--sim', dir, '--out', path.join(dir, 'discovered.csv'), '--json']
+    : planOnly
     ? [cli, 'plan', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--json']
     : [cli, 'apply', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--yes', '--json', '--verify-timeout', '600'];
   const run = await measure(process.execPath, argv, { env: simEnv(dir, serverEnv), limitMs: timeoutMs, stdoutFile: path.join(dir, 'report.json') });
   const calls = readCalls(dir);
   const counts = countCalls(calls);
   let summary = null;
+  let discovered = null;
   try {
-    summary = JSON.parse(run.stdout).summary ?? null;
+    const report = JSON.parse(run.stdout);
+    summary = report.summary ?? null;
+    if (discoverMode) {
+      const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')).pairs;
+      discovered = { counts: report.counts, leftOut: report.leftOut, score: scoreDiscover(truth, report.rows) };
+    }
   } catch {
     summary = null;
   }
@@ -297,8 +311,9 @@ async function runOurs(dir, n, serverEnv) {
       hosts: tree.available ? tree.hosts.map((h) => ({ pid: h.pid, peakRssMb: h.peakRssMb, launcherShimPeakRssMb: h.shimPeakRssMb })) : null,
     },
     processCount: { callLogPids: counts.pwshProcesses, polledHosts: tree.available ? tree.hosts.length : null, polledShims: tree.available ? tree.shims : null },
-    users: planOnly ? null : { matched: matchedInState(dir, batchUpns(dir)), ...(summary ? { reportMatched: summary.matched, reportFailed: summary.failed, reportBlocked: summary.blocked } : {}) },
-    plan: planOnly && summary ? summary : undefined,
+    discover: discovered ?? undefined,
+    users: planOnly || discoverMode ? null : { matched: matchedInState(dir, batchUpns(dir)), ...(summary ? { reportMatched: summary.matched, reportFailed: summary.failed, reportBlocked: summary.blocked } : {}) },
+    plan: (planOnly || discoverMode) && summary ? summary : undefined,
     calls: { syncStartCalls: counts.syncStartCalls, fakeCalls: counts.fakeCalls, byCommand: counts.byCommand, graphByRoute: counts.graphByRoute, graphBatchSubRequests: counts.graphBatchSubRequests, adQueriesByShape: counts.adQueriesByShape },
     phases: oursPhases(calls, run.startedAt, run.endedAt, latency.syncCycleMs),
     gapAfterCall: gapsByKind(calls),
@@ -401,6 +416,21 @@ function targetsFor(result) {
   const { users: n, tenantUsers: t, ours, naive } = result;
   const list = [];
   const add = (name, limit, value, met) => list.push({ name, limit, value, met: value === null || value === undefined ? null : met });
+  if (discoverMode) {
+    const a = ours.discover?.counts.adRead ?? null;
+    add('discover completes', 'exit 0 within the time limit', ours.timedOut ? 'timed out' : `exit ${ours.exitCode}`, !ours.timedOut && ours.exitCode === 0);
+    add('PowerShell processes', '= 1', ours.pwshProcesses, ours.pwshProcesses === 1);
+    // discover reads every user once, then checks its proposals with plan's facts (which read the users again).
+    const graphLimit = 2 * Math.ceil(t / 999) + 10;
+    add('Graph requests', `≤ 2 x ceil(T/999) + 10 = ${graphLimit}`, ours.graphRequests, ours.graphRequests <= graphLimit);
+    if (a !== null) add('AD cmdlet calls (each paged by 1,000)', `≤ ceil(A/1000) + 4 = ${Math.ceil(a / 1000) + 4}`, ours.adQueries, ours.adQueries <= Math.ceil(a / 1000) + 4);
+    add('peak RSS (node + pwsh)', '< 500 MB', ours.peakRssMb, ours.peakRssMb < 500);
+    const sc = ours.discover?.score;
+    add('precision on ready', '= 1', sc?.ready.precision, sc?.ready.precision === 1);
+    add('recall on UPN pairs', '= 1', sc?.recall.upn?.recall, sc?.recall.upn?.recall === 1);
+    add('recall on SMTP pairs', '= 1', sc?.recall.smtp?.recall, sc?.recall.smtp?.recall === 1);
+    return list;
+  }
   if (planOnly) {
     add('plan completes', 'exit 0 or 3 within the time limit', ours.timedOut ? 'timed out' : `exit ${ours.exitCode}`, !ours.timedOut && (ours.exitCode === 0 || ours.exitCode === 3));
     add('peak RSS (node + pwsh)', '< 400 MB', ours.peakRssMb, ours.peakRssMb < 400);
@@ -452,7 +482,7 @@ async function runSize(n) {
   if (!skipNaive) simInit(naiveDir, n, t);
   const result = {
     date: new Date().toISOString(),
-    mode: planOnly ? 'plan' : 'apply',
+    mode: modeName,
     users: n,
     tenantUsers: t,
     seed,
@@ -467,7 +497,7 @@ async function runSize(n) {
     log('timing a bare PowerShell start');
     result.simulator = { bareHostStartMs: bareStartMs() };
   }
-  log(`ours: ${planOnly ? 'plan' : 'apply'} (time limit ${timeoutMs / 1000} s)`);
+  log(`ours: ${modeName} (time limit ${timeoutMs / 1000} s)`);
   result.ours = await withSimulator(oursDir, (serverEnv) => runOurs(oursDir, n, serverEnv));
   log(`ours: ${result.ours.timedOut ? 'STOPPED after the time limit' : `${result.ours.wallMs} ms, exit ${result.ours.exitCode}`}`);
   if (!args['skip-probe']) {
@@ -516,6 +546,13 @@ function printResult(r) {
   row('peak RSS MB', (s) => s.peakRssMb);
   if (r.mode === 'apply') row('users matched', (s) => s.users?.matched);
   lines.push(table(rows));
+  const d = r.ours.discover;
+  if (d) {
+    const p = r.ours.plan ?? {};
+    lines.push(`discover: ${fmt(d.counts.cloudOnly)} cloud-only (of ${fmt(d.counts.cloudRead)}, ${fmt(d.counts.guests)} guests), ${fmt(d.counts.adRead)} AD accounts (${fmt(d.counts.adRepresented)} represented); ready ${fmt(p.ready)}, review ${fmt(p.review)}, ambiguous ${fmt(p.ambiguous)}, create ${fmt(p.create)}, left out ${fmt(p['left-out'])}, blocked ${fmt(p.blocked)}`);
+    lines.push(`  precision: ready ${d.score.ready.precision} (${d.score.ready.correct}/${d.score.ready.proposed}), review ${d.score.review.precision} (${d.score.review.correct}/${d.score.review.proposed})`);
+    lines.push(`  recall by kind of true pair: ${Object.entries(d.score.recall).map(([k, v]) => `${k} ${v.recall} (${v.found}/${v.pairs})`).join(', ')}`);
+  }
   lines.push(`ours RSS: node ${fmt(r.ours.rss.nodeMb)} MB + pwsh ${fmt(r.ours.rss.pwshMb)} MB${r.naive ? `; naive: largest per-user process ${fmt(r.naive.rss.largestUserProcessMb)} MB, driver ${fmt(r.naive.rss.driverMb)} MB` : ''}`);
   const serverRss = sides.map(([name, side]) => (side.simulator?.mode === 'server' ? `${name} ${fmt(side.simulator.peakRssMb)} MB` : null)).filter(Boolean);
   lines.push(serverRss.length ? `simulator servers' peak RSS (not counted above): ${serverRss.join(', ')}` : 'simulator: fake modules inside the measured processes (--in-process-sim)');

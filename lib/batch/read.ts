@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { BATCH_COLUMNS } from '../batch-columns.js';
+import { BATCH_COLUMNS, DISCOVER_COLUMNS } from '../batch-columns.js';
 import type { BatchUser } from './types.js';
 import { InputError } from '../input-error.js';
 import { decodeBatchBytes, type CsvEncoding } from './decode.js';
@@ -120,12 +120,12 @@ export function userFromFlags(flags: UserFlags): BatchUser[] {
   return [user];
 }
 
-function parseCreate(value: string | null, row: number, problems: BatchProblem[]): boolean {
+function parseYesNo(name: string, value: string | null, row: number, problems: BatchProblem[]): boolean {
   if (value === null) return false;
   const v = value.toLowerCase();
   if (['yes', 'y', 'true', '1'].includes(v)) return true;
   if (['no', 'n', 'false', '0'].includes(v)) return false;
-  problems.push({ row, message: `create must be yes or no, not ${quote(value)}` });
+  problems.push({ row, message: `${name} must be yes or no, not ${quote(value)}` });
   return false;
 }
 
@@ -171,7 +171,7 @@ export interface Batch {
 }
 
 /** The canonical name of a known column, whatever the case (Import-Csv's property names ignore case). */
-const CANONICAL = new Map<string, string>(BATCH_COLUMNS.map((c) => [c.toLowerCase(), c]));
+const CANONICAL = new Map<string, string>([...BATCH_COLUMNS, ...DISCOVER_COLUMNS].map((c) => [c.toLowerCase(), c]));
 /** A cell a spreadsheet reads as a formula. */
 const FORMULA = /^[=+\-@]/;
 const NAME_FIELDS = ['samAccountName', 'givenName', 'surname'] as const;
@@ -251,7 +251,8 @@ export function parseBatch(input: string, options: BatchOptions = {}): Batch {
     throw new BatchInputError([{ row: 1 + skipped, message: 'the file is empty: it needs a header row' }]);
   }
   const names = header.cells.map((h) => CANONICAL.get(h.trim().toLowerCase()) ?? h.trim());
-  const known = new Set<string>(BATCH_COLUMNS);
+  // discover's columns: plan reads review; the others only explain the row.
+  const known = new Set<string>([...BATCH_COLUMNS, ...DISCOVER_COLUMNS]);
   const extraColumns = names.filter((n) => n !== '' && !known.has(n));
   const headerProblems: BatchProblem[] = [];
   if (!names.includes('cloudUpn')) {
@@ -284,11 +285,13 @@ export function parseBatch(input: string, options: BatchOptions = {}): Batch {
         checkField(`column ${quote(name)}`, extra[name] || null, row, problems);
       }
     });
-    const create = parseCreate(fields.create ?? null, row, problems);
-    delete fields.create;
+    const create = parseYesNo('create', fields.create ?? null, row, problems);
+    // discover's columns: review is a yes/no like create; the others only explain the row.
+    const review = parseYesNo('review', fields.review ?? null, row, problems);
+    for (const name of ['create', ...DISCOVER_COLUMNS]) delete fields[name];
     const user = toUser(fields, create, row, problems);
     if (user && extraColumns.length > 0) user.extra = extra;
-    if (user) users.push(user);
+    if (user) users.push(review ? { ...user, review } : user);
   }
   checkDuplicates(users, problems);
   if (problems.length > 0) throw new BatchInputError(problems.sort((a, b) => a.row - b.row));

@@ -16,4 +16,6 @@ export interface BatchUser {
   ou: string | null;
   /** Columns of the CSV the tool does not know, as given: ignored, and copied to the report. */
   extra?: Record<string, string>;
+  /** A pair discover proposed on weak evidence: blocked until someone reviews it (review column). */
+  review?: boolean;
 }

@@ -497,6 +497,13 @@ export const rules: readonly Rule[] = [
         ? hit(`${ctx.upn}: ${account(ctx)} has addresses held by other cloud objects: ${ctx.keys.proxyConflicts.map((c) => `${c.address} (${describeHolders(c.holders)})`).join('; ')}`)
         : null,
   }),
+  userRule({
+    code: 'ReviewPending',
+    severity: 'block',
+    title: 'A pair that discover proposed on weak evidence must be reviewed first (review column)',
+    hint: 'Check that the AD account and the cloud user are the same person (the evidence column says why discover paired them), then set review to no in the batch file, or delete the row.',
+    evaluate: ({ user }) => (user.review ? hit(`${user.cloudUpn}: discover proposed this pair on weak evidence and nobody has reviewed it yet`) : null),
+  }),
 ];
 
 /** The rules by code. */

@@ -5,6 +5,7 @@ import { installExitHooks } from '../bridge/reaper.js';
 import { InputError } from '../input-error.js';
 import { EXIT, exitCodeTable } from '../exit-codes.js';
 import { applyCommand } from './commands/apply.js';
+import { discoverCommand } from './commands/discover.js';
 import { doctorCommand } from './commands/doctor.js';
 import { featureCommand } from './commands/feature.js';
 import { planCommand } from './commands/plan.js';
@@ -31,7 +32,7 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`upn-match: ${message}\nRun "upn-match --help" for usage.`);
       process.exit(EXIT.badInput);
     });
-  for (const command of [doctorCommand, simCommand, planCommand, applyCommand, verifyCommand, statusCommand, rollbackCommand, featureCommand]) command(cli);
+  for (const command of [doctorCommand, simCommand, discoverCommand, planCommand, applyCommand, verifyCommand, statusCommand, rollbackCommand, featureCommand]) command(cli);
   try {
     await cli.parseAsync();
   } catch (error) {

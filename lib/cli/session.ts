@@ -208,7 +208,7 @@ export function loadRun(session: Session, runId: string): RunJournal {
  * Writes text to stdout in blocks of about 64 KB, waiting while the pipe is full, with a final line
  * break. Like console.log, a stdout that is gone (a closed pipe) is not an error: the rest is dropped.
  */
-async function writeStdout(pieces: Iterable<string>): Promise<void> {
+export async function writeStdout(pieces: Iterable<string>): Promise<void> {
   const out = process.stdout;
   let gone = false;
   const written = (error?: Error | null) => {

@@ -34,10 +34,10 @@ export function renderReport(report: RunReport): string {
  * text of ten thousand users (megabytes) is then never held at once, nor copied again to be written.
  * Joined, the pieces are exactly that text.
  */
-export function* reportJsonPieces(report: RunReport): Generator<string> {
+export function* reportJsonPieces(report: RunReport | object, listKey = 'users'): Generator<string> {
   let first = true;
   for (const [key, value] of Object.entries(report)) {
-    const streamed = key === 'users' && Array.isArray(value) && value.length > 0;
+    const streamed = key === listKey && Array.isArray(value) && value.length > 0;
     const text = streamed ? '' : JSON.stringify(value, null, 2);
     if (text === undefined) continue; // a property JSON leaves out (undefined)
     yield `${first ? '{\n' : ',\n'}  ${JSON.stringify(key)}: `;

@@ -46,8 +46,10 @@ export function initSimulator(options: SimInitOptions): SimInitResult {
   }
   mkdirSync(dir, { recursive: true });
   // A new world starts with an empty call log and no faults (but those its scenario brings).
-  for (const file of ['calls.jsonl', 'faults.json', 'counters.json', 'work']) rmSync(path.join(dir, file), { force: true, recursive: true });
+  for (const file of ['calls.jsonl', 'faults.json', 'counters.json', 'truth.json', 'work']) rmSync(path.join(dir, file), { force: true, recursive: true });
   writeFileSync(stateFile, `${JSON.stringify(world.state, null, 2)}\n`, 'utf8');
+  // The true pairs: read by tests and the bench to measure discover, never by the fakes or the tool.
+  if (world.truth) writeFileSync(path.join(dir, 'truth.json'), `${JSON.stringify({ pairs: world.truth }, null, 1)}\n`, { encoding: 'utf8', mode: 0o600 });
   if (world.faults) writeFileSync(path.join(dir, 'faults.json'), `${JSON.stringify(world.faults, null, 2)}\n`, 'utf8');
   // The simulated tenant signs in like an admin at a console (delegated), so every feature reads.
   const config = { cloud: 'graph', graph: { auth: 'interactive' }, syncServer: { computerName: 'local' } };

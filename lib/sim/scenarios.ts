@@ -261,23 +261,111 @@ export const scenarioNames = scenarios.map((s) => s.name);
 const GIVEN = ['Anna', 'Ben', 'Chloé', 'Dmitri', 'Eva', 'Farah', 'Gustav', 'Hana', 'Ivan', 'Józef', 'Kenji', 'Lena', 'Mateo', 'Nora', 'Oskar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tomás', 'Uma', 'Vera', 'Wei', 'Ximena', 'Yusuf', 'Zoë'];
 const SURNAME = ['Müller', 'Schmidt', 'Østergård', 'García', 'Nowak', 'Rossi', 'Dubois', 'Smith', 'Kowalski', 'Yamamoto', 'Öztürk', 'Novák', 'Silva', 'Jensen', 'Papadopoulos', 'Ivanova', 'Haddad', 'Kim', 'Singh', 'Brown'];
 
+/** How a batch user's AD account relates to its cloud user in a large world (what discover can find). */
+export type TruthKind = 'upn' | 'smtp' | 'prefix' | 'proxy' | 'name' | 'none';
+
+const SYLLABLES = ['ná', 'ber', 'go', 'lí', 'mé', 'ster', 'ka', 'ño', 'vi', 'sø', 'ro', 'tz', 'dú', 'len', 'ça', 'wi'];
+
+/** A surname no other user of the world has (counter written in syllables), with diacritics. */
+function uniqueSurname(n: number): string {
+  let text = '';
+  let rest = n + SYLLABLES.length ** 2;
+  while (rest > 0) {
+    text += SYLLABLES[rest % SYLLABLES.length];
+    rest = Math.floor(rest / SYLLABLES.length);
+  }
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The same text with an upper-case first letter of each part (a UPN typed by hand). */
+function recased(upn: string): string {
+  return upn.replace(/(^|[.@])([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+}
+
+/** Share of each kind among the batch users of a large world. */
+const KIND_SHARE: [TruthKind, number][] = [
+  ['upn', 0.35],
+  ['smtp', 0.2],
+  ['prefix', 0.15],
+  ['proxy', 0.1],
+  ['name', 0.1],
+  ['none', 0.1],
+];
+
 /**
  * A large, random but reproducible world for benchmarks: `users` cloud-only users ready to match
  * (each with an AD account to update), in a tenant of `tenantUsers` users (the rest already synced).
+ * It carries the mess of a real one, from the seed: AD accounts that hold the cloud UPN in other case, the
+ * cloud address as primary SMTP or only among the proxies, the UPN prefix in the forest's own suffix, only
+ * the same name (with or without its accents), or nothing at all; names that many share; guests; cloud-only
+ * users with no AD account; and pairs of AD accounts with one name. The true pairs go to world.truth
+ * (sim init writes them to truth.json, which only tests and the bench read).
  */
 export function buildLargeWorld(world: World, users: number, tenantUsers = users): void {
   background(world);
   for (let i = 0; i < Math.max(tenantUsers - users, 0); i += 1) {
     world.addSyncedPair(`s${i}`, world.pick(GIVEN), world.pick(SURNAME));
   }
+  let unique = 0;
+  const truth: { cloudUpn: string; samAccountName: string | null; kind: TruthKind }[] = [];
   for (let i = 0; i < users; i += 1) {
+    let kind: TruthKind = 'none';
+    let roll = world.random();
+    for (const [k, share] of KIND_SHARE) {
+      if (roll < share) {
+        kind = k;
+        break;
+      }
+      roll -= share;
+    }
     const given = world.pick(GIVEN);
-    const surname = world.pick(SURNAME);
+    const surname = kind === 'name' ? uniqueSurname(unique++) : world.pick(SURNAME);
     const upn = `u${i}.${ascii(given)}.${ascii(surname)}@contoso.com`;
     world.addCloudUser(upn, given, surname);
-    world.addAdUser(`u${i}`, given, surname);
-    world.updateRow(upn, `u${i}`);
+    const sam = `u${i}`;
+    // Given the cloud UPN since the last delta cycle (else Entra Connect would have read and matched it already):
+    // apply's write may then change nothing, and the next delta cycle still reads it.
+    if (kind === 'upn') world.addAdUser(sam, given, surname, { UserPrincipalName: world.random() < 0.5 ? recased(upn) : upn, whenChanged: world.timestamp(0.001) });
+    else if (kind === 'smtp') world.addAdUser(sam, given, surname, { mail: upn, proxyAddresses: [`SMTP:${upn}`] });
+    else if (kind === 'prefix') world.addAdUser(sam, given, surname, { UserPrincipalName: upn.replace(/@.*$/, '@contoso.local') });
+    else if (kind === 'proxy') world.addAdUser(sam, given, surname, { proxyAddresses: [`smtp:${upn}`] });
+    // Half of them typed without the accents in AD.
+    else if (kind === 'name') world.addAdUser(sam, world.random() < 0.5 ? plain(given) : given, world.random() < 0.5 ? plain(surname) : surname);
+    else world.addAdUser(sam, given, surname);
+    world.updateRow(upn, sam);
+    truth.push({ cloudUpn: upn, samAccountName: sam, kind });
   }
+  // Guests: left out of discover and counted.
+  for (let i = 0; i < Math.max(1, Math.round(tenantUsers * 0.02)); i += 1) {
+    world.addCloudUser(`guest${i}_partner.example#EXT#@contoso.onmicrosoft.com`, world.pick(GIVEN), world.pick(SURNAME), {
+      userType: 'Guest',
+      mail: `guest${i}@partner.example`,
+      proxyAddresses: [`SMTP:guest${i}@partner.example`],
+    });
+  }
+  // Cloud-only users with no AD account: discover suggests a create row (with --ou).
+  for (let i = 0; i < Math.max(1, Math.round(users * 0.05)); i += 1) {
+    const given = world.pick(GIVEN);
+    const surname = uniqueSurname(unique++);
+    const upn = `c${i}.${ascii(given)}.${ascii(surname)}@contoso.com`;
+    world.addCloudUser(upn, given, surname);
+    truth.push({ cloudUpn: upn, samAccountName: null, kind: 'none' });
+  }
+  // One cloud user, two AD accounts with its name: ambiguous, never proposed.
+  for (let i = 0; i < Math.max(1, Math.round(users * 0.02)); i += 1) {
+    const given = world.pick(GIVEN);
+    const surname = uniqueSurname(unique++);
+    world.addCloudUser(`t${i}.${ascii(given)}.${ascii(surname)}@contoso.com`, given, surname);
+    world.addAdUser(`t${i}a`, given, surname);
+    world.addAdUser(`t${i}b`, plain(given), plain(surname));
+    truth.push({ cloudUpn: `t${i}.${ascii(given)}.${ascii(surname)}@contoso.com`, samAccountName: `t${i}a`, kind: 'name' });
+  }
+  world.truth = truth;
+}
+
+/** Without its accents (as typed on a keyboard without them). */
+function plain(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/ø/g, 'o').replace(/Ø/g, 'O');
 }
 
 function ascii(text: string): string {

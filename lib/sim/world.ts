@@ -23,7 +23,10 @@ export class World {
   readonly batch: BatchRow[] = [];
   /** The simulator's faults.json for this world (sim init writes it when set): e.g. a change made by another admin mid-run. */
   faults: Record<string, unknown> | null = null;
-  private readonly random: () => number;
+  /** The true pairs of a large world (sim init writes them to truth.json: for tests and the bench only). */
+  truth: { cloudUpn: string; samAccountName: string | null; kind: string }[] | null = null;
+  readonly random: () => number;
+  private readonly dns = new Set<string>();
   private readonly now: Date;
 
   constructor(seed: number, now: Date) {
@@ -123,11 +126,15 @@ export class World {
   addAdUser(sam: string, given: string, surname: string, extra: Partial<AdUser> & { ou?: string } = {}): AdUser {
     const { ou = 'OU=Users,OU=Corp,DC=contoso,DC=local', ...rest } = extra;
     const name = `${given} ${surname}`;
+    // A CN is unique in its container (AD refuses a second one): namesakes get their account name added, as admins do.
+    let dn = `CN=${escapeRdn(name)},${ou}`;
+    if (this.dns.has(dn.toLowerCase())) dn = `CN=${escapeRdn(`${name} (${sam})`)},${ou}`;
+    this.dns.add(dn.toLowerCase());
     const user: AdUser = {
       ObjectGUID: this.guid(),
       SamAccountName: sam,
       UserPrincipalName: `${sam}@contoso.local`,
-      DistinguishedName: `CN=${escapeRdn(name)},${ou}`,
+      DistinguishedName: dn,
       Name: name,
       GivenName: given,
       Surname: surname,

@@ -113,6 +113,29 @@ export const MatchStatus = z.object({
 });
 export type MatchStatus = z.infer<typeof MatchStatus>;
 
+/** A cloud-only member user as discover reads it. */
+export const DiscoverCloudUser = z.object({
+  id: z.string(),
+  userPrincipalName: z.string(),
+  displayName: z.string().nullable(),
+  givenName: z.string().nullable(),
+  surname: z.string().nullable(),
+  mail: z.string().nullable(),
+  proxyAddresses: z.array(z.string()),
+});
+export type DiscoverCloudUser = z.infer<typeof DiscoverCloudUser>;
+
+const DiscoverCloudOutput = z.object({
+  users: z.array(DiscoverCloudUser),
+  /** Every cloud user's onPremisesImmutableId: AD accounts whose anchor is among them are represented already. */
+  anchors: z.array(z.string()),
+  counts: z.object({ read: z.number(), guests: z.number(), synced: z.number(), anchored: z.number(), filteredOut: z.number() }),
+});
+
+/** The forest and AD accounts, as Get-AdFacts (the batch's) and Get-DiscoverAdUsers (all) read them. */
+const AdFactsOutput = z.object({ forest: ForestFacts, writeDomain: z.string(), writeDomainControllers: z.array(z.string()).optional(), users: z.array(AdUser) });
+export type AdFactsOutput = z.infer<typeof AdFactsOutput>;
+
 const GRAPH = 'Microsoft.Graph.Authentication';
 /** What Get-TenantFacts reads through $batch whatever the cloud family. */
 const TENANT_ROUTES = [
@@ -183,7 +206,7 @@ export const steps = {
         AnchorAttribute: z.string().optional(),
       })
       .strict(),
-    output: z.object({ forest: ForestFacts, writeDomain: z.string(), writeDomainControllers: z.array(z.string()).optional(), users: z.array(AdUser) }),
+    output: AdFactsOutput,
     mutates: false,
     timeoutMs: 600_000,
     modules: ['ActiveDirectory'],
@@ -349,6 +372,36 @@ export const steps = {
     timeoutMs: 600_000,
     modules: [GRAPH],
     graphRoutes: ['POST /$batch', 'GET /users/{userPrincipalName}', 'GET /users'],
+  }),
+  discoverCloud: defineStep({
+    id: 'discover-cloud',
+    title: 'Read every cloud-only member user (pages of 999) and the anchors already in the cloud',
+    script: 'steps/Get-DiscoverCloudUsers.ps1',
+    host: 'local',
+    input: z
+      .object({
+        Domain: z.string().optional(),
+        GroupId: z.string().uuid().optional(),
+        ...GraphSignIn,
+      })
+      .strict(),
+    output: DiscoverCloudOutput,
+    mutates: false,
+    timeoutMs: 1_800_000,
+    modules: [GRAPH],
+    graphRoutes: ['GET /users', 'GET /groups/{id}/transitiveMembers/microsoft.graph.user'],
+  }),
+  discoverAd: defineStep({
+    id: 'discover-ad',
+    title: 'Read every AD user of the forest, domain by domain in pages of 1,000',
+    script: 'steps/Get-DiscoverAdUsers.ps1',
+    host: 'local',
+    input: z.object({ Server: z.string().optional(), PageSize: z.number().int().min(1).max(5000).optional() }).strict(),
+    output: AdFactsOutput,
+    mutates: false,
+    timeoutMs: 1_800_000,
+    modules: ['ActiveDirectory'],
+    graphRoutes: [],
   }),
 } as const;
 

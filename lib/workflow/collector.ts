@@ -5,7 +5,7 @@ import { anchorOf, isConsistencyGuidAnchor, isObjectGuidAnchor } from '../anchor
 import type { BatchUser } from '../batch/types.js';
 import { DEFAULT_FEATURE_RECORD_MAX_AGE_HOURS, type Config } from '../config.js';
 import type { Facts, TenantFacts } from '../facts.js';
-import { steps } from '../steps/registry.js';
+import { steps, type AdFactsOutput } from '../steps/registry.js';
 import { chunkBySize, jsonBytes } from './chunks.js';
 import type { StepIO } from './io.js';
 
@@ -24,6 +24,8 @@ export interface CollectOptions {
   adFactsChunkSize?: number;
   /** Now, to tell how old the feature record is. */
   now?: Date;
+  /** Every AD account of the forest, read already (discover): no AD facts call then. */
+  adFacts?: AdFactsOutput;
 }
 
 /** How the Graph-using scripts sign in, from the config (no graph section: a person signs in interactively). */
@@ -119,7 +121,7 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
   const syncServer = await io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
   const anchorAttribute = syncServer.anchorAttribute;
   const customAnchor = isObjectGuidAnchor(anchorAttribute) || isConsistencyGuidAnchor(anchorAttribute) ? null : anchorAttribute;
-  const ad = await collectAdFacts(io, users, config, Math.max(1, options.adFactsChunkSize ?? AD_FACTS_CHUNK), customAnchor);
+  const ad = options.adFacts ?? (await collectAdFacts(io, users, config, Math.max(1, options.adFactsChunkSize ?? AD_FACTS_CHUNK), customAnchor));
   const addresses = new Set<string>();
   const anchors = new Set<string>();
   for (const user of ad.users) {

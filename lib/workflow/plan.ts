@@ -6,6 +6,7 @@ import type { Evaluation, UserEvaluation } from '../checks/types.js';
 import type { Config } from '../config.js';
 import type { Facts } from '../facts.js';
 import { summarize, type RunReport } from '../report/types.js';
+import type { AdFactsOutput } from '../steps/registry.js';
 import { collectFacts, type FeatureRecord } from './collector.js';
 import type { EngineDeps } from './deps.js';
 import type { JournalUser, RunJournal } from './journal.js';
@@ -18,6 +19,8 @@ export interface PlanOptions {
   featureRecord?: FeatureRecord | null;
   /** Users per AD facts call (default 1000). */
   adFactsChunkSize?: number;
+  /** Every AD account of the forest, read already (discover). */
+  adFacts?: AdFactsOutput;
 }
 
 export interface PlanResult {
@@ -69,6 +72,7 @@ export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOp
     featureRecord: options.featureRecord,
     adFactsChunkSize: options.adFactsChunkSize,
     now: deps.clock.now(),
+    adFacts: options.adFacts,
   });
   const adopted = adoptExisting(withCloudUpns(users, facts), facts, run);
   return { facts, evaluation: evaluate(facts, adopted), users: adopted };

@@ -30,7 +30,14 @@ describe('sim: the state schema (lib/sim/state.ts)', () => {
   it('a generated large world has the documented shape', () => {
     const world = new World(7, NOW);
     buildLargeWorld(world, 40, 60);
-    expect(world.state.tenant.users).to.have.length(62); // 2 from the background, 20 synced, 40 to match
+    // 2 from the background, 20 synced, 40 to match, and the mess: 1 guest, 2 with no AD account, 1 with two namesakes.
+    expect(world.state.tenant.users).to.have.length(66);
+    expect(world.state.tenant.users.filter((u) => u.userType === 'Guest')).to.have.length(1);
+    expect(world.truth!.filter((t) => t.samAccountName !== null)).to.have.length(41);
+    expect(new Set(world.truth!.map((t) => t.kind)).size).to.be.greaterThan(3);
+    // A CN is unique in its container, as in AD.
+    const dns = world.state.forest.users.map((u) => u.DistinguishedName.toLowerCase());
+    expect(new Set(dns).size).to.equal(dns.length);
     expectStateShape(world.state);
   });
 

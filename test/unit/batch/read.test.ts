@@ -200,3 +200,20 @@ describe('batch: flags', () => {
     expect(problems(() => userFromFlags({ cloudUpn: 'ann@contoso.com', sam: 'ann\u0007' }))[0]!.message).to.equal('samAccountName contains a control or invisible formatting character');
   });
 });
+
+describe("batch: discover's columns", () => {
+  it('reads a batch that discover wrote: review yes/no, rule, confidence and evidence only explain the row', () => {
+    const text = [
+      'cloudUpn,samAccountName,distinguishedName,create,givenName,surname,ou,rule,confidence,evidence,review',
+      'a@contoso.com,,"CN=A,DC=contoso,DC=local",no,,,,name,0.50,"name: same given name and surname (A B)",yes',
+      'b@contoso.com,b,,no,,,,upn,1.00,upn: same UPN,no',
+    ].join('\n');
+    const users = parseBatchCsv(text);
+    expect(users.map((u) => [u.cloudUpn, u.review ?? false])).to.deep.equal([
+      ['a@contoso.com', true],
+      ['b@contoso.com', false],
+    ]);
+    expect(users[0]).to.not.have.property('rule');
+    expect(() => parseBatchCsv('cloudUpn,samAccountName,review\na@contoso.com,a,maybe')).to.throw(/review must be yes or no/);
+  });
+});

@@ -936,3 +936,14 @@ describe('checks: scale', () => {
     expect(result.users.filter((u) => u.blocked)).to.have.length(5);
   });
 });
+
+describe('checks: rows that discover proposed', () => {
+  it('ReviewPending blocks a row proposed on weak evidence until review is no; nothing else changes', () => {
+    const pending = readyCase((_facts, pair) => ({ ...pair.row, review: true }));
+    expect(pending.findings.map((f) => f.code)).to.deep.equal(['ReviewPending']);
+    expect(pending.blocked).to.equal(true);
+    const reviewed = readyCase((_facts, pair) => ({ ...pair.row, review: false }));
+    expect(reviewed.findings).to.deep.equal([]);
+    expect(reviewed.blocked).to.equal(false);
+  });
+});

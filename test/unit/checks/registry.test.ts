@@ -12,6 +12,7 @@ const EXPECTED_CODES = [
   'AnchorTaken', 'SmtpMatchesOtherUser', 'SmtpMatchesTarget', 'UpnHeldByOtherObject', 'ProxyAddressConflict',
   // issue 12: Entra Connect's global settings, every kind of role holder, previously synced users
   'EligibleRolesUnknown', 'AlternateLoginId', 'SourceAnchorUnknown', 'CloudUserPreviouslySynced', 'SourceAnchorMissing',
+  'ReviewPending',
 ];
 
 const WARNINGS = ['UpnSoftMatchWillBeEnabled', 'FeaturesUnknown', 'SyncServerUnknown', 'SyncCycleRunning', 'SchedulerOff', 'UpnSuffixNotInForest', 'SmtpMatchesTarget', 'ProxyAddressConflict', 'EligibleRolesUnknown', 'SourceAnchorUnknown'];

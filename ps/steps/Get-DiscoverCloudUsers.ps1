@@ -1,0 +1,79 @@
+﻿<#
+.SYNOPSIS
+    Reads the tenant's cloud-only member users for discover, in pages of 999, and every anchor already in the cloud.
+.DESCRIPTION
+    One pass over /users ($select, $top=999): a member user with no onPremisesImmutableId that is not synced
+    is cloud-only; guests and synced users are counted, not returned. The anchors (onPremisesImmutableId)
+    of every user come back too, so that AD accounts already represented in the cloud are never proposed.
+    With -GroupId, the group's transitive user members are read first (ids only) and only they are kept.
+    The domain filter is applied in memory: no value enters an OData filter.
+.PARAMETER Domain
+    Keep only cloud users whose UPN ends with @Domain.
+.PARAMETER GroupId
+    Keep only the (transitive) members of this group (object id).
+.PARAMETER TenantId
+    Tenant for app-only sign-in (with ClientId and CertificateThumbprint).
+.PARAMETER Interactive
+    Sign in as a user instead (delegated).
+.OUTPUTS
+    { users (cloud-only members kept), anchors, counts { read, guests, synced, anchored, filteredOut } }
+#>
+[CmdletBinding()]
+param(
+    [ValidatePattern('^([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+$')] [string] $Domain,
+    [ValidatePattern('^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$')] [string] $GroupId,
+    [string] $TenantId,
+    [string] $ClientId,
+    [ValidatePattern('^([0-9A-Fa-f]{40})?$')] [string] $CertificateThumbprint,
+    [switch] $Interactive
+)
+
+Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
+$null = Connect-UpnMatchGraph -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -Interactive:$Interactive
+
+function Get-Value($item, $name) { if ($item.ContainsKey($name)) { return $item[$name] } return $null }
+
+$members = $null
+if ($GroupId) {
+    # The id is a GUID (ValidatePattern): safe in the path.
+    $members = New-Object System.Collections.Generic.HashSet[string] -ArgumentList ([System.StringComparer]::OrdinalIgnoreCase)
+    $null = Get-UpnMatchGraphPages -Uri ('/groups/' + $GroupId + '/transitiveMembers/microsoft.graph.user?$select=id&$top=999') -OnItem {
+        param($item)
+        $null = $members.Add([string]$item['id'])
+    }
+}
+$suffix = $null
+if ($Domain) { $suffix = '@' + $Domain }
+
+$users = New-Object System.Collections.Generic.List[object]
+$anchors = New-Object System.Collections.Generic.List[string]
+$counts = [ordered]@{ read = 0; guests = 0; synced = 0; anchored = 0; filteredOut = 0 }
+$fields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,onPremisesImmutableId,onPremisesSyncEnabled'
+$counts.read = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $fields + '&$top=999') -OnItem {
+    param($item)
+    $anchor = Get-Value $item 'onPremisesImmutableId'
+    if ($anchor) { $anchors.Add([string]$anchor) }
+    if ((Get-Value $item 'userType') -eq 'Guest') { $counts.guests++; return }
+    if ((Get-Value $item 'onPremisesSyncEnabled') -eq $true) { $counts.synced++; return }
+    # No longer synced but still anchored: a previously synced user, not cloud-only.
+    if ($anchor) { $counts.anchored++; return }
+    $upn = [string](Get-Value $item 'userPrincipalName')
+    if ($null -ne $suffix -and -not $upn.EndsWith($suffix, [System.StringComparison]::OrdinalIgnoreCase)) { $counts.filteredOut++; return }
+    if ($null -ne $members -and -not $members.Contains([string]$item['id'])) { $counts.filteredOut++; return }
+    # Ordered dictionaries, not [pscustomobject]s: tens of thousands are serialised (see ConvertTo-UpnMatchAdUser).
+    $users.Add([ordered]@{
+            id                = [string]$item['id']
+            userPrincipalName = $upn
+            displayName       = Get-Value $item 'displayName'
+            givenName         = Get-Value $item 'givenName'
+            surname           = Get-Value $item 'surname'
+            mail              = Get-Value $item 'mail'
+            proxyAddresses    = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+        })
+}
+
+[pscustomobject]@{
+    users   = $users.ToArray()
+    anchors = $anchors.ToArray()
+    counts  = [pscustomobject]$counts
+}

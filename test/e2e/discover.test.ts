@@ -1,0 +1,91 @@
+// discover, end to end: the built CLI on the demo world and on a messy large world; its batch goes to plan
+// as it is, no wrong pair is ready, every UPN and SMTP pair is found, and nothing in the directories changes.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { parseBatchCsv } from '../../lib/batch/read.js';
+import { scoreDiscover, type TruthPair } from '../../lib/sim/score.js';
+import { initSim, runCli, stateText, tempDir } from './cli.js';
+
+const OU = 'OU=Users,OU=Corp,DC=contoso,DC=local';
+
+describe('end to end: discover', function () {
+  this.timeout(300_000);
+
+  it('demo world: proposes the batch, writes nothing else, and plan takes the file as it is', async () => {
+    const dir = await initSim('happy-path');
+    const before = stateText(dir);
+    const out = path.join(dir, 'b.csv');
+    const found = await runCli(['discover', '--sim', dir, '--out', out, '--ou', OU, '--json']);
+    expect(found.exitCode, found.stderr).to.equal(0);
+    expect(stateText(dir)).to.equal(before);
+    expect(found.json.summary).to.include({ ready: 0, review: 2, ambiguous: 0, create: 2, 'left-out': 0 });
+    // The two synced background users are represented already: never proposed.
+    expect(found.json.counts).to.include({ cloudSynced: 2, adRepresented: 2 });
+    const batch = parseBatchCsv(readFileSync(out, 'utf8'));
+    expect(batch.map((u) => [u.cloudUpn, u.create, Boolean(u.review)])).to.deep.equal([
+      ['anna.mueller@contoso.com', false, true],
+      ['soren.ostergard@contoso.com', false, true],
+      ['wei.zhang@contoso.com', true, false],
+      ['jose.garcia@contoso.com', true, false],
+    ]);
+    const planned = await runCli(['plan', '--sim', dir, '--csv', out, '--json']);
+    expect(planned.exitCode, planned.stderr).to.equal(3);
+    const outcome = Object.fromEntries(planned.json.users.map((u: any) => [u.cloudUpn, u.findings.filter((f: any) => f.severity === 'block').map((f: any) => f.code)]));
+    expect(outcome).to.deep.equal({
+      'anna.mueller@contoso.com': ['ReviewPending'],
+      'soren.ostergard@contoso.com': ['ReviewPending'],
+      'wei.zhang@contoso.com': [],
+      'jose.garcia@contoso.com': [],
+    });
+    expect(stateText(dir)).to.equal(before);
+  });
+
+  it('messy world: precision 1 on ready, recall 1 on UPN and SMTP pairs, and plan takes the batch', async () => {
+    const dir = path.join(tempDir(), 'sim');
+    const init = await runCli(['sim', 'init', dir, '--users', '200', '--tenant-users', '400', '--seed', '7']);
+    expect(init.exitCode, init.stderr).to.equal(0);
+    const truth = (JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')) as { pairs: TruthPair[] }).pairs;
+    const out = path.join(dir, 'b.csv');
+    const found = await runCli(['discover', '--sim', dir, '--out', out, '--json']);
+    expect(found.exitCode, found.stderr).to.equal(0);
+    expect(found.json.counts.guests).to.be.greaterThan(0);
+    const score = scoreDiscover(truth, found.json.rows);
+    expect(score.ready.proposed).to.be.greaterThan(0);
+    expect(score.ready.precision).to.equal(1);
+    expect(score.recall.upn!.recall).to.equal(1);
+    expect(score.recall.smtp!.recall).to.equal(1);
+    // Without --ou, cloud users with no candidate are left out with the reason.
+    expect(found.json.summary.create).to.equal(0);
+    expect(Object.keys(found.json.leftOut).join()).to.match(/give --ou/);
+    const batch = parseBatchCsv(readFileSync(out, 'utf8'));
+    const planned = await runCli(['plan', '--sim', dir, '--csv', out, '--json']);
+    expect(planned.exitCode, planned.stderr).to.be.oneOf([0, 3]);
+    expect(planned.json.users).to.have.length(batch.length);
+    // What discover says plan will block is what plan blocks.
+    const blockedByDiscover = found.json.rows.filter((r: any) => r.proposal && r.blocked).map((r: any) => r.cloudUpn).sort();
+    const blockedByPlan = planned.json.users.filter((u: any) => u.findings.some((f: any) => f.severity === 'block')).map((u: any) => u.cloudUpn).sort();
+    expect(blockedByPlan).to.deep.equal(blockedByDiscover);
+  });
+
+  it('filters: another UPN domain keeps nobody; a group keeps its transitive members; a search base outside the forest is bad input', async () => {
+    const dir = await initSim('happy-path');
+    const none = await runCli(['discover', '--sim', dir, '--domain', 'fabrikam.com', '--json']);
+    expect(none.exitCode, none.stderr).to.equal(0);
+    expect(none.json.counts).to.include({ cloudOnly: 0, cloudFilteredOut: 4 });
+    // A group (with a nested group) keeps its transitive user members only.
+    const state = JSON.parse(stateText(dir));
+    const anna = state.tenant.users.find((u: any) => u.userPrincipalName === 'anna.mueller@contoso.com');
+    const wei = state.tenant.users.find((u: any) => u.userPrincipalName === 'wei.zhang@contoso.com');
+    const inner = { id: '5c0d1e2f-0000-4000-8000-000000000002', displayName: 'Inner', mail: null, proxyAddresses: [], members: [wei.id] };
+    const outer = { id: '5c0d1e2f-0000-4000-8000-000000000001', displayName: 'Pilot', mail: null, proxyAddresses: [], members: [anna.id, inner.id] };
+    state.tenant.groups.push(outer, inner);
+    writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state));
+    const grouped = await runCli(['discover', '--sim', dir, '--group', outer.id, '--json']);
+    expect(grouped.exitCode, grouped.stderr).to.equal(0);
+    expect(grouped.json.rows.map((r: any) => r.cloudUpn).sort()).to.deep.equal(['anna.mueller@contoso.com', 'wei.zhang@contoso.com']);
+    const bad = await runCli(['discover', '--sim', dir, '--search-base', 'OU=X,DC=elsewhere,DC=example']);
+    expect(bad.exitCode).to.equal(2);
+    expect(bad.stderr).to.contain('the search base is in no domain of the forest');
+  });
+});
