@@ -5,13 +5,16 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { psDir } from '../../lib/paths.js';
 import type { SimState } from '../../lib/sim/state.js';
-import { baseState, cloudUser, makeSimDir, psq, readCalls, removeSimDir, runSimJson, TENANT_ID, type Json } from '../sim/fixtures.js';
+import { baseState, CERTIFICATE_HELPER, cloudUser, makeSimDir, psq, readCalls, removeSimDir, runSimJson, TENANT_ID, type Json } from '../sim/fixtures.js';
 
+// App-only sign-in with a certificate of the current user's store (where the fake -CertificateThumbprint looks).
 const HELPERS = `
+${CERTIFICATE_HELPER}
+$thumbprint = New-SimTestCertificate 'CurrentUser' 'CN=upn-match-test' -1 300
 Import-Module ${psq(path.join(psDir, 'UpnMatch.Common'))}
 Import-Module ${psq(path.join(psDir, 'UpnMatch.Directory'))}
 Import-Module Microsoft.Graph.Authentication
-Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint 'ABCDEF' -NoWelcome
+Connect-MgGraph -ClientId 'app-1' -TenantId '${TENANT_ID}' -CertificateThumbprint $thumbprint -NoWelcome
 function Fail([scriptblock] $Block) {
   try { $null = & $Block; return $null }
   catch { $e = Get-UpnMatchErrorInfo $_; $g = Get-UpnMatchGraphErrorInfo $_; return @{ code = $e.code; message = $e.message; status = $g.Status; graphCode = $g.Code } }
@@ -75,9 +78,11 @@ $answers = Invoke-UpnMatchGraphBatch -Requests @(@{ id = 'a'; url = '/users/ann@
   it('Set-DirSyncFeature reads the 403 of an app-only sign-in from the status, not the text: DelegatedSignInRequired', async () => {
     dir = makeSimDir(world());
     const r = await runSimJson(dir, `
+${CERTIFICATE_HELPER}
+$thumbprint = New-SimTestCertificate 'LocalMachine' 'CN=upn-match-test' -1 300
 Import-Module ${psq(path.join(psDir, 'UpnMatch.Common'))}
 try {
-  $null = & ${psq(path.join(psDir, 'steps', 'Set-DirSyncFeature.ps1'))} -Feature blockSoftMatchEnabled -Enable $true -TenantId '${TENANT_ID}' -ClientId app-1 -CertificateThumbprint ('A' * 40)
+  $null = & ${psq(path.join(psDir, 'steps', 'Set-DirSyncFeature.ps1'))} -Feature blockSoftMatchEnabled -Enable $true -Auth certificate -TenantId '${TENANT_ID}' -ClientId app-1 -CertificateThumbprint $thumbprint
   @{ code = $null }
 } catch { @{ code = (Get-UpnMatchErrorInfo $_).code } }`);
     expect(r.code).to.equal('DelegatedSignInRequired');

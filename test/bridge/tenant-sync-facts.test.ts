@@ -27,7 +27,7 @@ describe('ps/steps/Get-TenantFacts.ps1 and Get-SyncServerFacts.ps1: role holders
     dir = makeSimDir(state);
     const r = await runSimJson(dir, `
 Import-Module ${psq(path.join(psDir, 'UpnMatch.Common'))}
-$out = & ${psq(path.join(psDir, 'steps', 'Get-TenantFacts.ps1'))} -Interactive
+$out = & ${psq(path.join(psDir, 'steps', 'Get-TenantFacts.ps1'))} -Auth interactive
 ConvertTo-UpnMatchWireValue $out`);
     const holders = (r.roleHolders as Json[]).map((h) => [h.userId, h.kind, h.roleName, h.directoryScopeId, h.viaGroup]);
     expect(holders).to.have.deep.members([
