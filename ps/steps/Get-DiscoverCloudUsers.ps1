@@ -12,9 +12,9 @@
 .PARAMETER GroupId
     Keep only the (transitive) members of this group (object id).
 .PARAMETER TenantId
-    Tenant for app-only sign-in (with ClientId and CertificateThumbprint).
-.PARAMETER Interactive
-    Sign in as a user instead (delegated).
+    Tenant for app-only sign-in (with ClientId and CertificateThumbprint or CertificateSubject).
+.PARAMETER Auth
+    certificate, managed-identity (app-only), interactive or device-code (delegated).
 .OUTPUTS
     { users (cloud-only members kept), anchors, counts { read, guests, synced, anchored, filteredOut } }
 #>
@@ -25,11 +25,13 @@ param(
     [string] $TenantId,
     [string] $ClientId,
     [ValidatePattern('^([0-9A-Fa-f]{40})?$')] [string] $CertificateThumbprint,
-    [switch] $Interactive
+    [string] $CertificateSubject,
+    [ValidateSet('certificate', 'managed-identity', 'interactive', 'device-code')] [string] $Auth = 'interactive',
+    [ValidateSet('Global', 'USGov', 'USGovDoD', 'China')] [string] $Environment = 'Global'
 )
 
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
-$null = Connect-UpnMatchGraph -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -Interactive:$Interactive
+$null = Connect-UpnMatchGraph -Auth $Auth -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -CertificateSubject $CertificateSubject -Environment $Environment -Access Read
 
 function Get-Value($item, $name) { if ($item.ContainsKey($name)) { return $item[$name] } return $null }
 
