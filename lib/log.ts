@@ -27,7 +27,12 @@ export function createLogger(options: { logDir: string | null; quiet: boolean; v
     new winston.transports.Console({
       level: options.quiet ? 'error' : options.verbose ? 'debug' : 'info',
       stderrLevels: ['error', 'warn', 'info', 'debug'],
-      format: winston.format.printf((info) => `upn-match: ${info.level === 'info' ? '' : `${info.level}: `}${String(info.message)}`),
+      // Run events (started, failed user, ended) are for the log file and the Event Log: the console already
+      // shows the report or the error, and says nothing twice.
+      format: winston.format.combine(
+        winston.format((info) => (info.event === undefined ? info : false))(),
+        winston.format.printf((info) => `upn-match: ${info.level === 'info' ? '' : `${info.level}: `}${String(info.message)}`),
+      ),
     }),
   ];
   if (options.logDir) {

@@ -18,7 +18,8 @@ function buildIsCurrent() {
   const builtAt = statSync(built).mtimeMs;
   const newer = (dir) =>
     readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(path.join(dir, e.name)) : e.name.endsWith('.ts') && statSync(path.join(dir, e.name)).mtimeMs > builtAt));
-  return !newer(path.join(root, 'lib'));
+  // A release ships the built JavaScript without the TypeScript sources: its build is the one it came with.
+  return !existsSync(path.join(root, 'lib')) || !newer(path.join(root, 'lib'));
 }
 if (!buildIsCurrent()) {
   if (!json) console.log('Building (lib/ changed since the last build)...');

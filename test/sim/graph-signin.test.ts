@@ -81,7 +81,7 @@ $directUser = Catch-Sim { Connect-MgGraph -TenantId '${TENANT_ID}' -ClientId '${
 }`,
     );
     expect(out.identity).to.deep.include({ authType: 'ManagedIdentity', environment: 'USGov' });
-    expect(out.read.scopes).to.deep.equal(['User.Read.All', 'Directory.Read.All', 'OnPremDirectorySynchronization.Read.All']);
+    expect(out.read.scopes).to.deep.equal(['User.Read.All', 'Directory.Read.All', 'RoleManagement.Read.Directory', 'OnPremDirectorySynchronization.Read.All']);
     expect(out.write).to.include('OnPremDirectorySynchronization.ReadWrite.All');
     expect(out.deviceCode).to.equal('DeviceCode China');
     expect(out.cloudCall).to.equal(1);
