@@ -114,15 +114,7 @@ export const MatchStatus = z.object({
 export type MatchStatus = z.infer<typeof MatchStatus>;
 
 /** A cloud-only member user as discover reads it. */
-export const DiscoverCloudUser = z.object({
-  id: z.string(),
-  userPrincipalName: z.string(),
-  displayName: z.string().nullable(),
-  givenName: z.string().nullable(),
-  surname: z.string().nullable(),
-  mail: z.string().nullable(),
-  proxyAddresses: z.array(z.string()),
-});
+export const DiscoverCloudUser = CloudUser.pick({ id: true, userPrincipalName: true, displayName: true, givenName: true, surname: true, mail: true, proxyAddresses: true });
 export type DiscoverCloudUser = z.infer<typeof DiscoverCloudUser>;
 
 const DiscoverCloudOutput = z.object({
