@@ -4,7 +4,7 @@ import { rules } from './checks/registry.js';
 import { catalogue } from './codes.js';
 import { EXIT, EXIT_MEANING, type ExitName } from './exit-codes.js';
 import { scenarios } from './sim/scenarios.js';
-import { steps, type PerCloud } from './steps/registry.js';
+import { steps } from './steps/registry.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -14,18 +14,13 @@ export function checksTable(): string {
   return lines.join('\n');
 }
 
-/** A step's modules or routes: one list, or one per cloud family when they differ. */
-function perCloud(value: PerCloud<readonly string[]>): string {
-  const list = (names: readonly string[]) => (names.length === 0 ? '—' : names.map((n) => `\`${n}\``).join(', '));
-  if (!('graph' in value)) return list(value);
-  return `graph: ${list(value.graph)}; msonline: ${list(value.msonline)}`;
-}
+const list = (names: readonly string[]) => (names.length === 0 ? '—' : names.map((n) => `\`${n}\``).join(', '));
 
 export function stepsTable(): string {
   const lines = ['| step | script | host | writes | time limit | modules | Graph routes |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const s of Object.values(steps)) {
     const limit = `${Math.round(s.timeoutMs / 1000)} s`;
-    lines.push(`| \`${s.id}\` ${cell(s.title)} | \`ps/${s.script}\` | ${s.host} | ${s.mutates ? 'yes' : 'no'} | ${limit} | ${perCloud(s.modules)} | ${cell(perCloud(s.graphRoutes))} |`);
+    lines.push(`| \`${s.id}\` ${cell(s.title)} | \`ps/${s.script}\` | ${s.host} | ${s.mutates ? 'yes' : 'no'} | ${limit} | ${list(s.modules)} | ${cell(list(s.graphRoutes))} |`);
   }
   return lines.join('\n');
 }

@@ -28,12 +28,14 @@ export type RoleHolding = z.infer<typeof RoleHolding>;
 export const TenantFacts = z.object({
   tenantId: z.string(),
   directorySyncEnabled: z.boolean(),
-  /** null when they could not be read (Graph serves them to delegated sign-ins only). */
+  /** null when they could not be read (refused to this sign-in, or a flag missing: unknown, never off). */
   features: DirSyncFeatures.nullable(),
   /** Where `features` came from: read now, or a record saved by an earlier interactive `feature` run. */
-  featuresSource: z.enum(['graph', 'msonline', 'record', 'unavailable']),
+  featuresSource: z.enum(['graph', 'record', 'unavailable']),
   featuresReadAt: z.string().nullable(),
   featuresError: z.string().nullable(),
+  /** Graph refused this sign-in the read (401/403): only then may a run fall back to the feature record. */
+  featuresDenied: z.boolean().default(false),
   domains: z.array(z.object({ id: z.string(), isVerified: z.boolean(), authenticationType: z.string() })),
   /** Every directory role a cloud user holds, one entry per assignment, of any kind (see RoleHolding). */
   roleHolders: z.array(RoleHolding),

@@ -162,8 +162,6 @@ export const SimStateSchema = z.object({
     apps: z.array(AppRegistrationSchema).optional(),
     /** Who Connect-MgGraph -Scopes signs in as (default: the first Global Administrator). */
     delegatedAccount: z.string().optional(),
-    /** true: Connect-MsolService fails like the retired service. */
-    msolRetired: z.boolean().optional(),
     countryLetterCode: z.string().optional(),
   }),
   forest: z.object({

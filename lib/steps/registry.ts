@@ -6,16 +6,6 @@ import { AdUser, CloudObject, CloudUser, ForestFacts, SyncServerFacts, TenantFac
 
 export type StepHost = 'local' | 'sync-server';
 
-/** The config's cloud module family (`cloud`). */
-export type CloudFamily = 'graph' | 'msonline';
-/** One value for both families, or one per family where the script branches on its Cloud parameter. */
-export type PerCloud<T> = T | { graph: T; msonline: T };
-
-/** The value for a config's cloud family. */
-export function forCloud(value: PerCloud<readonly string[]>, cloud: CloudFamily): readonly string[] {
-  return 'graph' in value ? value[cloud] : value;
-}
-
 export interface StepDefinition<I, O> {
   id: string;
   title: string;
@@ -26,9 +16,9 @@ export interface StepDefinition<I, O> {
   mutates: boolean;
   timeoutMs: number;
   /** PowerShell modules the script imports, on the host it runs on (the bundled UpnMatch.* aside). */
-  modules: PerCloud<readonly string[]>;
+  modules: readonly string[];
   /** Graph routes it calls (v1.0); the GETs it sends inside a POST /$batch are listed as well. */
-  graphRoutes: PerCloud<readonly string[]>;
+  graphRoutes: readonly string[];
 }
 
 function defineStep<I, O>(step: StepDefinition<I, O>): StepDefinition<I, O> {
@@ -61,7 +51,6 @@ const GraphSignIn = {
   CertificateThumbprint: z.string().regex(/^[0-9A-Fa-f]{40}$/).optional(),
   CertificateSubject: z.string().optional(),
 };
-const Cloud = z.enum(['graph', 'msonline']) satisfies z.ZodType<CloudFamily>;
 
 const AdWriteOutput = z.object({
   action: z.enum(['update', 'create']),
@@ -129,16 +118,6 @@ const AdFactsOutput = z.object({ forest: ForestFacts, writeDomain: z.string(), w
 export type AdFactsOutput = z.infer<typeof AdFactsOutput>;
 
 const GRAPH = 'Microsoft.Graph.Authentication';
-/** What Get-TenantFacts reads through $batch whatever the cloud family. */
-const TENANT_ROUTES = [
-  'POST /$batch',
-  'GET /organization',
-  'GET /domains',
-  'GET /roleManagement/directory/roleDefinitions',
-  'GET /roleManagement/directory/roleAssignments',
-  'GET /roleManagement/directory/roleEligibilityScheduleInstances',
-  'GET /groups/{id}/members',
-];
 
 export const steps = {
   hostInfo: defineStep({
@@ -171,16 +150,21 @@ export const steps = {
     title: 'Read the tenant: directory sync, sync features, domains, role holders',
     script: 'steps/Get-TenantFacts.ps1',
     host: 'local',
-    input: z.object({ Cloud, ...GraphSignIn }).strict(),
+    input: z.object({ ...GraphSignIn }).strict(),
     output: TenantFacts,
     mutates: false,
     timeoutMs: 300_000,
-    // Organization, domains and roles come from Graph in both modes; msonline reads the features with MSOnline.
-    modules: { graph: [GRAPH], msonline: [GRAPH, 'MSOnline'] },
-    graphRoutes: {
-      graph: [...TENANT_ROUTES, 'GET /directory/onPremisesSynchronization'],
-      msonline: TENANT_ROUTES,
-    },
+    modules: [GRAPH],
+    graphRoutes: [
+      'POST /$batch',
+      'GET /organization',
+      'GET /domains',
+      'GET /roleManagement/directory/roleDefinitions',
+      'GET /roleManagement/directory/roleAssignments',
+      'GET /roleManagement/directory/roleEligibilityScheduleInstances',
+      'GET /groups/{id}/members',
+      'GET /directory/onPremisesSynchronization',
+    ],
   }),
   adFacts: defineStep({
     id: 'ad-facts',
@@ -240,16 +224,13 @@ export const steps = {
     script: 'steps/Set-DirSyncFeature.ps1',
     host: 'local',
     input: z
-      .object({ Feature: z.enum(['softMatchOnUpnEnabled', 'blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled']), Enable: z.boolean(), Cloud, WhatIf: z.boolean().optional(), ...GraphSignIn })
+      .object({ Feature: z.enum(['softMatchOnUpnEnabled', 'blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled']), Enable: z.boolean(), WhatIf: z.boolean().optional(), ...GraphSignIn })
       .strict(),
     output: z.object({ feature: z.string(), enabled: z.boolean(), changed: z.boolean() }),
     mutates: true,
     timeoutMs: 120_000,
-    modules: { graph: [GRAPH], msonline: ['MSOnline'] },
-    graphRoutes: {
-      graph: ['GET /directory/onPremisesSynchronization', 'PATCH /directory/onPremisesSynchronization/{id}'],
-      msonline: [],
-    },
+    modules: [GRAPH],
+    graphRoutes: ['GET /directory/onPremisesSynchronization', 'PATCH /directory/onPremisesSynchronization/{id}'],
   }),
   adWrite: defineStep({
     id: 'ad-written',

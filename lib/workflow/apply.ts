@@ -142,7 +142,7 @@ async function enableFeature(ctx: ApplyRun): Promise<void> {
   if (users.length === 0 || !needed || ctx.run.featureEnabled) return;
   ctx.deps.phase?.('Enabling UPN soft match in the tenant');
   try {
-    await ctx.deps.io.run(steps.enableFeature, { Feature: 'softMatchOnUpnEnabled', Enable: true, Cloud: ctx.options.config.cloud, WhatIf: ctx.whatIf, ...ctx.signIn });
+    await ctx.deps.io.run(steps.enableFeature, { Feature: 'softMatchOnUpnEnabled', Enable: true, WhatIf: ctx.whatIf, ...ctx.signIn });
   } catch (error) {
     if (stopsRun(error)) throw error;
     const failure = failureOf(error);
@@ -440,7 +440,7 @@ async function relock(ctx: ApplyRun): Promise<boolean> {
   const set: string[] = [];
   try {
     for (const feature of RELOCK_FEATURES) {
-      await ctx.deps.io.run(steps.enableFeature, { Feature: feature, Enable: true, Cloud: ctx.options.config.cloud, ...ctx.signIn });
+      await ctx.deps.io.run(steps.enableFeature, { Feature: feature, Enable: true, ...ctx.signIn });
       set.push(feature);
     }
     ctx.run.relock = { done: true, features: set, reason: null };

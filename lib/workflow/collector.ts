@@ -131,9 +131,11 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
   }
   const signIn = graphSignIn(config);
   const cloud = await collectCloudFacts(io, upns, [...addresses], [...anchors], signIn);
-  const tenant = await io.run(steps.tenantFacts, { Cloud: config.cloud, ...signIn });
+  const tenant = await io.run(steps.tenantFacts, signIn);
   const record = options.featureRecord;
-  const useRecord = tenant.features === null && record && record.tenantId === tenant.tenantId;
+  // The record stands in only for a read Graph refused this sign-in (rule sheet 10.5: app-only may or may not be served);
+  // features that came back incomplete are unknown, and an older record must not hide that.
+  const useRecord = tenant.features === null && tenant.featuresDenied && record && record.tenantId === tenant.tenantId;
   return {
     tenant: useRecord ? { ...tenant, features: record.features, featuresSource: 'record', featuresReadAt: record.readAt } : tenant,
     forest: { ...ad.forest, writeDomain: ad.writeDomain, ...(ad.writeDomainControllers ? { writeDomainControllers: ad.writeDomainControllers } : {}) },

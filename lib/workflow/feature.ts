@@ -54,12 +54,12 @@ export async function runFeature(deps: EngineDeps, action: FeatureAction, option
     const feature = FEATURES[action];
     if (!whatIf && options.confirm && !(await options.confirm(feature))) declined = true;
     else {
-      const out = await deps.io.run(steps.enableFeature, { Feature: feature, Enable: true, Cloud: options.config.cloud, WhatIf: whatIf, ...signIn });
+      const out = await deps.io.run(steps.enableFeature, { Feature: feature, Enable: true, WhatIf: whatIf, ...signIn });
       changed = { feature, changed: out.changed };
       if (!whatIf) deps.log?.('info', `${feature}: ${out.changed ? 'turned on' : 'was already on'}`);
     }
   }
-  const tenant = await deps.io.run(steps.tenantFacts, { Cloud: options.config.cloud, ...signIn });
+  const tenant = await deps.io.run(steps.tenantFacts, { ...signIn });
   // -WhatIf changes nothing, so the step cannot tell: the feature would change when it is off now.
   if (whatIf && changed) changed = { ...changed, changed: tenant.features ? !tenant.features[changed.feature as keyof typeof tenant.features] : true };
   if (whatIf || !tenant.features || !tenant.featuresReadAt) return { tenant, changed, whatIf, declined, recordFile: null };

@@ -8,20 +8,19 @@
     principal is not expanded, so its members are read with /groups/{id}/members). One $batch reads the
     assignments, the eligibilities and the role names; a second one the groups' members, only when a group holds a role.
 .DESCRIPTION
-    Graph serves /directory/onPremisesSynchronization to delegated sign-ins only; an app-only run
-    gets 403 and reports features as unreadable (featuresError) instead of failing.
-.PARAMETER Cloud
-    graph, or msonline to read the features with Get-MsolDirSyncFeatures (legacy).
+    The features are read by every sign-in, app-only too: Microsoft's pages disagree whether the application
+    permission OnPremDirectorySynchronization.Read.All lets an app read them (rule sheet 8.3, open question 10.5),
+    so the tool tries. A refusal (401/403) is not a failure: featuresDenied says so, with featuresError, and the
+    caller falls back to the feature record an admin wrote with `upn-match feature`.
 .PARAMETER TenantId
     Tenant for app-only sign-in (with ClientId and CertificateThumbprint or CertificateSubject).
 .PARAMETER Auth
     certificate, managed-identity (app-only), interactive or device-code (delegated).
 .OUTPUTS
-    { tenantId, directorySyncEnabled, features, featuresSource, featuresReadAt, featuresError, domains, roleHolders, roleEligibilityError }
+    { tenantId, directorySyncEnabled, features, featuresSource, featuresReadAt, featuresError, featuresDenied, domains, roleHolders, roleEligibilityError }
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('graph', 'msonline')] [string] $Cloud = 'graph',
     [string] $TenantId,
     [string] $ClientId,
     [ValidatePattern('^([0-9A-Fa-f]{40})?$')] [string] $CertificateThumbprint,
@@ -39,9 +38,9 @@ $requests = @(
     @{ id = 'domains'; url = '/domains?$select=id,isVerified,authenticationType' },
     @{ id = 'roleDefinitions'; url = '/roleManagement/directory/roleDefinitions?$select=id,displayName' },
     @{ id = 'roleAssignments'; url = '/roleManagement/directory/roleAssignments?$expand=principal' },
-    @{ id = 'roleEligibilities'; url = '/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal' }
+    @{ id = 'roleEligibilities'; url = '/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal' },
+    @{ id = 'features'; url = '/directory/onPremisesSynchronization' }
 )
-if ($Cloud -eq 'graph') { $requests += @{ id = 'features'; url = '/directory/onPremisesSynchronization' } }
 $answers = Invoke-UpnMatchGraphBatch -Requests $requests
 foreach ($id in @('organization', 'domains')) {
     if ($answers[$id].status -ne 200) {
@@ -57,47 +56,32 @@ $features = $null
 $featuresSource = 'unavailable'
 $featuresError = $null
 $featuresReadAt = $null
-if ($Cloud -eq 'msonline') {
-    Import-Module MSOnline -Verbose:$false
-    # Never Connect-MsolService here: it prompts, and MSOnline is retired (2025). The config refuses msonline.
-    try { $rows = @(Get-MsolDirSyncFeatures) } catch { Stop-UpnMatch -Code 'MsolRetired' -Category script -Message ('MSOnline did not answer: ' + $_.Exception.Message) }
-    $byName = @{}
-    foreach ($row in $rows) { $byName[[string]$row.DirSyncFeature] = [bool]$row.Enabled }
-    $read = { param($name) if ($byName.ContainsKey($name)) { return $byName[$name] } return $false }
-    $features = [pscustomobject]@{
-        softMatchOnUpnEnabled                           = (& $read 'EnableSoftMatchOnUpn')
-        blockSoftMatchEnabled                           = (& $read 'BlockSoftMatch')
-        blockCloudObjectTakeoverThroughHardMatchEnabled = (& $read 'BlockCloudObjectTakeoverThroughHardMatch')
-        passwordSyncEnabled                             = (& $read 'PasswordSync')
-    }
-    $featuresSource = 'msonline'
-    $featuresReadAt = [datetime]::UtcNow
-} else {
-    $answer = $answers['features']
-    if ($answer.status -eq 200) {
-        $f = @($answer.body['value'])[0]['features']
-        # A flag Graph did not send is unknown, never off: then the features are reported unreadable, with the names.
-        $wanted = @('softMatchOnUpnEnabled', 'blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled', 'passwordSyncEnabled')
-        $missing = @($wanted | Where-Object { $null -eq $f -or -not $f.Contains($_) -or $null -eq $f[$_] })
-        if ($missing.Count -gt 0) {
-            $featuresError = 'Graph sent the directory-sync features without {0}: their state is unknown' -f ($missing -join ', ')
-        } else {
-            $features = [pscustomobject]@{
-                softMatchOnUpnEnabled                           = [bool]$f['softMatchOnUpnEnabled']
-                blockSoftMatchEnabled                           = [bool]$f['blockSoftMatchEnabled']
-                blockCloudObjectTakeoverThroughHardMatchEnabled = [bool]$f['blockCloudObjectTakeoverThroughHardMatchEnabled']
-                passwordSyncEnabled                             = [bool]$f['passwordSyncEnabled']
-            }
-            $featuresSource = 'graph'
-            $featuresReadAt = [datetime]::UtcNow
-        }
-    } elseif ($answer.status -eq 403 -or $answer.status -eq 401) {
-        $code = ''
-        if ($answer.body -and $answer.body['error']) { $code = ', ' + [string]$answer.body['error']['code'] }
-        $featuresError = 'Graph refused to read the directory-sync features (HTTP {0}{1}): it serves them to delegated sign-ins of a Global Administrator only' -f $answer.status, $code
+$featuresDenied = $false
+$answer = $answers['features']
+if ($answer.status -eq 200) {
+    $f = @($answer.body['value'])[0]['features']
+    # A flag Graph did not send is unknown, never off: then the features are reported unreadable, with the names.
+    $wanted = @('softMatchOnUpnEnabled', 'blockSoftMatchEnabled', 'blockCloudObjectTakeoverThroughHardMatchEnabled', 'passwordSyncEnabled')
+    $missing = @($wanted | Where-Object { $null -eq $f -or -not $f.Contains($_) -or $null -eq $f[$_] })
+    if ($missing.Count -gt 0) {
+        $featuresError = 'Graph sent the directory-sync features without {0}: their state is unknown' -f ($missing -join ', ')
     } else {
-        Stop-UpnMatch -Code 'GraphRequestFailed' -Target 'onPremisesSynchronization' -Message ('Graph answered {0} when reading the directory-sync features' -f $answer.status)
+        $features = [pscustomobject]@{
+            softMatchOnUpnEnabled                           = [bool]$f['softMatchOnUpnEnabled']
+            blockSoftMatchEnabled                           = [bool]$f['blockSoftMatchEnabled']
+            blockCloudObjectTakeoverThroughHardMatchEnabled = [bool]$f['blockCloudObjectTakeoverThroughHardMatchEnabled']
+            passwordSyncEnabled                             = [bool]$f['passwordSyncEnabled']
+        }
+        $featuresSource = 'graph'
+        $featuresReadAt = [datetime]::UtcNow
     }
+} elseif ($answer.status -eq 403 -or $answer.status -eq 401) {
+    $code = ''
+    if ($answer.body -and $answer.body['error']) { $code = ', ' + [string]$answer.body['error']['code'] }
+    $featuresDenied = $true
+    $featuresError = 'Graph refused to read the directory-sync features (HTTP {0}{1}): an app needs the application permission OnPremDirectorySynchronization.Read.All (where Graph grants it), a person the Global Administrator role' -f $answer.status, $code
+} else {
+    Stop-UpnMatch -Code 'GraphRequestFailed' -Target 'onPremisesSynchronization' -Message ('Graph answered {0} when reading the directory-sync features' -f $answer.status)
 }
 
 # Role holders. Without the roles no user can be checked: a refused read of the assignments stops the step. The
@@ -166,6 +150,7 @@ if ($groupIds.Count -gt 0) {
     featuresSource       = $featuresSource
     featuresReadAt       = $featuresReadAt
     featuresError        = $featuresError
+    featuresDenied       = $featuresDenied
     domains              = $domains
     roleHolders          = $holders.ToArray()
     roleEligibilityError = $roleEligibilityError

@@ -5,7 +5,7 @@
     Used by `upn-match doctor`. Importing is the real test: a module can be listed and still fail
     to load (wrong edition, missing dependency).
 .PARAMETER Name
-    Module names, e.g. ActiveDirectory, Microsoft.Graph.Authentication, MSOnline, ADSync.
+    Module names, e.g. ActiveDirectory, Microsoft.Graph.Authentication, ADSync.
 .OUTPUTS
     { modules: [ { name, installed, importable, version, path, error } ] }
 #>

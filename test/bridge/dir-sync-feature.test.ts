@@ -17,7 +17,7 @@ describe('ps/steps/Set-DirSyncFeature.ps1: one value changed, the whole features
       dir,
       `
 Import-Module ${psq(path.join(psDir, 'UpnMatch.Common'))}
-$out = & ${psq(path.join(psDir, 'steps', 'Set-DirSyncFeature.ps1'))} -Auth interactive -Cloud graph -Feature blockSoftMatchEnabled -Enable $true
+$out = & ${psq(path.join(psDir, 'steps', 'Set-DirSyncFeature.ps1'))} -Auth interactive -Feature blockSoftMatchEnabled -Enable $true
 ConvertTo-UpnMatchWireValue $out`,
     );
     expect(r).to.include({ feature: 'blockSoftMatchEnabled', enabled: true, changed: true });

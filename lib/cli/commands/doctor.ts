@@ -4,14 +4,14 @@ import type { Argv } from 'yargs';
 import { BridgeError } from '../../bridge/errors.js';
 import { hostCandidates, resolveHostSync, type HostCandidate } from '../../bridge/hosts.js';
 import type { Config } from '../../config.js';
-import { forCloud, runStep, steps, type ModuleStatus } from '../../steps/registry.js';
+import { runStep, steps, type ModuleStatus } from '../../steps/registry.js';
 import { createContext, newProcessRunner, type GlobalOptions } from '../context.js';
 import { EXIT } from '../../exit-codes.js';
 import { graphSignIn } from '../../workflow/collector.js';
 
 /** Every module a step record names, for any config: the module check reports them all. */
 export const MODULES: readonly string[] = [
-  ...new Set(Object.values(steps).flatMap((s) => [...forCloud(s.modules, 'graph'), ...forCloud(s.modules, 'msonline')])),
+  ...new Set(Object.values(steps).flatMap((s) => s.modules)),
 ];
 
 /** How to get each module; a test fails when a step record names a module without one. */
@@ -19,7 +19,6 @@ export const REMEDY: Readonly<Record<string, string>> = {
   ActiveDirectory:
     'install RSAT: Install-WindowsFeature RSAT-AD-PowerShell (Windows Server) or Add-WindowsCapability -Online -Name Rsat.ActiveDirectory.DS-LDS.Tools~~~~0.0.1.0 (Windows client)',
   'Microsoft.Graph.Authentication': 'Install-Module Microsoft.Graph.Authentication -Scope AllUsers',
-  MSOnline: 'MSOnline is retired (2025): remove "cloud": "msonline" from the config',
   ADSync: 'run upn-match on the Entra Connect server, or set syncServer.computerName in the config: ADSync comes with Microsoft Entra Connect',
 };
 
@@ -31,7 +30,7 @@ export function requiredModules(config: Config): string[] {
   const needed = new Set<string>();
   for (const step of Object.values(steps)) {
     if (step.host === 'sync-server' && !syncHere) continue;
-    for (const name of forCloud(step.modules, config.cloud)) needed.add(name);
+    for (const name of step.modules) needed.add(name);
   }
   return [...needed];
 }
@@ -98,7 +97,7 @@ export async function runDoctor(options: GlobalOptions): Promise<DoctorReport> {
 /** Signs in as the config says and reads the tenant (the first call of every run); names a missing permission. */
 async function tryGraph(context: ReturnType<typeof createContext>, problems: string[]): Promise<NonNullable<DoctorReport['graph']>> {
   try {
-    const facts = await runStep(await newProcessRunner(context.runnerOptions()), steps.tenantFacts, { Cloud: 'graph', ...graphSignIn(context.config) });
+    const facts = await runStep(await newProcessRunner(context.runnerOptions()), steps.tenantFacts, graphSignIn(context.config));
     return { signedIn: true, tenantId: facts.data.tenantId, error: null, missingPermission: null };
   } catch (error) {
     if (!(error instanceof BridgeError)) throw error;

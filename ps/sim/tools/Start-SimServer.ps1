@@ -24,6 +24,6 @@ $env:UPN_MATCH_SIM_SERVER = $null
 $modulesDir = Join-Path (Split-Path $PSScriptRoot -Parent) 'Modules'
 $env:PSModulePath = $modulesDir + [System.IO.Path]::PathSeparator + $env:PSModulePath
 Import-Module (Join-Path $modulesDir 'UpnMatch.Sim/UpnMatch.Sim.psd1')
-Import-Module ActiveDirectory, Microsoft.Graph.Authentication, MSOnline, ADSync
+Import-Module ActiveDirectory, Microsoft.Graph.Authentication, ADSync
 
 Invoke-SimServer -PipeName $PipeName -OnReady { [Console]::Out.WriteLine('ready ' + $PipeName); [Console]::Out.Flush() }

@@ -21,7 +21,7 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
 $modulesDir = Join-Path (Split-Path $PSScriptRoot -Parent) 'Modules'
-$fakeModules = @('ActiveDirectory', 'Microsoft.Graph.Authentication', 'MSOnline', 'ADSync')
+$fakeModules = @('ActiveDirectory', 'Microsoft.Graph.Authentication', 'ADSync')
 $common = @([System.Management.Automation.PSCmdlet]::CommonParameters) + @([System.Management.Automation.PSCmdlet]::OptionalCommonParameters)
 $commonAliases = @('ea', 'ev', 'ov', 'ob', 'wa', 'wv', 'vb', 'db', 'infa', 'iv', 'pv', 'wi', 'cf', 'proga')
 

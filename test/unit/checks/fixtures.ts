@@ -91,6 +91,7 @@ export function makeFacts(): Facts {
       featuresSource: 'graph',
       featuresReadAt: '2026-01-01T00:00:00.000Z',
       featuresError: null,
+      featuresDenied: false,
       domains: [
         { id: 'contoso.com', isVerified: true, authenticationType: 'Managed' },
         { id: 'contoso.onmicrosoft.com', isVerified: true, authenticationType: 'Managed' },

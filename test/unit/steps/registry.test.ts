@@ -3,12 +3,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { MODULES, REMEDY, requiredModules } from '../../../lib/cli/commands/doctor.js';
-import { parseConfig, type Config } from '../../../lib/config.js';
+import { parseConfig } from '../../../lib/config.js';
 import { psDir } from '../../../lib/paths.js';
-import { forCloud, steps, type AnyStep } from '../../../lib/steps/registry.js';
+import { steps, type AnyStep } from '../../../lib/steps/registry.js';
 
 const records = Object.values(steps) as AnyStep[];
-const both = (value: AnyStep['modules']) => new Set([...forCloud(value, 'graph'), ...forCloud(value, 'msonline')]);
 const script = (step: AnyStep) => readFileSync(path.join(psDir, step.script), 'utf8');
 
 // The UpnMatch.Directory helpers that import a module for the script that calls them.
@@ -39,14 +38,14 @@ describe('steps: registry', () => {
       // A literal name only: the bundled module is imported by path, Test-ModuleAvailability by variable.
       for (const m of text.matchAll(/Import-Module\s+(?:-Name\s+)?([A-Za-z][\w.]*)/g)) imported.add(m[1]!);
       for (const [helper, module] of Object.entries(HELPER_MODULES)) if (text.includes(helper)) imported.add(module);
-      expect([...both(step.modules)].sort(), step.id).to.deep.equal([...imported].sort());
+      expect([...step.modules].sort(), step.id).to.deep.equal([...imported].sort());
     }
   });
 
   it("names exactly the Graph routes the script's text holds, and POST /$batch when it uses a batch helper", () => {
     for (const step of records) {
       const text = script(step);
-      const routes = both(step.graphRoutes);
+      const routes = new Set(step.graphRoutes);
       expect(routes.has('POST /$batch'), step.id).to.equal(BATCH_HELPERS.test(text));
       for (const route of routes) {
         expect(route, step.id).to.match(/^(GET|POST|PATCH|DELETE) \/\S+$/);
@@ -59,24 +58,26 @@ describe('steps: registry', () => {
       // And the other way: every quoted Graph path in the script is (a piece of) a listed route.
       const pieces = new Set([...routes].flatMap((r) => r.slice(r.indexOf(' ') + 1).split(/\{[^}]+\}/)));
       for (const m of text.matchAll(/'(\/[^'?\s]*)/g)) expect([...pieces], `${step.id} calls ${m[1]}`).to.include(m[1]);
-      // A Graph route needs the Graph module, in the same cloud family.
-      for (const cloud of ['graph', 'msonline'] as const) {
-        if (forCloud(step.graphRoutes, cloud).length > 0) expect(forCloud(step.modules, cloud), `${step.id} (${cloud})`).to.include('Microsoft.Graph.Authentication');
-      }
+      // A Graph route needs the Graph module.
+      if (step.graphRoutes.length > 0) expect(step.modules, step.id).to.include('Microsoft.Graph.Authentication');
     }
   });
 
-  it('lists no Graph route for the msonline branch of the feature switch (MSOnline cmdlets only)', () => {
-    expect(forCloud(steps.enableFeature.graphRoutes, 'msonline')).to.deep.equal([]);
-    expect(forCloud(steps.enableFeature.modules, 'msonline')).to.deep.equal(['MSOnline']);
-    expect(forCloud(steps.tenantFacts.graphRoutes, 'msonline')).to.not.include('GET /directory/onPremisesSynchronization');
-    expect(forCloud(steps.tenantFacts.graphRoutes, 'graph')).to.include('GET /directory/onPremisesSynchronization');
+  it('reads and changes the tenant features through Graph only: no MSOnline (retired 2025) and nothing that prompts in any script', () => {
+    expect(steps.tenantFacts.graphRoutes).to.include('GET /directory/onPremisesSynchronization');
+    expect(steps.enableFeature.graphRoutes).to.include('PATCH /directory/onPremisesSynchronization/{id}');
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'sim' ? [] : files(path.join(dir, e.name))) : /\.ps[dm]?1$/.test(e.name) ? [path.join(dir, e.name)] : []));
+    for (const file of files(psDir)) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).to.not.match(/MSOnline|-Msol|Read-Host|Get-Credential|PromptForChoice|\$Host\.UI\.Prompt/i);
+    }
   });
 });
 
 describe('doctor: modules from the step records', () => {
   it('has a remedy for every module a step record names, and none for a module no record names', () => {
-    const named = new Set(records.flatMap((s) => [...both(s.modules)]));
+    const named = new Set(records.flatMap((s) => s.modules));
     for (const module of named) expect(REMEDY, module).to.have.property(module).that.is.a('string').and.not.empty;
     expect(Object.keys(REMEDY).sort()).to.deep.equal([...named].sort());
     expect([...MODULES].sort()).to.deep.equal([...named].sort());
@@ -88,16 +89,8 @@ describe('doctor: modules from the step records', () => {
     expect(needed({})).to.deep.equal(['ADSync', 'ActiveDirectory', 'Microsoft.Graph.Authentication']);
   });
 
-  // The config refuses "cloud": "msonline" (MSOnline is retired); the scripts' msonline branch is still mapped.
-  const msonline = (config: unknown) => requiredModules({ ...parseConfig(config), cloud: 'msonline' } as unknown as Config).sort();
-
-  it('needs MSOnline with "cloud": "msonline", and Graph still (cloud facts and verification use it)', () => {
-    expect(msonline({})).to.deep.equal(['ADSync', 'ActiveDirectory', 'MSOnline', 'Microsoft.Graph.Authentication']);
-  });
-
   it('does not need ADSync here when the sync server is remote', () => {
     expect(needed({ syncServer: { computerName: 'aadc01' } })).to.deep.equal(['ActiveDirectory', 'Microsoft.Graph.Authentication']);
-    expect(msonline({ syncServer: { computerName: 'aadc01.contoso.com' } })).to.deep.equal(['ActiveDirectory', 'MSOnline', 'Microsoft.Graph.Authentication']);
   });
 
   it("needs ADSync for 'localhost', which the scripts run here as for 'local'", () => {

@@ -307,9 +307,9 @@ describe('workflow: apply', () => {
   it('an app-only run relying on a feature record older than 24 h writes nothing (FeatureRecordStale); a fresh one goes on', async () => {
     const appOnly = (readAt: string) => {
       const w = world();
-      // App-only: Graph does not serve the features, so the run relies on the record.
+      // App-only: Graph refused the read (403), so the run relies on the record.
       const tenant = w.answers['tenant-facts'];
-      w.answers['tenant-facts'] = (input) => ({ ...(tenant?.(input) as object), features: null, featuresSource: 'unavailable', featuresReadAt: null });
+      w.answers['tenant-facts'] = (input) => ({ ...(tenant?.(input) as object), features: null, featuresSource: 'unavailable', featuresReadAt: null, featuresDenied: true });
       const record = { tenantId: 't1', readAt, features: { softMatchOnUpnEnabled: true, blockSoftMatchEnabled: false, blockCloudObjectTakeoverThroughHardMatchEnabled: false, passwordSyncEnabled: false } };
       return { io: new FakeIO(w.answers), record };
     };
@@ -323,6 +323,28 @@ describe('workflow: apply', () => {
     const done = await apply(deps(fresh.io), [upd], options({ featureRecord: fresh.record }));
     expect(done.tenantFindings.map((f) => f.code)).to.not.include('FeatureRecordStale');
     expect(fresh.io.stepsCalled()).to.include('ad-written');
+  });
+
+  it('an app-only run that Graph lets read the features uses them, not the record (rule sheet 10.5: it tries first)', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    // A stale record: it would block the run if it were used.
+    const record = { tenantId: 't1', readAt: '2026-01-01T00:00:00.000Z', features: { softMatchOnUpnEnabled: false, blockSoftMatchEnabled: true, blockCloudObjectTakeoverThroughHardMatchEnabled: false, passwordSyncEnabled: false } };
+    const report = await apply(deps(io), [upd], options({ featureRecord: record }));
+    expect(report.features?.source).to.equal('graph');
+    expect(report.tenantFindings.map((f) => f.code)).to.not.include('FeatureRecordStale');
+    expect(io.stepsCalled()).to.include('ad-written');
+  });
+
+  it('features Graph sent incomplete are unknown: the record does not stand in for them (only for a refused read)', async () => {
+    const w = world();
+    const tenant = w.answers['tenant-facts'];
+    w.answers['tenant-facts'] = (input) => ({ ...(tenant?.(input) as object), features: null, featuresSource: 'unavailable', featuresReadAt: null, featuresError: 'without softMatchOnUpnEnabled', featuresDenied: false });
+    const io = new FakeIO(w.answers);
+    const record = { tenantId: 't1', readAt: '2026-11-25T09:00:00.000Z', features: { softMatchOnUpnEnabled: true, blockSoftMatchEnabled: false, blockCloudObjectTakeoverThroughHardMatchEnabled: false, passwordSyncEnabled: false } };
+    const report = await apply(deps(io), [upd], options({ featureRecord: record }));
+    expect(report.features?.source).to.equal('unavailable');
+    expect(report.tenantFindings.map((f) => f.code)).to.include('FeaturesUnknown');
   });
 
   it('--relock sets both blocks Microsoft advises, soft match first, once every written user matched, and says so', async () => {

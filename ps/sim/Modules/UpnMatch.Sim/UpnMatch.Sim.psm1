@@ -1,7 +1,7 @@
 ﻿<#
 .SYNOPSIS
     Shared machinery of the upn-match simulator's fake modules (ActiveDirectory, Microsoft.Graph.Authentication,
-    MSOnline, ADSync).
+    ADSync).
 .DESCRIPTION
     One place for: locating the simulated world (DIR/state.json, DIR = $env:UPN_MATCH_SIM_DIR), a locked
     read-modify-write of it (exclusive lock file DIR/state.lock, atomic replace through a temp file), the call log
