@@ -162,6 +162,8 @@ export const SimStateSchema = z.object({
     apps: z.array(AppRegistrationSchema).optional(),
     /** Who Connect-MgGraph -Scopes signs in as (default: the first Global Administrator). */
     delegatedAccount: z.string().optional(),
+    /** true: Graph serves GET /directory/onPremisesSynchronization to an app granted OnPremDirectorySynchronization.Read.All (sources disagree; default false: refused). */
+    appOnlyFeatureRead: z.boolean().optional(),
     countryLetterCode: z.string().optional(),
   }),
   forest: z.object({

@@ -49,3 +49,33 @@ ConvertTo-UpnMatchWireValue $out`);
     expect(r).to.include({ anchorAttribute: 'objectGUID', upnAttribute: 'mail' });
   });
 });
+
+// Rule sheet 8.3 / 10.5: whether Graph serves the features to an app is disputed; the step tries, and says when it was refused.
+describe('ps/steps/Get-TenantFacts.ps1: the features read by an app (managed identity), served or refused', function () {
+  this.timeout(90_000);
+  let dir = '';
+  afterEach(() => removeSimDir(dir));
+
+  const readAppOnly = async (served: boolean) => {
+    const state = baseState();
+    state.tenant.apps = [{ appId: 'mi-1', managedIdentity: true, roles: ['Organization.Read.All', 'Domain.Read.All', 'RoleManagement.Read.Directory', 'OnPremDirectorySynchronization.Read.All'] }];
+    if (served) state.tenant.appOnlyFeatureRead = true;
+    dir = makeSimDir(state);
+    return runSimJson(dir, `
+Import-Module ${psq(path.join(psDir, 'UpnMatch.Common'))}
+$out = & ${psq(path.join(psDir, 'steps', 'Get-TenantFacts.ps1'))} -Auth managed-identity
+ConvertTo-UpnMatchWireValue $out`);
+  };
+
+  it('reads them itself where Graph serves an app with OnPremDirectorySynchronization.Read.All', async () => {
+    const r = await readAppOnly(true);
+    expect(r).to.include({ featuresSource: 'graph', featuresDenied: false, featuresError: null });
+    expect(r.features).to.include({ softMatchOnUpnEnabled: true });
+  });
+
+  it('says the read was refused (403) where Graph serves delegated sign-ins only: no features, featuresDenied', async () => {
+    const r = await readAppOnly(false);
+    expect(r).to.include({ featuresSource: 'unavailable', featuresDenied: true, features: null });
+    expect(r.featuresError).to.match(/HTTP 403.*OnPremDirectorySynchronization\.Read\.All/);
+  });
+});

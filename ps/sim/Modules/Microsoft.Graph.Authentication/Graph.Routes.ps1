@@ -98,9 +98,10 @@ function Invoke-GraphRoute {
     foreach ($route in $script:GraphRoutes) {
         if ($route.Method -ne '*' -and $route.Method -ne $method) { continue }
         if (-not (Test-GraphRoutePattern $route.Segments $segments)) { continue }
+        # App-only: a certificate or secret (AuthType AppOnly) or a managed identity (the SDK's AuthType ManagedIdentity): no user.
         $call = @{
             Context = $Context; Request = $Request; Connection = $Connection; State = $Context.State
-            Segments = $segments; Method = $method; AppOnly = ($Connection.AuthType -eq 'AppOnly'); Route = $route
+            Segments = $segments; Method = $method; AppOnly = (@('AppOnly', 'ManagedIdentity') -contains [string]$Connection.AuthType); Route = $route
         }
         return (& $route.Handler $call)
     }
@@ -585,14 +586,21 @@ function Invoke-GraphListGroupMembers {
 function Test-GraphOnPremSyncAllowed {
     <#
     .SYNOPSIS
-        /directory/onPremisesSynchronization: delegated only, Global Administrator ("Get
-        onPremisesDirectorySynchronization": Application permissions "Not supported."; "Global Administrator is
-        the only role supported for this operation.").
+        /directory/onPremisesSynchronization: delegated, Global Administrator ("Global Administrator is the only
+        role supported for this operation"). App-only: Microsoft's pages disagree (rule sheet 8.3, open question
+        10.5: the GET permission include says application "Not supported"; graph-docs PR 22337 added application
+        permissions; a Maester contributor reports an app-only GET works). tenant.appOnlyFeatureRead picks a side:
+        false (default, the documented one) refuses every app-only call; true serves an app-only GET to an app
+        granted OnPremDirectorySynchronization.Read.All (or ReadWrite.All). An app-only PATCH is refused either way.
     #>
     param($Call)
     $needed = $script:Permissions.OnPremRead
     if ($Call.Method -ne 'GET') { $needed = $script:Permissions.OnPremWrite }
-    return (-not ($Call.AppOnly -or -not (Test-GraphPermission $Call.Connection $needed) -or -not (Test-GraphGlobalAdmin $Call.State $Call.Connection)))
+    if ($Call.AppOnly) {
+        $served = ($Call.Method -eq 'GET') -and [bool](Get-SimValue $Call.State.tenant 'appOnlyFeatureRead' $false)
+        return ($served -and (Test-GraphPermission $Call.Connection $needed))
+    }
+    return ((Test-GraphPermission $Call.Connection $needed) -and (Test-GraphGlobalAdmin $Call.State $Call.Connection))
 }
 
 function Invoke-GraphListOnPremSync {
