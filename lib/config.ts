@@ -61,7 +61,7 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** 'local' or the Entra Connect server's computer name (reached with Invoke-Command). */
       computerName: z.string().min(1).default('local'),
-      /** Host for the ADSync step when run locally: ADSync usually needs Windows PowerShell 5.1. */
+      /** Host for the ADSync steps when run locally: a path, or "same" (the tool's own host); default chooseStepHost's (Windows PowerShell 5.1 on Windows). */
       powershell: z.string().min(1).optional(),
     })
     .optional(),

@@ -70,8 +70,7 @@ export function hostCandidates(env: HostEnvironment, configured?: string): HostC
   const local = [projectDirectLauncherPath(env), projectToolPath(env)].find((file) => file !== undefined && env.exists(file));
   if (local) found.push({ path: local, source: 'project' });
   if (env.platform === 'win32') {
-    const root = env.env.SystemRoot ?? env.env.windir ?? 'C:\\Windows';
-    const windows = path.win32.join(root, 'System32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
+    const windows = windowsPowerShellPath(env);
     if (env.exists(windows)) found.push({ path: windows, source: 'windows' });
   }
   const seen = new Set<string>();
@@ -106,4 +105,60 @@ export function hostArguments(host: HostCandidate | string): string[] {
   // Windows PowerShell 5.1 and pwsh on Windows honour the execution policy for -File.
   if (/\.exe$/i.test(file)) args.push('-ExecutionPolicy', 'Bypass');
   return args;
+}
+
+/** PowerShell's edition ($PSVersionTable.PSEdition) of a host, from its file name: Windows PowerShell 5.1 is Desktop. */
+export function editionOf(host: HostCandidate | string): 'Desktop' | 'Core' {
+  const file = typeof host === 'string' ? host : host.path;
+  return /(^|[\\/])powershell(\.exe)?$/i.test(file) ? 'Desktop' : 'Core';
+}
+
+/** Windows PowerShell 5.1's own path (it is not on PATH under that name on every server). */
+export function windowsPowerShellPath(env: Pick<HostEnvironment, 'env'>): string {
+  const root = env.env.SystemRoot ?? env.env.windir ?? 'C:\\Windows';
+  return path.win32.join(root, 'System32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
+}
+
+/** The config value of syncServer.powershell that keeps the ADSync steps on the tool's own host (e.g. always pwsh). */
+export const SAME_HOST = 'same';
+
+export interface StepHostChoice {
+  host: HostCandidate;
+  /** A host other than the tool's own: the steps get a PowerShell process of their own. */
+  separate: boolean;
+  /** One line for doctor and the log. */
+  why: string;
+}
+
+/**
+ * The host for steps that need an edition (the ADSync steps: Desktop). Pure, so that any machine can be described:
+ * - a remote sync server: the tool's own host, which only runs Invoke-Command (ADSync loads there, in the server's
+ *   default endpoint, Windows PowerShell);
+ * - syncServer.powershell: "same" keeps the tool's own host; a path is used as it is;
+ * - on Windows, when the tool's own host is PowerShell 7: Windows PowerShell 5.1 (powershell.exe). Microsoft documents
+ *   the ADSync module for Windows PowerShell only ("Open Windows PowerShell ... Import-module ADSync", Entra Connect V2
+ *   known issues, learn.microsoft.com/entra/identity/hybrid/connect/whatis-azure-ad-connect-v2; it is absent from
+ *   "PowerShell 7 module compatibility"); how it behaves under 7 is unverified (rule sheet 7.7): the safer side;
+ * - elsewhere (no powershell.exe; the simulator here) or already on 5.1: the tool's own host.
+ */
+export function chooseStepHost(input: {
+  edition: 'Desktop' | undefined;
+  platform: NodeJS.Platform;
+  local: HostCandidate;
+  configured?: string;
+  remote?: string;
+  env?: Pick<HostEnvironment, 'env'>;
+}): StepHostChoice {
+  const own = (why: string): StepHostChoice => ({ host: input.local, separate: false, why });
+  if (input.edition === undefined) return own('any edition: the tool\'s own host');
+  if (input.remote) return own(`ADSync runs on ${input.remote} (Invoke-Command: Windows PowerShell there); this host only calls it`);
+  if (input.configured === SAME_HOST) return own('syncServer.powershell is "same": the tool\'s own host');
+  if (input.configured) {
+    const separate = input.configured !== input.local.path;
+    return { host: { path: input.configured, source: 'config' }, separate, why: 'set in the config (syncServer.powershell)' };
+  }
+  if (input.platform === 'win32' && editionOf(input.local) === 'Core') {
+    return { host: { path: windowsPowerShellPath(input.env ?? { env: {} }), source: 'windows' }, separate: true, why: 'ADSync is documented for Windows PowerShell 5.1 only; the tool runs on PowerShell 7' };
+  }
+  return own(editionOf(input.local) === 'Desktop' ? 'the tool\'s own host is Windows PowerShell 5.1' : 'no Windows PowerShell on this system: the tool\'s own host');
 }

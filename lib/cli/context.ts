@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.js';
-import { currentEnvironment, resolveHostSync, type HostCandidate, type HostEnvironment } from '../bridge/hosts.js';
+import { chooseStepHost, currentEnvironment, resolveHostSync, type HostCandidate, type HostEnvironment, type StepHostChoice } from '../bridge/hosts.js';
 import type { PowerShellRunner, RunnerOptions } from '../bridge/runner.js';
 import { simulatorBinding } from '../sim/environment.js';
+import { remoteSyncServer } from '../steps/registry.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -23,6 +24,8 @@ export interface CommandContext {
   logDir: string;
   /** Runner options for the local host; resolves the host on first use. */
   runnerOptions(): RunnerOptions;
+  /** The host of the steps that need Windows PowerShell 5.1 (the ADSync steps). */
+  desktopHost(): StepHostChoice;
 }
 
 export function createContext(options: GlobalOptions): CommandContext {
@@ -42,6 +45,10 @@ export function createContext(options: GlobalOptions): CommandContext {
     runnerOptions() {
       host ??= resolveHostSync(hostEnvironment, config.powershell);
       return { host, modulePath: binding?.modulePath, env: binding?.env };
+    },
+    desktopHost() {
+      const local = this.runnerOptions().host;
+      return chooseStepHost({ edition: 'Desktop', platform: hostEnvironment.platform, local, configured: config.syncServer?.powershell, remote: remoteSyncServer(config.syncServer?.computerName), env: hostEnvironment });
     },
   };
 }

@@ -114,11 +114,10 @@ async function openSession(argv: GlobalOptions): Promise<Session & { close(): Pr
   logger.defaultMeta = { invocation: `${process.pid}-${randomBytes(3).toString('hex')}`, runId: null };
   const options = context.runnerOptions();
   const local = new SessionRunner(options);
-  const syncHost = context.config.syncServer?.powershell;
-  const sync = syncHost ? await newProcessRunner({ ...options, host: { path: syncHost, source: 'config' } }) : local;
+  const desktop = context.desktopHost();
   const io = new BridgeStepIO(
     local,
-    sync,
+    desktop.separate ? await newProcessRunner({ ...options, host: desktop.host }) : local,
     (call) => logger.debug(`step ${call.step}`, { step: call.step }),
     (step, warning) => logger.warn(`PowerShell warning (${step}): ${warning}`, { step }),
   );

@@ -6,11 +6,19 @@ import { AdUser, CloudObject, CloudUser, ForestFacts, SyncServerFacts, TenantFac
 
 export type StepHost = 'local' | 'sync-server';
 
+/** The Entra Connect server when it is another computer (reached with Invoke-Command); undefined for 'local' and 'localhost'. */
+export function remoteSyncServer(computerName: string | undefined): string | undefined {
+  const name = computerName ?? 'local';
+  return /^(local|localhost)$/i.test(name) ? undefined : name;
+}
+
 export interface StepDefinition<I, O> {
   id: string;
   title: string;
   script: string;
   host: StepHost;
+  /** The PowerShell edition the step's modules need here ('Desktop': Windows PowerShell 5.1); the bridge picks the host (chooseStepHost). */
+  edition?: 'Desktop';
   input: z.ZodType<I>;
   output: z.ZodType<O>;
   mutates: boolean;
@@ -211,6 +219,7 @@ export const steps = {
     title: 'Read the Entra Connect scheduler, sync scope, source anchor and UPN attribute',
     script: 'steps/Get-SyncServerFacts.ps1',
     host: 'sync-server',
+    edition: 'Desktop',
     input: z.object({ ComputerName: z.string() }).strict(),
     output: SyncServerFacts,
     mutates: false,
@@ -298,6 +307,7 @@ export const steps = {
     title: 'Run one Entra Connect delta sync and wait for it',
     script: 'steps/Start-DeltaSync.ps1',
     host: 'sync-server',
+    edition: 'Desktop',
     input: z
       .object({
         ComputerName: z.string(),

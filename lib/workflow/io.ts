@@ -12,12 +12,13 @@ export interface StepCall {
   input: Record<string, unknown>;
 }
 
-/** The real thing: steps for the sync server go to its runner, the rest to the local session. */
+/** The real thing: steps that need Windows PowerShell 5.1 (the ADSync steps) go to its runner, the rest to the local session. */
 export class BridgeStepIO implements StepIO {
   readonly warnings: string[] = [];
   constructor(
     private readonly local: PowerShellRunner,
-    private readonly syncServer: PowerShellRunner,
+    /** For steps with edition 'Desktop': the local session itself, unless chooseStepHost picked another host. */
+    private readonly desktop: PowerShellRunner,
     private readonly onCall?: (call: StepCall) => void,
     /** Told each warning a script wrote (Write-Warning), with its step. */
     private readonly onWarning?: (step: string, warning: string) => void,
@@ -25,7 +26,7 @@ export class BridgeStepIO implements StepIO {
 
   async run<I extends Record<string, unknown>, O>(step: StepDefinition<I, O>, input: I): Promise<O> {
     this.onCall?.({ step: step.id, input });
-    const runner = step.host === 'sync-server' ? this.syncServer : this.local;
+    const runner = step.edition === 'Desktop' ? this.desktop : this.local;
     const result = await runStep(runner, step, input);
     this.warnings.push(...result.warnings);
     for (const warning of result.warnings) this.onWarning?.(step.id, warning);
@@ -33,6 +34,6 @@ export class BridgeStepIO implements StepIO {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.local.close(), this.syncServer.close()]);
+    await Promise.all([this.local.close(), this.desktop.close()]);
   }
 }

@@ -442,7 +442,35 @@ function Invoke-UpnMatchOnSyncServer {
         return (& $ScriptBlock @ArgumentList)
     }
     $remote = [scriptblock]::Create('Import-Module ADSync; ' + $ScriptBlock.ToString())
-    return (Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ArgumentList $ArgumentList)
+    return (Invoke-Command -ComputerName $ComputerName -SessionOption (New-UpnMatchSyncSessionOption) -ScriptBlock $remote -ArgumentList $ArgumentList)
 }
 
-Export-ModuleMember -Function Connect-UpnMatchGraph, Find-UpnMatchCertificate, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, Read-UpnMatchGraphAll, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer, Get-UpnMatchAdErrorKind
+function New-UpnMatchSyncSessionOption {
+    <#
+    .SYNOPSIS
+        The remoting options of every call to the Entra Connect server: bounds on what the server keeps running
+        once this PowerShell is gone (killed by its watchdog with the node process, or cut off).
+    .NOTES
+        New-PSSessionOption (Microsoft.PowerShell.Core, Windows PowerShell 5.1 and PowerShell 7):
+        - IdleTimeout 60000 ms, the smallest allowed ("The minimum value is 60000 (1 minute)"): the server closes
+          a session that hears nothing from its client, heartbeats included, after a minute instead of the
+          endpoint's default (hours), and closing it stops the command it runs;
+        - OutputBufferingMode Block: should the session be left disconnected, its command stops when the output
+          buffer fills ("Command pipeline execution on server is blocked until session is reconnected") rather than
+          running on with its output dropped;
+        - OperationTimeout 300000 ms: no single remoting operation of ours waits longer than 5 minutes.
+        Nothing bounds a command the server has already started within that minute: a Start-ADSyncSyncCycle that
+        was sent runs its cycle in the ADSync service to the end (README, "Unattended").
+        Built as the object New-PSSessionOption returns (PSSessionOption, same properties): PowerShell 7 outside
+        Windows has no WSMan options on that cmdlet, and the simulator runs there.
+    #>
+    [CmdletBinding()]
+    param()
+    $option = New-Object System.Management.Automation.Remoting.PSSessionOption
+    $option.IdleTimeout = [TimeSpan]::FromMilliseconds(60000)
+    $option.OutputBufferingMode = [System.Management.Automation.Runspaces.OutputBufferingMode]::Block
+    $option.OperationTimeout = [TimeSpan]::FromMilliseconds(300000)
+    return $option
+}
+
+Export-ModuleMember -Function Connect-UpnMatchGraph, Find-UpnMatchCertificate, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, Read-UpnMatchGraphAll, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer, New-UpnMatchSyncSessionOption, Get-UpnMatchAdErrorKind

@@ -32,11 +32,25 @@ $upns = @(${tricky.map(psq).join(', ')})
   odata = ConvertTo-UpnMatchODataLiteral "o'brien ' or 1 eq 1 or '"
   primary = Get-UpnMatchPrimarySmtp -ProxyAddresses @('smtp:alias@contoso.com', 'SMTP:main@contoso.com') -Mail 'mail@contoso.com'
   primaryFromMail = Get-UpnMatchPrimarySmtp -ProxyAddresses @() -Mail 'mail@contoso.com'
+  sessionOption = & { $o = New-UpnMatchSyncSessionOption; @{ type = $o.GetType().FullName; idleMs = $o.IdleTimeout.TotalMilliseconds; buffering = [string]$o.OutputBufferingMode; operationMs = $o.OperationTimeout.TotalMilliseconds } }
+  remoteCall = & {
+    # The Invoke-Command of Invoke-UpnMatchOnSyncServer, bound statically against the real cmdlet of this host.
+    $body = (Get-Command Invoke-UpnMatchOnSyncServer).ScriptBlock.Ast
+    $call = $body.FindAll({ param($a) $a -is [System.Management.Automation.Language.CommandAst] -and $a.GetCommandName() -eq 'Invoke-Command' }, $true) | Select-Object -First 1
+    $bound = [System.Management.Automation.Language.StaticParameterBinder]::BindCommand($call, $true)
+    @{ parameters = @($bound.BoundParameters.Keys | Sort-Object); errors = @($bound.BindingExceptions.Keys) }
+  }
 }`,
     );
   });
 
   after(() => removeSimDir(dir));
+
+  it('bounds what a remote Entra Connect server keeps running after this PowerShell is gone: idle 1 minute, output blocked, 5-minute operations', () => {
+    expect(result.sessionOption).to.deep.equal({ type: 'System.Management.Automation.Remoting.PSSessionOption', idleMs: 60000, buffering: 'Block', operationMs: 300000 });
+    // Every parameter it passes is one the real Invoke-Command takes (the session option among them).
+    expect(result.remoteCall).to.deep.equal({ parameters: ['ArgumentList', 'ComputerName', 'ScriptBlock', 'SessionOption'], errors: [] });
+  });
 
   it('escapes LDAP filter metacharacters, NUL and non-ASCII bytes (RFC 4515)', () => {
     expect(result.escaped).to.deep.equal([
