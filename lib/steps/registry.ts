@@ -145,7 +145,7 @@ export const steps = {
     title: 'Check that the needed modules import',
     script: 'steps/Test-ModuleAvailability.ps1',
     host: 'local',
-    input: z.object({ Name: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/)).min(1) }).strict(),
+    input: z.object({ Name: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/)).min(1), ComputerName: z.string().optional() }).strict(),
     output: z.object({ modules: z.array(ModuleStatus) }),
     mutates: false,
     timeoutMs: 120_000,

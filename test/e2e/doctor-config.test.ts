@@ -1,6 +1,6 @@
 // doctor --config: signs in to Graph as the config says and reads the tenant, as a scheduled run's first call
 // does; a missing application permission is named, a missing certificate is reported before any request.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runPowerShell } from '../helpers/powershell.js';
@@ -38,6 +38,20 @@ describe('end to end: doctor --config tries the sign-in and the first read', fun
     const ready = await runCli(['doctor', '--sim', dir, '--config', config({ certificateSubject: 'CN=upn-match' }), '--json']);
     expect(ready.json.graph).to.deep.equal({ signedIn: true, tenantId: readState(dir).tenant.tenantId, error: null, missingPermission: null });
     expect(ready.exitCode, JSON.stringify(ready.json.problems)).to.equal(0);
+    // The ADSync steps' host: on this machine (no powershell.exe) the tool's own pwsh, where ADSync was checked.
+    const [others, adsync] = ready.json.stepHosts;
+    expect(others.host).to.equal(ready.json.host);
+    expect(adsync).to.include({ group: 'ADSync steps', host: ready.json.host });
+    expect(adsync.why).to.match(/no Windows PowerShell/);
+    expect(adsync.modules.map((m: { name: string; importable: boolean }) => [m.name, m.importable])).to.deep.equal([['ADSync', true]]);
+
+    // A remote server: the check goes there through Invoke-Command (no WSMan client on Linux: it says so).
+    const remoteConfig = config({ certificateSubject: 'CN=upn-match' });
+    writeFileSync(remoteConfig, JSON.stringify({ ...JSON.parse(readFileSync(remoteConfig, 'utf8')), syncServer: { computerName: 'aadc01' } }));
+    const remote = await runCli(['doctor', '--sim', dir, '--config', remoteConfig, '--json']);
+    expect(remote.json.stepHosts[1]).to.include({ host: 'aadc01 (Invoke-Command)' });
+    expect(remote.json.modules.find((m: { name: string }) => m.name === 'ADSync').required).to.equal(false);
+    expect(remote.json.problems.join('\n')).to.match(/the module check on aadc01 failed: .*WSMan/);
 
     const noCertificate = await runCli(['doctor', '--sim', dir, '--config', config({ certificateSubject: 'CN=nobody' }), '--json']);
     expect(noCertificate.exitCode).to.equal(6);

@@ -2,9 +2,9 @@
 // mode needs can be imported, through the bridge.
 import type { Argv } from 'yargs';
 import { BridgeError } from '../../bridge/errors.js';
-import { hostCandidates, resolveHostSync, type HostCandidate } from '../../bridge/hosts.js';
+import { hostCandidates, resolveHostSync, type HostCandidate, type StepHostChoice } from '../../bridge/hosts.js';
 import type { Config } from '../../config.js';
-import { runStep, steps, type ModuleStatus } from '../../steps/registry.js';
+import { remoteSyncServer, runStep, steps, type ModuleStatus } from '../../steps/registry.js';
 import { createContext, newProcessRunner, type GlobalOptions } from '../context.js';
 import { EXIT } from '../../exit-codes.js';
 import { graphSignIn } from '../../workflow/collector.js';
@@ -22,17 +22,33 @@ export const REMEDY: Readonly<Record<string, string>> = {
   ADSync: 'run upn-match on the Entra Connect server, or set syncServer.computerName in the config: ADSync comes with Microsoft Entra Connect',
 };
 
-/** The modules this host needs for the config: its steps' modules, and the sync server's when that is this host. */
-export function requiredModules(config: Config): string[] {
+/**
+ * The modules the tool's own host needs for the config: its steps' modules, and the ADSync steps' when they run
+ * in it (not on a remote server, not in a host of their own: `desktopSeparate`).
+ */
+export function requiredModules(config: Config, desktopSeparate = false): string[] {
   // Invoke-UpnMatchOnSyncServer imports ADSync here for 'local' and 'localhost', else on the remote server.
-  const computerName = (config.syncServer?.computerName ?? 'local').toLowerCase();
-  const syncHere = computerName === 'local' || computerName === 'localhost';
+  const syncHere = remoteSyncServer(config.syncServer?.computerName) === undefined;
   const needed = new Set<string>();
   for (const step of Object.values(steps)) {
-    if (step.host === 'sync-server' && !syncHere) continue;
+    if (step.edition === 'Desktop' && (!syncHere || desktopSeparate)) continue;
     for (const name of step.modules) needed.add(name);
   }
   return [...needed];
+}
+
+/** The modules of the steps that need Windows PowerShell 5.1 (the ADSync steps). */
+const DESKTOP_STEPS = Object.values(steps).filter((s) => s.edition === 'Desktop');
+const DESKTOP_MODULES = [...new Set(DESKTOP_STEPS.flatMap((s) => s.modules))];
+
+export interface StepGroupHost {
+  group: string;
+  steps: string[];
+  /** The PowerShell that runs them, or the remote server that does. */
+  host: string;
+  why: string;
+  /** Where the group's modules were checked: this host, the group's own host, or the remote server. */
+  modules: (ModuleStatus & { remedy: string | null })[];
 }
 
 /** The application permission each read of the first Graph call needs (Get-TenantFacts' batch ids). */
@@ -50,6 +66,8 @@ export interface DoctorReport {
   hosts: { path: string; source: string; edition: string | null; version: string | null; error: string | null }[];
   host: string | null;
   modules: (ModuleStatus & { required: boolean; remedy: string | null })[];
+  /** Which host each group of steps uses (the ADSync steps may use Windows PowerShell 5.1 or the remote server), with its modules. */
+  stepHosts: StepGroupHost[];
   problems: string[];
 }
 
@@ -73,8 +91,10 @@ export async function runDoctor(options: GlobalOptions): Promise<DoctorReport> {
   } catch (error) {
     problems.push((error as Error).message);
   }
-  const required = new Set(requiredModules(context.config));
+  const desktop = chosen ? context.desktopHost() : undefined;
+  const required = new Set(requiredModules(context.config, desktop?.separate));
   let modules: DoctorReport['modules'] = [];
+  const stepHosts: StepGroupHost[] = [];
   if (chosen) {
     try {
       const result = await runStep(await newProcessRunner(context.runnerOptions()), steps.moduleCheck, { Name: [...MODULES] });
@@ -89,9 +109,31 @@ export async function runDoctor(options: GlobalOptions): Promise<DoctorReport> {
     } catch (error) {
       problems.push(error instanceof BridgeError ? `the module check failed: ${error.message}` : String(error));
     }
+    const others = Object.values(steps).filter((s) => s.edition === undefined && s.modules.length > 0);
+    stepHosts.push({ group: 'AD and Graph steps', steps: others.map((s) => s.id), host: chosen.path, why: 'the tool\'s own host', modules: modules.filter((m) => others.some((s) => s.modules.includes(m.name))) });
+    if (desktop) stepHosts.push(await checkDesktopHost(context, desktop, modules, problems));
   }
   const graph = chosen && options.config ? await tryGraph(context, problems) : null;
-  return { ok: problems.length === 0, simulator: Boolean(options.sim), graph, hosts, host: chosen?.path ?? null, modules, problems };
+  return { ok: problems.length === 0, simulator: Boolean(options.sim), graph, hosts, host: chosen?.path ?? null, modules, stepHosts, problems };
+}
+
+/** The ADSync steps' host, and their modules checked where they will load: that host, or the remote server. */
+async function checkDesktopHost(context: ReturnType<typeof createContext>, desktop: StepHostChoice, local: DoctorReport['modules'], problems: string[]): Promise<StepGroupHost> {
+  const remote = remoteSyncServer(context.config.syncServer?.computerName);
+  const group = { group: 'ADSync steps', steps: DESKTOP_STEPS.map((s) => s.id), host: remote ? `${remote} (Invoke-Command)` : desktop.host.path, why: desktop.why };
+  if (!remote && !desktop.separate) return { ...group, modules: local.filter((m) => DESKTOP_MODULES.includes(m.name)) };
+  const where = remote ? `on ${remote}` : `in ${desktop.host.path}`;
+  try {
+    const options = context.runnerOptions();
+    const runner = await newProcessRunner(remote ? options : { ...options, host: desktop.host });
+    const result = await runStep(runner, steps.moduleCheck, { Name: DESKTOP_MODULES, ...(remote ? { ComputerName: remote } : {}) });
+    const modules = result.data.modules.map((m) => ({ ...m, remedy: m.importable ? null : REMEDY[m.name] ?? null }));
+    for (const m of modules) if (!m.importable) problems.push(`module ${m.name} cannot be imported ${where}: ${m.remedy}`);
+    return { ...group, modules };
+  } catch (error) {
+    problems.push(error instanceof BridgeError ? `the module check ${where} failed: ${error.message}` : String(error));
+    return { ...group, modules: [] };
+  }
 }
 
 /** Signs in as the config says and reads the tenant (the first call of every run); names a missing permission. */
@@ -120,6 +162,13 @@ function render(report: DoctorReport): string {
     for (const m of report.modules) {
       const state = m.importable ? `ok ${m.version ?? ''}`.trim() : m.installed ? 'installed, does not import' : 'missing';
       lines.push(`  ${m.required ? 'needed  ' : 'optional'} ${m.name.padEnd(32)} ${state}`);
+    }
+  }
+  if (report.stepHosts.length > 0) {
+    lines.push('Steps and their host:');
+    for (const g of report.stepHosts) {
+      const state = g.modules.map((m) => `${m.name} ${m.importable ? 'ok' : 'missing'}`).join(', ');
+      lines.push(`  ${g.group} (${g.steps.join(', ')}): ${g.host} (${g.why})${state ? `; ${state}` : ''}`);
     }
   }
   if (report.graph) {

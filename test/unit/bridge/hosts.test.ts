@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { BridgeError } from '../../../lib/bridge/errors.js';
 import { hostEnvironment } from '../../../lib/bridge/runner.js';
-import { INSTALL_HINT, hostArguments, hostCandidates, projectDirectLauncherPath, projectToolPath, resolveHostSync, type HostEnvironment } from '../../../lib/bridge/hosts.js';
+import { INSTALL_HINT, chooseStepHost, editionOf, hostArguments, hostCandidates, projectDirectLauncherPath, projectToolPath, resolveHostSync, type HostCandidate, type HostEnvironment } from '../../../lib/bridge/hosts.js';
+import { remoteSyncServer, steps } from '../../../lib/steps/registry.js';
 
 const POSIX_ROOT = '/opt/upn-match';
 const WIN_ROOT = 'C:\\upn-match';
@@ -195,5 +196,60 @@ describe('hosts: the environment PowerShell starts with', () => {
 
   it("leaves an admin's own DOTNET_GCConserveMemory alone (it is inherited as it is)", () => {
     expect(hostEnvironment(options, { DOTNET_GCConserveMemory: '0' })).not.to.have.property('DOTNET_GCConserveMemory');
+  });
+});
+
+describe('bridge: the host of the ADSync steps (chooseStepHost)', () => {
+  const pwshWin: HostCandidate = { path: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe', source: 'path' };
+  const winPs: HostCandidate = { path: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', source: 'windows' };
+  const pwshLinux: HostCandidate = { path: '/opt/upn-match/.tools/pwsh-direct', source: 'project' };
+  const env = { env: { SystemRoot: 'D:\\Win' } };
+  const choose = (local: HostCandidate, platform: NodeJS.Platform, more: { configured?: string; remote?: string } = {}) =>
+    chooseStepHost({ edition: 'Desktop', platform, local, env, ...more });
+
+  it('the registry marks exactly the ADSync steps as needing Windows PowerShell (Desktop)', () => {
+    const desktop = Object.values(steps).filter((s) => s.edition === 'Desktop');
+    expect(desktop.map((s) => s.id).sort()).to.deep.equal(['sync-facts', 'sync-started']);
+    for (const step of desktop) expect(step.modules).to.deep.equal(['ADSync']);
+  });
+
+  it('on Windows under PowerShell 7: Windows PowerShell 5.1 from SystemRoot, a process of its own', () => {
+    const choice = choose(pwshWin, 'win32');
+    expect(choice.host).to.deep.equal({ path: 'D:\\Win\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', source: 'windows' });
+    expect(choice.separate).to.equal(true);
+    expect(choice.why).to.match(/Windows PowerShell 5\.1/);
+  });
+
+  it('on Windows already under Windows PowerShell 5.1: the same host, no second process', () => {
+    expect(choose(winPs, 'win32')).to.include({ host: winPs, separate: false });
+  });
+
+  it('outside Windows (no powershell.exe; the simulator): the tool\'s own pwsh', () => {
+    expect(choose(pwshLinux, 'linux')).to.include({ host: pwshLinux, separate: false });
+    expect(choose(pwshLinux, 'darwin')).to.include({ host: pwshLinux, separate: false });
+  });
+
+  it('the config overrides: "same" keeps pwsh on Windows, a path is used as it is', () => {
+    expect(choose(pwshWin, 'win32', { configured: 'same' })).to.include({ host: pwshWin, separate: false });
+    const explicit = choose(pwshWin, 'win32', { configured: 'E:\\ps\\powershell.exe' });
+    expect(explicit.host).to.deep.equal({ path: 'E:\\ps\\powershell.exe', source: 'config' });
+    expect(explicit.separate).to.equal(true);
+    expect(choose(pwshLinux, 'linux', { configured: pwshLinux.path }).separate).to.equal(false);
+  });
+
+  it('a remote sync server: the tool\'s own host calls Invoke-Command, whatever the config says of local hosts', () => {
+    const choice = choose(pwshWin, 'win32', { remote: 'aadc01', configured: 'E:\\ps\\powershell.exe' });
+    expect(choice).to.include({ host: pwshWin, separate: false });
+    expect(choice.why).to.match(/aadc01/);
+    expect(remoteSyncServer('aadc01.contoso.com')).to.equal('aadc01.contoso.com');
+    expect([remoteSyncServer(undefined), remoteSyncServer('local'), remoteSyncServer('LocalHost')]).to.deep.equal([undefined, undefined, undefined]);
+  });
+
+  it('steps with no edition stay on the tool\'s own host', () => {
+    expect(chooseStepHost({ edition: undefined, platform: 'win32', local: pwshWin })).to.include({ host: pwshWin, separate: false });
+  });
+
+  it('tells the edition from the file name', () => {
+    expect([editionOf(winPs), editionOf('powershell'), editionOf(pwshWin), editionOf(pwshLinux)]).to.deep.equal(['Desktop', 'Desktop', 'Core', 'Core']);
   });
 });

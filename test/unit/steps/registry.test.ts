@@ -93,6 +93,10 @@ describe('doctor: modules from the step records', () => {
     expect(needed({ syncServer: { computerName: 'aadc01' } })).to.deep.equal(['ActiveDirectory', 'Microsoft.Graph.Authentication']);
   });
 
+  it('does not need ADSync in the tool\'s own host when the ADSync steps get a host of their own (Windows PowerShell 5.1)', () => {
+    expect(requiredModules(parseConfig({}), true).sort()).to.deep.equal(['ActiveDirectory', 'Microsoft.Graph.Authentication']);
+  });
+
   it("needs ADSync for 'localhost', which the scripts run here as for 'local'", () => {
     expect(needed({ syncServer: { computerName: 'LocalHost' } })).to.include('ADSync');
     expect(needed({ syncServer: {} })).to.include('ADSync');
