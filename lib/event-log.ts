@@ -3,6 +3,7 @@
 // everywhere each also goes to the log file as a JSON line with its event id, so that where there is no event
 // log (here) the same events are there.
 import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import type { Logger } from './log.js';
 
 export const EVENT_SOURCE = 'upn-match';
@@ -33,6 +34,20 @@ const LEVEL = { information: 'info', warning: 'warn', error: 'error' } as const;
 
 export function writeEvent(logger: Logger, event: RunEvent, platform: NodeJS.Platform = process.platform): void {
   logger.log(LEVEL[event.type], event.message, { ...event.data, event: event.id, eventSource: EVENT_SOURCE });
+  toEventLog(logger, event, platform);
+}
+
+/**
+ * The same, written before this call returns: for a process about to exit on a signal, which would not wait for the
+ * logger's file stream. One JSON line in the log file's format (level, message, the logger's fields, timestamp).
+ */
+export function writeEventNow(logger: Logger, logFile: string | null, event: RunEvent, platform: NodeJS.Platform = process.platform): void {
+  const line = { level: LEVEL[event.type], message: event.message, ...logger.defaultMeta, ...event.data, event: event.id, eventSource: EVENT_SOURCE, timestamp: new Date().toISOString() };
+  if (logFile) appendFileSync(logFile, `${JSON.stringify(line)}\n`, { encoding: 'utf8', mode: 0o600 });
+  toEventLog(logger, event, platform);
+}
+
+function toEventLog(logger: Logger, event: RunEvent, platform: NodeJS.Platform): void {
   if (platform !== 'win32') return;
   const result = spawnSync('eventcreate', eventcreateArguments(event), { encoding: 'utf8', windowsHide: true, timeout: 10_000 });
   if (result.status !== 0) logger.warn(`could not write event ${event.id} to the Application event log: ${(result.stderr || result.stdout || String(result.error ?? '')).trim()}`);

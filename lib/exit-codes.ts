@@ -9,6 +9,9 @@ export const EXIT = {
   environment: 6,
   duplicate: 7,
   internal: 70,
+  /** 128 + the signal's number, as shells report a process a signal ended. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitName = keyof typeof EXIT;
@@ -23,6 +26,8 @@ export const EXIT_MEANING: Record<ExitName, string> = {
   environment: 'environment: PowerShell host or a module missing, login failed, server unreachable',
   duplicate: 'Entra ID created a second cloud user instead of matching (the report names it, with the remedy)',
   internal: 'internal error (a bug): please report it with the log file',
+  interrupted: 'interrupted (Ctrl-C, SIGINT): PowerShell stopped, the journal kept; the same command resumes the run',
+  terminated: 'terminated (SIGTERM, e.g. a scheduled task stopped): PowerShell stopped, the journal kept; the same command resumes the run',
 };
 
 export function exitCodeTable(): string {

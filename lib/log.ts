@@ -22,6 +22,11 @@ const redactFormat = winston.format((info) => {
 
 export type Logger = winston.Logger;
 
+/** The log file in a log folder. */
+export function logFileIn(logDir: string): string {
+  return path.join(logDir, 'upn-match.log');
+}
+
 export function createLogger(options: { logDir: string | null; quiet: boolean; verbose?: boolean }): Logger {
   const transports: winston.transport[] = [
     new winston.transports.Console({
@@ -39,7 +44,7 @@ export function createLogger(options: { logDir: string | null; quiet: boolean; v
     mkdirSync(options.logDir, { recursive: true });
     transports.push(
       new winston.transports.File({
-        filename: path.join(options.logDir, 'upn-match.log'),
+        filename: logFileIn(options.logDir),
         level: 'debug',
         maxsize: 10 * 1024 * 1024,
         maxFiles: 10,

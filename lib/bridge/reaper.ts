@@ -120,17 +120,21 @@ export function killAll(): void {
 }
 
 /**
- * For the CLI: on Ctrl-C, SIGTERM or an uncaught error, kill every PowerShell process first.
- * `onSignal` lets the caller record the interruption before the process ends.
+ * For the CLI: on Ctrl-C, SIGTERM or an uncaught error, kill every PowerShell process first (each also has its
+ * watchdog on this process). `onSignal` lets the caller record the interruption, synchronously, before the
+ * process ends with `code` (130 for SIGINT, 143 for SIGTERM).
  */
-export function installExitHooks(onSignal?: (signal: NodeJS.Signals) => void): void {
-  const handle = (signal: NodeJS.Signals, code: number) => () => {
+export function installExitHooks(onSignal?: (signal: NodeJS.Signals, code: number) => void, codes = { SIGINT: 130, SIGTERM: 143 }): void {
+  const handle = (signal: 'SIGINT' | 'SIGTERM') => () => {
     killAll();
-    onSignal?.(signal);
-    process.exit(code);
+    try {
+      onSignal?.(signal, codes[signal]);
+    } finally {
+      process.exit(codes[signal]);
+    }
   };
-  process.once('SIGINT', handle('SIGINT', 130));
-  process.once('SIGTERM', handle('SIGTERM', 143));
+  process.once('SIGINT', handle('SIGINT'));
+  process.once('SIGTERM', handle('SIGTERM'));
   process.once('uncaughtException', (error) => {
     killAll();
     console.error(`upn-match: unexpected error: ${error instanceof Error ? error.message : String(error)}`);

@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { installExitHooks } from '../bridge/reaper.js';
 import { InputError } from '../input-error.js';
 import { EXIT, exitCodeTable } from '../exit-codes.js';
+import { interrupted } from './session.js';
 import { applyCommand } from './commands/apply.js';
 import { discoverCommand } from './commands/discover.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -15,7 +16,7 @@ import { statusCommand } from './commands/status.js';
 import { verifyCommand } from './commands/verify.js';
 
 export async function main(argv: string[]): Promise<void> {
-  installExitHooks();
+  installExitHooks(interrupted, { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated });
   const cli = yargs(argv)
     .scriptName('upn-match')
     .usage('$0 <command> [options]\n\nMoves cloud-only Entra ID users to on-premises AD by UPN soft match (KB 3164442).')

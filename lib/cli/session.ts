@@ -15,8 +15,8 @@ import { exitOfRunFailure } from '../codes.js';
 import { DEFAULT_RETENTION_DAYS } from '../config.js';
 import { EXIT } from '../exit-codes.js';
 import { InputError } from '../input-error.js';
-import { EVENT_ID, writeEvent } from '../event-log.js';
-import { createLogger, SECRET_KEY, type Logger } from '../log.js';
+import { EVENT_ID, writeEvent, writeEventNow } from '../event-log.js';
+import { createLogger, logFileIn, SECRET_KEY, type Logger } from '../log.js';
 import { exitCodeFor } from '../report/exit-code.js';
 import { reportHtml } from '../report/html.js';
 import { renderReport, reportCsv, reportJsonPieces } from '../report/render.js';
@@ -25,6 +25,7 @@ import { toolVersion } from '../version.js';
 import { systemClock, type EngineDeps } from '../workflow/deps.js';
 import { BridgeStepIO } from '../workflow/io.js';
 import { FileJournalStore, type RunJournal } from '../workflow/journal.js';
+import { progressOf } from '../workflow/lifecycle.js';
 import { acquireRunLock, LockHeldError } from '../workflow/lock.js';
 import { ensurePrivateDir, WorkFileError } from '../workflow/work-dir.js';
 import { phaseLines } from './phases.js';
@@ -145,6 +146,42 @@ async function openSession(argv: GlobalOptions): Promise<Session & { close(): Pr
 /** The report the command printed (output), for the events at its end. */
 let printed: RunReport | undefined;
 
+/** The command running now, for an interruption (a signal) to say where it stopped. */
+let running: { session: Session; argv: GlobalOptions & OutputOptions } | undefined;
+
+/**
+ * Ctrl-C or SIGTERM (installExitHooks calls this after killing every PowerShell, then exits with `exitCode`):
+ * ends the console line in progress, says in one sentence what was done and the command that resumes the
+ * run, prints the JSON error envelope with --json, and writes the run-ended event. All synchronous: the
+ * process ends when this returns. The journal needs nothing: each state change was saved whole as it
+ * happened, and the same command resumes from it (a write in progress is read back first, never repeated).
+ */
+export function interrupted(signal: NodeJS.Signals, exitCode: number): void {
+  phases.close();
+  const session = running?.session;
+  const runId = (session?.logger.defaultMeta as { runId?: string | null } | undefined)?.runId ?? null;
+  let done = '';
+  try {
+    const run = runId ? session?.deps.journal.load(runId) : null;
+    if (run) {
+      const p = progressOf(run);
+      done = ` ${p.written} of ${p.users} users were written to AD (${p.matched} seen matched), ${p.notYet} not yet; the journal of run ${runId} is kept.`;
+    }
+  } catch {
+    // An unreadable journal: say what we can.
+  }
+  const message = `${signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `terminated (${signal})`}: PowerShell was stopped.${done || ' Nothing was recorded for a run yet.'} To resume, run the same command: ${commandLine()}`;
+  process.stderr.write(`upn-match: ${message}\n`);
+  if (running?.argv.json) process.stdout.write(`${JSON.stringify(errorEnvelope(new BridgeError({ reason: 'cancelled', script: '-', message }), message, exitCode))}\n`);
+  if (session) {
+    try {
+      writeEventNow(session.logger, logFileIn(session.context.logDir), { id: EVENT_ID.runEnded, type: 'warning', message: `ended with exit code ${exitCode} (${signal}): ${message}`, data: { exitCode, signal, summary: null } });
+    } catch {
+      // The log folder is gone: the console has said it.
+    }
+  }
+}
+
 /** Runs a command's work in a PowerShell session, closed afterwards; a failure becomes its exit code. */
 export async function withSession(argv: GlobalOptions & OutputOptions, work: (session: Session) => Promise<void>): Promise<void> {
   let session: Awaited<ReturnType<typeof openSession>> | undefined;
@@ -152,11 +189,13 @@ export async function withSession(argv: GlobalOptions & OutputOptions, work: (se
   try {
     checkOutputPaths(argv);
     session = await openSession(argv);
+    running = { session, argv };
     writeEvent(session.logger, { id: EVENT_ID.runStarted, type: 'information', message: `started: ${commandLine()}`, data: { command: commandLine() } });
     await work(session);
   } catch (error) {
     fail(error, session?.logger, argv);
   } finally {
+    running = undefined;
     await session?.close();
     if (session) logEnd(session.logger, printed);
   }

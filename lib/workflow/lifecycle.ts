@@ -114,6 +114,15 @@ export function isReplannable(ju: JournalUser): boolean {
   return (EVENTS.planned.from as readonly UserState[]).includes(ju.state);
 }
 
+/** Where a run stands, for the sentence an interrupted run ends with: AD writes done, matched, still to do. */
+export function progressOf(run: RunJournal): { users: number; written: number; matched: number; notYet: number } {
+  const written = run.users.filter((ju) => ['ad-written', 'sync-started', 'verified', 'duplicated'].includes(ju.state)).length;
+  const matched = run.users.filter((ju) => ju.state === 'verified').length;
+  // A write in progress counts as not yet: the resumed run reads the account first and repeats nothing done.
+  const notYet = run.users.filter((ju) => ju.state === 'planned' || ju.state === 'ad-writing').length;
+  return { users: run.users.length, written, matched, notYet };
+}
+
 /** States in which the run still owes the user something: a write to finish, a sync or a verification. */
 const OPEN: readonly UserState[] = ['ad-writing', 'ad-written', 'sync-started'];
 

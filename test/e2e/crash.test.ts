@@ -92,30 +92,57 @@ function powershellFor(dir: string): number[] {
   return found;
 }
 
-describe('end to end: Ctrl-C', function () {
-  this.timeout(120_000);
+describe('end to end: Ctrl-C and SIGTERM', function () {
+  this.timeout(180_000);
 
-  it('leaves no PowerShell process behind, and the next run resumes', async function () {
-    if (process.platform !== 'linux') this.skip(); // reason: reads /proc to find leftover processes
-    const dir = await initSim('happy-path');
+  /** Starts apply with a long sync cycle, waits until the run is inside it, sends `signal` and returns what the CLI did. */
+  async function interruptDuringSync(dir: string, signal: 'SIGINT' | 'SIGTERM') {
     const csv = path.join(dir, 'users.csv');
+    const calls = path.join(dir, 'calls.jsonl');
+    const syncsBefore = readFileSync(calls, { encoding: 'utf8', flag: 'a+' }).split('Start-ADSyncSyncCycle').length;
     const child = execa(process.execPath, [path.join(projectRoot, 'bin', 'upn-match.js'), 'apply', '--sim', dir, '--csv', csv, '--yes', '--json'], {
       env: { UPN_MATCH_POWERSHELL: await resolveTestHost(), UPN_MATCH_SIM_SYNC_MS: '20000' },
       reject: false,
     });
-    // Wait until the run is inside the long sync cycle, then interrupt it.
     const deadline = Date.now() + 60_000;
-    while (!readFileSync(path.join(dir, 'calls.jsonl'), { encoding: 'utf8', flag: 'a+' }).includes('Start-ADSyncSyncCycle')) {
+    while (readFileSync(calls, { encoding: 'utf8', flag: 'a+' }).split('Start-ADSyncSyncCycle').length === syncsBefore) {
       if (Date.now() > deadline) throw new Error('the run never reached the sync');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(powershellFor(path.resolve(dir)).length).to.be.greaterThan(0);
-    child.kill('SIGINT');
+    child.kill(signal);
     const result = await child;
-    expect(result.exitCode).to.equal(130);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(powershellFor(path.resolve(dir))).to.deep.equal([]);
-    const rerun = await runCli(['apply', '--sim', dir, '--csv', csv, '--yes', '--json', '--verify-timeout', '60'], { env: { UPN_MATCH_SIM_SYNC_MS: '300' } });
+    const leftover = powershellFor(path.resolve(dir));
+    const log = readFileSync(path.join(dir, 'work', 'logs', 'upn-match.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event?: number; exitCode?: number; signal?: string; runId?: string });
+    return { result, leftover, log, csv };
+  }
+
+  it('stop every PowerShell, say what was done and how to resume, end with 130 / 143, and the run resumes', async function () {
+    if (process.platform !== 'linux') this.skip(); // reason: reads /proc to find leftover processes
+    const dir = await initSim('happy-path');
+    const cases = [
+      { signal: 'SIGTERM' as const, exit: 143, said: /^upn-match: terminated \(SIGTERM\): PowerShell was stopped\. 4 of 4 users were written to AD \(0 seen matched\), 0 not yet; the journal of run \S+ is kept\. To resume, run the same command: upn-match apply --sim \S+ --csv \S+ --yes --json$/m },
+      // The resumed run is interrupted in its own sync: the same command again.
+      { signal: 'SIGINT' as const, exit: 130, said: /^upn-match: interrupted \(Ctrl-C\): PowerShell was stopped\. 4 of 4 users were written to AD .* To resume, run the same command: upn-match apply /m },
+    ];
+    for (const c of cases) {
+      const { result, leftover, log, csv } = await interruptDuringSync(dir, c.signal);
+      expect(result.exitCode, String(result.stderr)).to.equal(c.exit);
+      expect(leftover, 'PowerShell processes of the run').to.deep.equal([]);
+      const stderr = String(result.stderr);
+      expect(stderr).to.match(c.said);
+      expect(stderr, 'no stack trace').to.not.match(/\n\s+at /);
+      // --json: the last line on stdout is the error envelope.
+      const last = String(result.stdout).trim().split('\n').at(-1) ?? '';
+      const envelope = JSON.parse(last);
+      expect(envelope.error).to.include({ code: 'Cancelled', exitCode: c.exit });
+      expect(envelope.error.message).to.contain(`upn-match apply --sim ${dir} --csv ${csv} --yes --json`);
+      // The run-ended event is the log file's last line, with the exit code.
+      expect(log.at(-1)).to.include({ event: 110, exitCode: c.exit, signal: c.signal });
+      expect(log.at(-1)?.runId).to.be.a('string');
+    }
+    const rerun = await runCli(['apply', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--yes', '--json', '--verify-timeout', '60'], { env: { UPN_MATCH_SIM_SYNC_MS: '300' } });
     expect(rerun.exitCode, rerun.stderr).to.equal(0);
     expect(rerun.json.resumed).to.equal(true);
     expect(rerun.json.summary.matched).to.equal(4);
