@@ -1,7 +1,7 @@
 // The fake ADSync (scheduler, cycle timing, busy error, run results with export errors).
 import { expect } from 'chai';
 import type { SimState } from '../../lib/sim/state.js';
-import { adUser, baseState, cloudUser, makeSimDir, readState, removeSimDir, runSimJson, SCOPE_OU, TENANT_ID, type Json } from './fixtures.js';
+import { adUser, baseState, cloudUser, makeSimDir, readState, removeSimDir, runSimJson, SCOPE_OU, type Json } from './fixtures.js';
 
 /**
  * ann cannot be soft-matched (the cloud ann is anchored) and one of her addresses is on a group: duplicate attribute

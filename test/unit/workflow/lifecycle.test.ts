@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { projectRoot } from '../../../lib/paths.js';
 import type { JournalUser, RunJournal, UserState } from '../../../lib/workflow/journal.js';
-import { awaitingMatch, findingsOf, LifecycleError, outcomeOf, settledStatus, transition, undoable } from '../../../lib/workflow/lifecycle.js';
+import { awaitingMatch, findingsOf, LifecycleError, outcomeOf, progressOf, settledStatus, transition, undoable } from '../../../lib/workflow/lifecycle.js';
 import { viewRun } from '../../../lib/workflow/status.js';
 import { updateRow } from '../checks/fixtures.js';
 
@@ -50,6 +50,11 @@ describe('workflow: lifecycle', () => {
     // The failure is reported with the catalogue's remedy, not a script's prose.
     expect(findingsOf(blocked).at(-1)).to.include({ code: 'SamAccountNameTaken', severity: 'block' });
     expect(findingsOf(blocked).at(-1)?.hint).to.match(/Choose another sAMAccountName/);
+  });
+
+  it('counts, for an interrupted run, the users written to AD, those seen matched and those not yet written (a write in progress is not yet)', () => {
+    const states: UserState[] = ['planned', 'ad-writing', 'ad-written', 'sync-started', 'verified', 'duplicated', 'blocked', 'failed'];
+    expect(progressOf(run(states))).to.deep.equal({ users: 8, written: 4, matched: 1, notYet: 2 });
   });
 
   it('records a what-if step as skipped and leaves the state alone', () => {
