@@ -170,7 +170,10 @@ export function interrupted(signal: NodeJS.Signals, exitCode: number): void {
   } catch {
     // An unreadable journal: say what we can.
   }
-  const message = `${signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `terminated (${signal})`}: PowerShell was stopped.${done || ' Nothing was recorded for a run yet.'} To resume, run the same command: ${commandLine()}`;
+  const what = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `terminated (${signal})`;
+  const message = done
+    ? `${what}: PowerShell was stopped.${done} To resume, run the same command: ${commandLine()}`
+    : `${what}: PowerShell was stopped before a run was recorded; nothing was written. Run the same command again: ${commandLine()}`;
   process.stderr.write(`upn-match: ${message}\n`);
   if (running?.argv.json) process.stdout.write(`${JSON.stringify(errorEnvelope(new BridgeError({ reason: 'cancelled', script: '-', message }), message, exitCode))}\n`);
   if (session) {
