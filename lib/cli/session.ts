@@ -165,14 +165,14 @@ export function interrupted(signal: NodeJS.Signals, exitCode: number): void {
     const run = runId ? session?.deps.journal.load(runId) : null;
     if (run) {
       const p = progressOf(run);
-      done = ` ${p.written} of ${p.users} users were written to AD (${p.matched} seen matched), ${p.notYet} not yet; the journal of run ${runId} is kept.`;
+      done = `${p.written} of ${p.users} users were written to AD (${p.matched} seen matched), ${p.notYet} not yet, and the journal of run ${runId} is kept`;
     }
   } catch {
     // An unreadable journal: say what we can.
   }
   const what = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `terminated (${signal})`;
   const message = done
-    ? `${what}: PowerShell was stopped.${done} To resume, run the same command: ${commandLine()}`
+    ? `${what}: PowerShell was stopped; ${done}. To resume, run the same command: ${commandLine()}`
     : `${what}: PowerShell was stopped before a run was recorded; nothing was written. Run the same command again: ${commandLine()}`;
   process.stderr.write(`upn-match: ${message}\n`);
   if (running?.argv.json) process.stdout.write(`${JSON.stringify(errorEnvelope(new BridgeError({ reason: 'cancelled', script: '-', message }), message, exitCode))}\n`);
