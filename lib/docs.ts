@@ -20,7 +20,7 @@ export function stepsTable(): string {
   const lines = ['| step | script | host | writes | time limit | modules | Graph routes |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const s of Object.values(steps)) {
     const limit = `${Math.round(s.timeoutMs / 1000)} s`;
-    lines.push(`| \`${s.id}\` ${cell(s.title)} | \`ps/${s.script}\` | ${s.host} | ${s.mutates ? 'yes' : 'no'} | ${limit} | ${list(s.modules)} | ${cell(list(s.graphRoutes))} |`);
+    lines.push(`| \`${s.id}\` ${cell(s.title)} | \`ps/${s.script}\` | ${s.host}${s.edition === 'Desktop' ? ' (Windows PowerShell 5.1 on Windows: chooseStepHost)' : ''} | ${s.mutates ? 'yes' : 'no'} | ${limit} | ${list(s.modules)} | ${cell(list(s.graphRoutes))} |`);
   }
   return lines.join('\n');
 }

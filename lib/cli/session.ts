@@ -151,7 +151,7 @@ let running: { session: Session; argv: GlobalOptions & OutputOptions } | undefin
 
 /**
  * Ctrl-C or SIGTERM (installExitHooks calls this after killing every PowerShell, then exits with `exitCode`):
- * ends the console line in progress, says in one sentence what was done and the command that resumes the
+ * ends the console line in progress, says in two sentences what was done and the command that resumes the
  * run, prints the JSON error envelope with --json, and writes the run-ended event. All synchronous: the
  * process ends when this returns. The journal needs nothing: each state change was saved whole as it
  * happened, and the same command resumes from it (a write in progress is read back first, never repeated).
