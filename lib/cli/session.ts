@@ -102,8 +102,16 @@ export interface Session {
   deps: EngineDeps;
 }
 
-/** The console's phase lines: one per process, ended before a prompt and before the report. */
+/** The console's phase and progress lines: one per process, ended before a prompt and before the report. */
 const phases = phaseLines();
+
+/**
+ * Ends the status line being drawn on stderr (a progress bar, a phase line), so that a message can be written on
+ * a line of its own (the message on Ctrl-C, for example). Drawing resumes with the next event.
+ */
+export function endStatusLine(): void {
+  phases.endLine();
+}
 
 async function openSession(argv: GlobalOptions): Promise<Session & { close(): Promise<void> }> {
   const context = createContext(argv);
@@ -121,6 +129,7 @@ async function openSession(argv: GlobalOptions): Promise<Session & { close(): Pr
     sync,
     (call) => logger.debug(`step ${call.step}`, { step: call.step }),
     (step, warning) => logger.warn(`PowerShell warning (${step}): ${warning}`, { step }),
+    phases.progress,
   );
   const deps: EngineDeps = {
     io,
