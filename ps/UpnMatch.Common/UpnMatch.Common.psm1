@@ -14,9 +14,9 @@ Set-StrictMode -Version Latest
 $script:ProtocolVersion = 1
 $script:Utf8NoBom = New-Object System.Text.UTF8Encoding $false
 # The file the running request's progress goes to (named by the bridge), and when each activity last wrote to it.
-$script:ProgressFile = $null
-$script:ProgressWritten = @{}
-$script:ProgressClock = [System.Diagnostics.Stopwatch]::StartNew()
+# Read through the module's own session state ($MyInvocation.MyCommand.Module): a step script is run from inside
+# this module, so $script: in a function it calls is that script's scope, not the module's.
+$script:Progress = @{ File = $null; Written = @{}; Clock = [System.Diagnostics.Stopwatch]::StartNew() }
 
 # Windows PowerShell 5.1 serialises arrays wrapped in PSObject as {"value":[...],"Count":n}
 # because of an extra type-data entry; removing it gives plain JSON arrays.
@@ -229,16 +229,17 @@ function Write-UpnMatchProgress {
         [long] $Total = -1,
         [ValidateSet('count', 'seconds')] [string] $Unit = 'count'
     )
-    if ($null -eq $script:ProgressFile) { return }
-    $now = $script:ProgressClock.ElapsedMilliseconds
-    $last = $script:ProgressWritten[$Activity]
+    $state = $MyInvocation.MyCommand.Module.SessionState.PSVariable.GetValue('Progress')
+    if ($null -eq $state.File) { return }
+    $now = $state.Clock.ElapsedMilliseconds
+    $last = $state.Written[$Activity]
     $final = ($Total -ge 0 -and $Done -ge $Total)
     if ($null -ne $last -and -not $final -and ($now - $last) -lt 250) { return }
-    $script:ProgressWritten[$Activity] = $now
+    $state.Written[$Activity] = $now
     $totalText = 'null'
     if ($Total -ge 0) { $totalText = [string]$Total }
     $line = '{"activity":' + (ConvertTo-Json -InputObject $Activity -Compress) + ',"done":' + $Done + ',"total":' + $totalText + ',"unit":"' + $Unit + '"}' + "`n"
-    try { [System.IO.File]::AppendAllText($script:ProgressFile, $line, $script:Utf8NoBom) } catch { $null = $_ }
+    try { [System.IO.File]::AppendAllText($state.File, $line, (New-Object System.Text.UTF8Encoding $false)) } catch { $null = $_ }
 }
 
 function ConvertTo-UpnMatchWireValue {
@@ -429,8 +430,9 @@ function Invoke-UpnMatchRequestJson {
         $WarningPreference = 'Continue'
         $global:LASTEXITCODE = 0
         $request = ConvertFrom-UpnMatchJson $Json
-        $script:ProgressWritten = @{}
-        if ($null -ne $request.PSObject.Properties['progressFile'] -and $request.progressFile) { $script:ProgressFile = [string]$request.progressFile }
+        $progress = $MyInvocation.MyCommand.Module.SessionState.PSVariable.GetValue('Progress')
+        $progress.Written = @{}
+        if ($null -ne $request.PSObject.Properties['progressFile'] -and $request.progressFile) { $progress.File = [string]$request.progressFile }
         $parameters = ConvertTo-UpnMatchHashtable $request.input
         if ($null -eq $parameters) { $parameters = @{} }
         $output = New-Object System.Collections.Generic.List[object]
@@ -454,7 +456,7 @@ function Invoke-UpnMatchRequestJson {
         $stderr.WriteLine(('{0}: {1}' -f $envelope.error.code, $envelope.error.message))
     } finally {
         [Console]::SetOut($stdout)
-        $script:ProgressFile = $null
+        $MyInvocation.MyCommand.Module.SessionState.PSVariable.GetValue('Progress').File = $null
     }
     $envelope.warnings = $warnings.ToArray()
     $envelope.durationMs = [int]$clock.ElapsedMilliseconds

@@ -339,6 +339,8 @@ function Get-UpnMatchGraphPages {
         $next = $null
         if ($page.ContainsKey('@odata.nextLink')) { $next = [string]$page['@odata.nextLink'] }
     }
+    # The last count is the whole (the line above may have been skipped as too soon after the one before).
+    if ($Activity) { Write-UpnMatchProgress -Activity $Activity -Done $count -Total $count }
     return $count
 }
 
