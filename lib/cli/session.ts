@@ -178,7 +178,8 @@ function logEnd(logger: Logger, report: RunReport | undefined): void {
   if (report?.runId) logger.defaultMeta = { ...logger.defaultMeta, runId: report.runId };
   for (const user of report?.users ?? []) {
     const code = user.findings.find((f) => f.severity === 'block')?.code ?? null;
-    logger.info(`user ${user.cloudUpn}: ${user.outcome}${code ? ` (${code})` : ''}`, { user: user.cloudUpn, outcome: user.outcome, code });
+    // The report on stdout shows each user already: the log file only.
+    logger.info(`user ${user.cloudUpn}: ${user.outcome}${code ? ` (${code})` : ''}`, { user: user.cloudUpn, outcome: user.outcome, code, fileOnly: true });
     if (user.outcome === 'failed' || user.outcome === 'error' || user.outcome === 'duplicate') {
       const finding = user.findings.find((f) => f.code === code);
       writeEvent(logger, { id: EVENT_ID.userFailed, type: 'error', message: `${user.cloudUpn}: ${user.outcome} (${code ?? 'no code'}): ${finding?.message ?? ''}`, data: { user: user.cloudUpn, outcome: user.outcome, code } });

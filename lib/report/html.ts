@@ -2,6 +2,7 @@
 // of users, the tenant findings and the run's facts. No external asset (the page works offline, and its
 // Content-Security-Policy forbids loading anything); every value is escaped; it prints without its controls.
 import { USER_OUTCOMES, type RunReport, type UserReport } from './types.js';
+import { MATCH_KIND } from './render.js';
 
 const TITLES: Record<RunReport['mode'], string> = { plan: 'Plan', apply: 'Apply', 'what-if': 'What-if (nothing written)', verify: 'Verify', rollback: 'Rollback' };
 
@@ -19,7 +20,7 @@ function userRow(u: UserReport, tenantCodes: Set<string>): string {
   const cells = [
     `<td class="upn">${esc(u.cloudUpn)}${u.cloudObjectId ? `<div class="id">${esc(u.cloudObjectId)}</div>` : ''}</td>`,
     `<td>${account}${u.adObjectGuid ? `<div class="id">${esc(u.adObjectGuid)}</div>` : ''}</td>`,
-    `<td>${esc(u.predictedMatch === 'none' ? 'no match expected' : u.predictedMatch)}</td>`,
+    `<td>${esc(u.predictedMatch === 'none' ? 'no match expected' : MATCH_KIND[u.predictedMatch])}</td>`,
     `<td><span class="outcome ${esc(u.outcome)}">${esc(u.outcome)}</span></td>`,
     `<td>${list(findings.map((f) => `<span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> <code>${esc(f.code)}</code> ${esc(f.message)}`))}</td>`,
     `<td>${list([...new Set(findings.map((f) => f.hint))].map(esc))}</td>`,
