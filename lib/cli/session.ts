@@ -60,11 +60,35 @@ export function userOptions<T>(y: Argv<T>) {
     .option('report-dir', { type: 'string', describe: 'also write the report as JSON and CSV to new files in this folder, named for the run (for scheduled runs)' })
     .option('encoding', { type: 'string', choices: [...CSV_ENCODINGS], describe: 'batch file encoding (default: from its byte order mark; else UTF-8 if valid, else Windows-1252)' })
     .option('enable-feature', { type: 'boolean', default: false, describe: 'allow enabling UPN soft match in the tenant (cannot be undone)' })
-    .epilogue(
-      `Preconditions (block = nothing written for that user; warn = reported):\n${rules
-        .map((r) => `  ${r.code.padEnd(28)} ${r.severity.padEnd(5)} ${r.title}`)
-        .join('\n')}\nRemedies: docs/reference.md`,
-    );
+    .epilogue(preconditionTable());
+}
+
+/** Help is laid out for this width (a console window's 100 columns): no line of the table is longer. */
+export const HELP_WIDTH = 100;
+
+/** Words of `text` in lines of at most `width` characters (a word longer than that stands alone). */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The precondition table in --help: code, severity, and the rule's title wrapped under its own column. */
+export function preconditionTable(width = HELP_WIDTH): string {
+  const codeWidth = Math.max(...rules.map((r) => r.code.length));
+  const indent = 2 + codeWidth + 1 + 5 + 1;
+  const rows = rules.flatMap((r) => {
+    const [first = '', ...rest] = wrapWords(r.title, width - indent);
+    return [`  ${r.code.padEnd(codeWidth)} ${r.severity.padEnd(5)} ${first}`, ...rest.map((line) => `${' '.repeat(indent)}${line}`)];
+  });
+  return ['Preconditions (block = nothing written for that user; warn = reported):', ...rows, 'Remedies: docs/reference.md'].join('\n');
 }
 
 /** The batch and how its file was written: the report follows its delimiter. */
