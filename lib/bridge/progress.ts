@@ -55,15 +55,22 @@ export function parseProgressLine(line: string): ProgressEvent | undefined {
 }
 
 export interface ProgressWatch {
-  /** The file to name in the request. */
-  file: string;
+  /** The file to name in the request; undefined when no file could be made (the call then runs without progress). */
+  file: string | undefined;
   /** Reads what is left, stops, removes the file. */
   stop(): void;
 }
 
 /** Starts reading a new progress file for one call; each complete line goes to `sink`. */
 export function watchProgress(sink: ProgressSink): ProgressWatch {
-  const file = path.join(progressFolder(), `${process.pid}-${(sequence += 1)}.jsonl`);
+  let folderPath: string;
+  try {
+    folderPath = progressFolder();
+  } catch {
+    // No temporary folder to write in: progress is not worth failing the call for.
+    return { file: undefined, stop: () => undefined };
+  }
+  const file = path.join(folderPath, `${process.pid}-${(sequence += 1)}.jsonl`);
   let offset = 0;
   let partial = '';
   const read = () => {
@@ -109,10 +116,10 @@ export function watchProgress(sink: ProgressSink): ProgressWatch {
       clearInterval(timer);
       try {
         read();
+        rmSync(file, { force: true });
       } catch {
-        // ignored: progress is best effort
+        // ignored: progress is best effort (a file left behind goes with the folder at exit)
       }
-      rmSync(file, { force: true });
     },
   };
 }
