@@ -43,6 +43,9 @@ export function progressText(event: ProgressEvent): string {
   return `${event.activity} ${count(event.done)}${event.total === null ? '' : `/${count(event.total)}`}`;
 }
 
+/** How long after a progress line the phase line keeps quiet. */
+const PROGRESS_QUIET_MS = 5000;
+
 const isFinal = (event: ProgressEvent) => event.total !== null && event.done >= event.total;
 const tenth = (event: ProgressEvent) => (event.total ? Math.floor((10 * event.done) / event.total) : -1);
 
@@ -105,8 +108,12 @@ export function phaseLines(stream: NodeJS.WriteStream = process.stderr, options:
       open = true;
     } else stream.write(`${line}\n`);
   };
-  /** A progress line was shown a moment ago: the phase's elapsed time would only interrupt it. */
-  const progressShowing = () => bar !== undefined || (activity?.shownAt !== undefined && !activity.shownFinal && now() - activity.shownAt < every);
+  /**
+   * A progress line was shown a moment ago (its next event may take a few seconds: a page of 999 cloud users):
+   * the phase's elapsed time would only interrupt it.
+   */
+  const progressShowing = () =>
+    bar !== undefined || (activity?.shownAt !== undefined && !activity.shownFinal && now() - activity.shownAt < Math.max(every, PROGRESS_QUIET_MS));
 
   return {
     phase(label) {

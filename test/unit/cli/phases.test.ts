@@ -99,4 +99,23 @@ describe('cli: progress lines', () => {
     lines.close();
     expect(written.at(-1)).to.equal('\n');
   });
+
+  it('on a terminal: the phase line keeps quiet for a few seconds after a progress line, then tells its time again', async () => {
+    const { written, stream } = fakeStream(true);
+    let now = 0;
+    const lines = phaseLines(stream, { delayMs: 10, everyMs: 10, now: () => now });
+    lines.phase('Reading the facts');
+    now = 20;
+    lines.progress(ev(0, null, 'Reading cloud users'));
+    now = 40; // shown once it has lasted the delay
+    lines.progress(ev(999, null, 'Reading cloud users'));
+    expect(written.at(-1)).to.equal('\rupn-match: Reading cloud users 999\u001b[K');
+    now = 3000; // the next page is slow: still the progress line
+    await wait(60);
+    expect(written.filter((w) => w.includes('Reading the facts'))).to.deep.equal([]);
+    now = 6000;
+    await wait(60);
+    lines.close();
+    expect(written.some((w) => w.includes('Reading the facts 0:06'))).to.equal(true);
+  });
 });
