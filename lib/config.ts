@@ -86,29 +86,73 @@ export class ConfigError extends InputError {
   override readonly name = 'ConfigError';
 }
 
-/** The first key that looks like a secret, at the top level or in a section. */
-function secretKey(value: unknown): string | null {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
-  for (const [key, inner] of Object.entries(value)) {
-    if (SECRET_KEY.test(key)) return key;
-    if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
-      const nested = Object.keys(inner).find((k) => SECRET_KEY.test(k));
-      if (nested) return `${key}.${nested}`;
-    }
-  }
-  return null;
+/** The keys that look like a secret, at the top level or in a section. */
+function secretKeys(value: unknown): string[] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([key, inner]) => {
+    if (SECRET_KEY.test(key)) return [key];
+    if (inner && typeof inner === 'object' && !Array.isArray(inner)) return Object.keys(inner).filter((k) => SECRET_KEY.test(k)).map((k) => `${key}.${k}`);
+    return [];
+  });
 }
 
+/** What to do about a backslash JSON lost or misread (a Windows path written with single backslashes). */
+export const BACKSLASH_HINT = 'in JSON a backslash is written twice ("C:\\\\upn-match\\\\work"), or write the path with forward slashes ("C:/upn-match/work")';
+
+const CONTROL_NAMES: Record<string, string> = { '\t': 'a tab (\\t)', '\n': 'a line break (\\n)', '\r': 'a carriage return (\\r)', '\b': 'a backspace (\\b)', '\f': 'a form feed (\\f)' };
+
+/** String values holding a control character: in a config, a Windows path whose "\t" or "\n" JSON read as an escape. */
+function controlCharacterProblems(value: unknown, at: string[] = []): string[] {
+  if (typeof value === 'string') {
+    const found = /[\u0000-\u001f]/.exec(value)?.[0];
+    if (found === undefined) return [];
+    return [`${at.join('.') || '(top level)'}: holds ${CONTROL_NAMES[found] ?? 'a control character'}: a Windows path with single backslashes? ${BACKSLASH_HINT}`];
+  }
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => controlCharacterProblems(v, [...at, k]));
+  return [];
+}
+
+/** Refuses a config with every problem at once, one line each: "<source>: <JSON path>: <what is wrong>". */
 export function parseConfig(value: unknown, source = 'config'): Config {
-  const secret = secretKey(value);
-  if (secret) throw new ConfigError(`${source}: ${secret}: ${SECRET_REFUSAL}`);
+  const secrets = secretKeys(value);
+  const problems = [...secrets.map((key) => `${key}: ${SECRET_REFUSAL}`), ...controlCharacterProblems(value)];
   const result = ConfigSchema.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    throw new ConfigError(`${source}: ${where}: ${issue?.message ?? 'invalid'}`);
+    for (const issue of result.error.issues) {
+      // A secret's key is refused above, with the reason; "Unrecognized key" would only repeat it.
+      if (issue.code === 'unrecognized_keys' && issue.keys.every((k) => secrets.includes([...issue.path, k].join('.')))) continue;
+      problems.push(`${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`);
+    }
   }
-  return result.data;
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`).join('\n'));
+  return result.data!;
+}
+
+/** Line and column (from 1) of a character of `text`. */
+function lineAndColumn(text: string, index: number): string {
+  const before = text.slice(0, index).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+/** Each backslash in a string that starts no JSON escape (\\T in "C:\\Temp"), by its place in the text. */
+export function invalidEscapes(text: string): string[] {
+  const found: string[] = [];
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (!inString) {
+      if (c === '"') inString = true;
+      continue;
+    }
+    if (c === '"') inString = false;
+    else if (c === '\\') {
+      const next = text[i + 1] ?? '';
+      const valid = next === 'u' ? /^[0-9A-Fa-f]{4}$/.test(text.slice(i + 2, i + 6)) : '"\\/bfnrt'.includes(next) && next !== '';
+      if (!valid) found.push(`${lineAndColumn(text, i)}: \\${next === 'u' ? 'u' : next} is not a JSON escape`);
+      i += 1;
+    } else if (c === '\n') inString = false; // an unclosed string: JSON.parse says so
+  }
+  return found;
 }
 
 export function loadConfig(file: string | undefined): Config {
@@ -123,6 +167,8 @@ export function loadConfig(file: string | undefined): Config {
   try {
     json = JSON.parse(text);
   } catch (error) {
+    const escapes = invalidEscapes(text);
+    if (escapes.length > 0) throw new ConfigError(`config file ${file} is not valid JSON:\n${escapes.map((e) => `  ${e}`).join('\n')}\n  ${BACKSLASH_HINT}`);
     // V8 quotes the text around an unexpected token, and a config file may hold a secret by mistake.
     const reason = (error as Error).message.replace(/^(Unexpected token)\b.*is not valid JSON$/s, '$1');
     throw new ConfigError(`config file ${file} is not valid JSON: ${reason}`);

@@ -27,15 +27,20 @@ export function logFileIn(logDir: string): string {
   return path.join(logDir, 'upn-match.log');
 }
 
+/** Whether a log line goes to the console too: not a run event (started, failed user, ended), not a fileOnly line. */
+export function shownOnConsole(meta: Record<string, unknown>): boolean {
+  return meta.event === undefined && meta.fileOnly === undefined;
+}
+
 export function createLogger(options: { logDir: string | null; quiet: boolean; verbose?: boolean }): Logger {
   const transports: winston.transport[] = [
     new winston.transports.Console({
       level: options.quiet ? 'error' : options.verbose ? 'debug' : 'info',
       stderrLevels: ['error', 'warn', 'info', 'debug'],
-      // Run events (started, failed user, ended) are for the log file and the Event Log: the console already
-      // shows the report or the error, and says nothing twice.
+      // Run events (started, failed user, ended) and each user's outcome are for the log file and the Event Log:
+      // the console already shows the report or the error, and says nothing twice.
       format: winston.format.combine(
-        winston.format((info) => (info.event === undefined ? info : false))(),
+        winston.format((info) => (shownOnConsole(info) ? info : false))(),
         winston.format.printf((info) => `upn-match: ${info.level === 'info' ? '' : `${info.level}: `}${String(info.message)}`),
       ),
     }),

@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { BridgeError, tail } from './errors.js';
 import { interpretOutput, type ScriptOutput } from './envelope.js';
 import { hostArguments } from './hosts.js';
+import { watchProgress } from './progress.js';
 import { killTree, track, untrack } from './reaper.js';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -29,8 +30,9 @@ export class ProcessRunner implements PowerShellRunner {
     checkInput(call);
     if (call.signal?.aborted) throw cancelledError(call.script);
     const timeoutMs = call.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const progress = call.onProgress ? watchProgress(call.onProgress) : undefined;
     const child = execa(this.options.host.path, [...hostArguments(this.options.host), '-File', scriptPath(ENTRY)], {
-      input: requestJson(call, this.options.modulePath),
+      input: requestJson(call, this.options.modulePath, progress?.file),
       env: hostEnvironment(this.options),
       extendEnv: true,
       reject: false,
@@ -60,6 +62,7 @@ export class ProcessRunner implements PowerShellRunner {
       result = await child;
     } finally {
       clearTimeout(timer);
+      progress?.stop();
       call.signal?.removeEventListener('abort', onAbort);
       untrack(child.pid);
     }

@@ -6,6 +6,7 @@ import { BridgeError } from './errors.js';
 import type { ScriptOutput } from './envelope.js';
 import type { HostCandidate } from './hosts.js';
 import { psDir } from '../paths.js';
+import type { ProgressSink } from './progress.js';
 
 export interface ScriptCall<T> {
   /** Bundled script, relative to ps/ (e.g. 'steps/Get-HostInfo.ps1'); tests may give an absolute path. */
@@ -18,6 +19,8 @@ export interface ScriptCall<T> {
   inputSchema?: z.ZodType<unknown>;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Told the script's progress while it runs (Write-UpnMatchProgress); without it the script reports none. */
+  onProgress?: ProgressSink;
 }
 
 export interface RunnerOptions {
@@ -49,9 +52,9 @@ export function scriptPath(script: string): string {
   return path.resolve(psDir, script);
 }
 
-/** The single JSON request a script receives. */
-export function requestJson(call: ScriptCall<unknown>, modulePath: string[] = []): string {
-  return JSON.stringify({ script: scriptPath(call.script), input: call.input, modulePath });
+/** The single JSON request a script receives (with the file its progress goes to, when progress is wanted). */
+export function requestJson(call: ScriptCall<unknown>, modulePath: string[] = [], progressFile?: string): string {
+  return JSON.stringify({ script: scriptPath(call.script), input: call.input, modulePath, ...(progressFile ? { progressFile } : {}) });
 }
 
 /** Refuses bad input before any process is started: a request over MAX_REQUEST_BYTES, or input its schema refuses. */

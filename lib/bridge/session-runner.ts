@@ -5,6 +5,7 @@ import { readBetweenDelimiters } from './bulk-reader.js';
 import { BridgeError, tail } from './errors.js';
 import { interpretOutput, type ScriptOutput } from './envelope.js';
 import { hostArguments } from './hosts.js';
+import { watchProgress } from './progress.js';
 import { killTree, track, untrack } from './reaper.js';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -129,9 +130,10 @@ export class SessionRunner implements PowerShellRunner {
       };
       call.signal?.addEventListener('abort', onAbort, { once: true });
     });
+    const progress = call.onProgress ? watchProgress(call.onProgress) : undefined;
     const work = (async () => {
       await session.ready;
-      const command = `Invoke-UpnMatchRequest -RequestBase64 '${toBase64(requestJson(call))}'`;
+      const command = `Invoke-UpnMatchRequest -RequestBase64 '${toBase64(requestJson(call, [], progress?.file))}'`;
       return session.shell.invoke(command);
     })();
     work.catch(() => undefined);
@@ -155,6 +157,7 @@ export class SessionRunner implements PowerShellRunner {
       });
     } finally {
       clearTimeout(timer);
+      progress?.stop();
       if (onAbort) call.signal?.removeEventListener('abort', onAbort);
     }
   }

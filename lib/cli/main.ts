@@ -14,6 +14,7 @@ import { rollbackCommand } from './commands/rollback.js';
 import { simCommand } from './commands/sim.js';
 import { statusCommand } from './commands/status.js';
 import { verifyCommand } from './commands/verify.js';
+import { HELP_WIDTH } from './session.js';
 
 export async function main(argv: string[]): Promise<void> {
   installExitHooks(interrupted, { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated });
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<void> {
     .epilogue(`Exit codes:\n${exitCodeTable()}`)
     .demandCommand(1, 'name a command')
     .strict()
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .wrap(Math.min(HELP_WIDTH, process.stdout.columns ?? HELP_WIDTH))
     .fail((message, error) => {
       if (error) throw error;
       console.error(`upn-match: ${message}\nRun "upn-match --help" for usage.`);

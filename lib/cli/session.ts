@@ -61,11 +61,35 @@ export function userOptions<T>(y: Argv<T>) {
     .option('report-dir', { type: 'string', describe: 'also write the report as JSON and CSV to new files in this folder, named for the run (for scheduled runs)' })
     .option('encoding', { type: 'string', choices: [...CSV_ENCODINGS], describe: 'batch file encoding (default: from its byte order mark; else UTF-8 if valid, else Windows-1252)' })
     .option('enable-feature', { type: 'boolean', default: false, describe: 'allow enabling UPN soft match in the tenant (cannot be undone)' })
-    .epilogue(
-      `Preconditions (block = nothing written for that user; warn = reported):\n${rules
-        .map((r) => `  ${r.code.padEnd(28)} ${r.severity.padEnd(5)} ${r.title}`)
-        .join('\n')}\nRemedies: docs/reference.md`,
-    );
+    .epilogue(preconditionTable());
+}
+
+/** Help is laid out for this width (a console window's 100 columns): no line of the table is longer. */
+export const HELP_WIDTH = 100;
+
+/** Words of `text` in lines of at most `width` characters (a word longer than that stands alone). */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The precondition table in --help: code, severity, and the rule's title wrapped under its own column. */
+export function preconditionTable(width = HELP_WIDTH): string {
+  const codeWidth = Math.max(...rules.map((r) => r.code.length));
+  const indent = 2 + codeWidth + 1 + 5 + 1;
+  const rows = rules.flatMap((r) => {
+    const [first = '', ...rest] = wrapWords(r.title, width - indent);
+    return [`  ${r.code.padEnd(codeWidth)} ${r.severity.padEnd(5)} ${first}`, ...rest.map((line) => `${' '.repeat(indent)}${line}`)];
+  });
+  return ['Preconditions (block = nothing written for that user; warn = reported):', ...rows, 'Remedies: docs/reference.md'].join('\n');
 }
 
 /** The batch and how its file was written: the report follows its delimiter. */
@@ -103,8 +127,16 @@ export interface Session {
   deps: EngineDeps;
 }
 
-/** The console's phase lines: one per process, ended before a prompt and before the report. */
+/** The console's phase and progress lines: one per process, ended before a prompt and before the report. */
 const phases = phaseLines();
+
+/**
+ * Ends the status line being drawn on stderr (a progress bar, a phase line), so that a message can be written on
+ * a line of its own (the message on Ctrl-C, for example). Drawing resumes with the next event.
+ */
+export function endStatusLine(): void {
+  phases.endLine();
+}
 
 async function openSession(argv: GlobalOptions): Promise<Session & { close(): Promise<void> }> {
   const context = createContext(argv);
@@ -121,6 +153,7 @@ async function openSession(argv: GlobalOptions): Promise<Session & { close(): Pr
     desktop.separate ? await newProcessRunner({ ...options, host: desktop.host }) : local,
     (call) => logger.debug(`step ${call.step}`, { step: call.step }),
     (step, warning) => logger.warn(`PowerShell warning (${step}): ${warning}`, { step }),
+    phases.progress,
   );
   const deps: EngineDeps = {
     io,
@@ -210,7 +243,8 @@ function logEnd(logger: Logger, report: RunReport | undefined): void {
   if (report?.runId) logger.defaultMeta = { ...logger.defaultMeta, runId: report.runId };
   for (const user of report?.users ?? []) {
     const code = user.findings.find((f) => f.severity === 'block')?.code ?? null;
-    logger.info(`user ${user.cloudUpn}: ${user.outcome}${code ? ` (${code})` : ''}`, { user: user.cloudUpn, outcome: user.outcome, code });
+    // The report on stdout shows each user already: the log file only.
+    logger.info(`user ${user.cloudUpn}: ${user.outcome}${code ? ` (${code})` : ''}`, { user: user.cloudUpn, outcome: user.outcome, code, fileOnly: true });
     if (user.outcome === 'failed' || user.outcome === 'error' || user.outcome === 'duplicate') {
       const finding = user.findings.find((f) => f.code === code);
       writeEvent(logger, { id: EVENT_ID.userFailed, type: 'error', message: `${user.cloudUpn}: ${user.outcome} (${code ?? 'no code'}): ${finding?.message ?? ''}`, data: { user: user.cloudUpn, outcome: user.outcome, code } });

@@ -2,6 +2,7 @@
 // of users, the tenant findings and the run's facts. No external asset (the page works offline, and its
 // Content-Security-Policy forbids loading anything); every value is escaped; it prints without its controls.
 import { USER_OUTCOMES, type RunReport, type UserReport } from './types.js';
+import { MATCH_KIND } from './render.js';
 
 const TITLES: Record<RunReport['mode'], string> = { plan: 'Plan', apply: 'Apply', 'what-if': 'What-if (nothing written)', verify: 'Verify', rollback: 'Rollback' };
 
@@ -15,11 +16,12 @@ function list(items: string[]): string {
 
 function userRow(u: UserReport, tenantCodes: Set<string>): string {
   const findings = u.findings.filter((f) => !tenantCodes.has(f.code));
-  const account = [u.samAccountName, u.adDistinguishedName].filter(Boolean).map(esc).join('<br>');
+  // A DN may break after each comma (<wbr>), rather than squeeze the other columns.
+  const account = [u.samAccountName, u.adDistinguishedName].filter((v): v is string => Boolean(v)).map((v) => esc(v).replaceAll(',', ',<wbr>')).join('<br>');
   const cells = [
     `<td class="upn">${esc(u.cloudUpn)}${u.cloudObjectId ? `<div class="id">${esc(u.cloudObjectId)}</div>` : ''}</td>`,
     `<td>${account}${u.adObjectGuid ? `<div class="id">${esc(u.adObjectGuid)}</div>` : ''}</td>`,
-    `<td>${esc(u.predictedMatch === 'none' ? 'no match expected' : u.predictedMatch)}</td>`,
+    `<td>${esc(u.predictedMatch === 'none' ? 'no match expected' : MATCH_KIND[u.predictedMatch])}</td>`,
     `<td><span class="outcome ${esc(u.outcome)}">${esc(u.outcome)}</span></td>`,
     `<td>${list(findings.map((f) => `<span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> <code>${esc(f.code)}</code> ${esc(f.message)}`))}</td>`,
     `<td>${list([...new Set(findings.map((f) => f.hint))].map(esc))}</td>`,
@@ -35,7 +37,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}
 .tile b{display:block;font-size:20px}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
 th{background:#f3f3f3;cursor:pointer;user-select:none}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
-td ul{margin:0;padding-left:16px}.id{color:#666;font-size:12px}.upn{word-break:break-all}
+td ul{margin:0;padding-left:16px}.id{color:#666;font-size:12px}.upn{word-break:break-all;min-width:14em}
 .outcome{font-weight:600}.matched,.rolled-back{color:#106b10}.blocked,.failed,.duplicate,.error{color:#a40000}.planned,.skipped{color:#444}
 .sev.block{color:#a40000;font-weight:600}.sev.warn{color:#8a5a00}
 .controls{margin:8px 0;display:flex;gap:8px;align-items:center}

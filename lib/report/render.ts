@@ -1,6 +1,21 @@
 // Renders a report for a person (console) and for Excel (CSV, formula cells neutralised).
 import { stringify } from 'csv-stringify/sync';
-import { USER_OUTCOMES, type RunReport } from './types.js';
+import type { PredictedMatch } from '../checks/types.js';
+import { USER_OUTCOMES, type RunReport, type UserReport } from './types.js';
+
+/** How the service joins the cloud user to the AD account, in words (KB 3164442's names). */
+export const MATCH_KIND: Record<Exclude<PredictedMatch, 'none'>, string> = {
+  hard: 'hard match on the source anchor',
+  smtp: 'soft match on the primary SMTP address',
+  upn: 'soft match on the UPN',
+};
+
+/** The predicted match as it reads next to the user's outcome: "soft match on the UPN" (done), "expected: ...", "no match expected". */
+export function matchWords(user: Pick<UserReport, 'outcome' | 'predictedMatch'>): string {
+  if (user.predictedMatch === 'none') return user.outcome === 'matched' ? 'matched, though the plan expected no match' : 'no match expected';
+  const kind = MATCH_KIND[user.predictedMatch];
+  return user.outcome === 'matched' ? kind : `expected: ${kind}`;
+}
 
 export function renderReport(report: RunReport): string {
   const lines: string[] = [];
@@ -12,8 +27,7 @@ export function renderReport(report: RunReport): string {
   }
   for (const f of report.tenantFindings) lines.push(`  [${f.severity}] ${f.code}: ${f.message}\n         → ${f.hint}`);
   for (const u of report.users) {
-    const match = u.predictedMatch === 'none' ? 'no match predicted' : `match by ${u.predictedMatch}`;
-    lines.push(`${u.outcome.toUpperCase().padEnd(11)} ${u.cloudUpn}${u.samAccountName ? ` ← ${u.samAccountName}` : ''} (${match})`);
+    lines.push(`${u.outcome.toUpperCase().padEnd(11)} ${u.cloudUpn}${u.samAccountName ? ` ← ${u.samAccountName}` : ''} (${matchWords(u)})`);
     const tenantCodes = new Set(report.tenantFindings.map((f) => f.code));
     for (const f of u.findings.filter((x) => !tenantCodes.has(x.code))) lines.push(`    [${f.severity}] ${f.code}: ${f.message}\n           → ${f.hint}`);
     // What was done, or with --what-if what would be: one operation a line, naming the object.

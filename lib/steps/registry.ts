@@ -1,7 +1,7 @@
 // One record per PowerShell step: which script, on which host, what goes in and comes out, whether
 // it writes, and how long it may take. The CLI, --help and the docs read this table.
 import { z } from 'zod';
-import type { PowerShellRunner, ScriptOutput } from '../bridge/index.js';
+import type { PowerShellRunner, ProgressSink, ScriptOutput } from '../bridge/index.js';
 import { AdUser, CloudObject, CloudUser, ForestFacts, SyncServerFacts, TenantFacts } from '../facts.js';
 
 export type StepHost = 'local' | 'sync-server';
@@ -398,7 +398,7 @@ export function runStep<I extends Record<string, unknown>, O>(
   runner: PowerShellRunner,
   step: StepDefinition<I, O>,
   input: I,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; onProgress?: ProgressSink } = {},
 ): Promise<ScriptOutput<O>> {
   return runner.run({
     script: step.script,
@@ -407,5 +407,6 @@ export function runStep<I extends Record<string, unknown>, O>(
     output: step.output,
     timeoutMs: step.timeoutMs,
     signal: options.signal,
+    onProgress: options.onProgress,
   });
 }

@@ -12,6 +12,7 @@ import { adTarget, type AdTarget } from './ad-target.js';
 import { chunkBySize, jsonBytes } from './chunks.js';
 import { graphSignIn, syncServerName } from './collector.js';
 import { failureOf, stopsRun, type EngineDeps, type LogLevel } from './deps.js';
+import type { CallPart } from './io.js';
 import { batchKey, newRunId, type JournalUser, type RunJournal } from './journal.js';
 import { outcomeOf, settledStatus, transition, type Failure } from './lifecycle.js';
 import { plan, plannedUser, type PlanOptions, type PlanResult } from './plan.js';
@@ -189,13 +190,17 @@ interface ChunkAnswer {
   results: { result: AdWriteOutput | null; error: Failure | null }[];
 }
 
-async function callWrite(ctx: ApplyRun, chunk: WriteItem[]): Promise<ChunkAnswer> {
+async function callWrite(ctx: ApplyRun, chunk: WriteItem[], part: CallPart): Promise<ChunkAnswer> {
   try {
-    const out = await ctx.deps.io.run(steps.adWrite, {
-      Users: chunk.map(({ ev }) => adWriteItem(ev)),
-      ...(ctx.adTarget.server ? { Server: ctx.adTarget.server } : {}),
-      WhatIf: ctx.whatIf,
-    });
+    const out = await ctx.deps.io.run(
+      steps.adWrite,
+      {
+        Users: chunk.map(({ ev }) => adWriteItem(ev)),
+        ...(ctx.adTarget.server ? { Server: ctx.adTarget.server } : {}),
+        WhatIf: ctx.whatIf,
+      },
+      part,
+    );
     // One result per user, in order: anything else is a broken script, and no result is trusted.
     const inOrder = out.results.length === chunk.length && out.results.every((r, k) => r.userPrincipalName === chunk[k]?.ev.user.cloudUpn);
     if (!inOrder) throw new Error(`the AD write returned ${out.results.length} results for ${chunk.length} users, or not in order`);
@@ -218,14 +223,14 @@ async function writeAd(ctx: ApplyRun): Promise<void> {
     return ev ? [{ ju, ev }] : [];
   });
   const chunkSize = Math.min(Math.max(1, ctx.options.adWriteChunkSize ?? AD_WRITE_CHUNK), AD_WRITE_CHUNK_MAX);
-  // A progress bar, when there is one, shows the writes itself.
-  if (writes.length > 0) ctx.deps.phase?.(ctx.deps.progress ? '' : `Writing ${writes.length} AD account(s)`);
+  if (writes.length > 0) ctx.deps.phase?.(`Writing ${writes.length} AD account(s)`);
   let start = 0;
   for (const chunk of chunkBySize(writes, ({ ev }) => jsonBytes(adWriteItem(ev)), chunkSize)) {
-    ctx.deps.progress?.(start, writes.length);
+    // The script tells its progress in the chunk; the console shows it as the whole batch's.
+    const part = { before: start, of: writes.length };
     start += chunk.length;
     if (ctx.whatIf) {
-      const answer = await callWrite(ctx, chunk);
+      const answer = await callWrite(ctx, chunk, part);
       chunk.forEach((item, k) => wouldWrite(ctx, item, answer, k));
       continue;
     }
@@ -237,11 +242,10 @@ async function writeAd(ctx: ApplyRun): Promise<void> {
       if (ev.cloudUser) ju.snapshot = ev.cloudUser;
     }
     ctx.save();
-    const answer = await callWrite(ctx, chunk);
+    const answer = await callWrite(ctx, chunk, part);
     chunk.forEach((item, k) => recordWrite(ctx, item, answer, k, resumed.has(item.ju)));
     ctx.save();
   }
-  if (writes.length > 0) ctx.deps.progress?.(writes.length, writes.length);
 }
 
 /** A user the script refused: blocked when it answered with a precondition (nothing written), else failed. */

@@ -24,8 +24,6 @@ export interface EngineDeps {
   log?: (level: LogLevel, message: string, meta?: Record<string, unknown>) => void;
   /** Told when a phase of a run starts ("Delta sync running"): the console names a phase that lasts. */
   phase?: (label: string) => void;
-  /** Told how far the AD writes are (for a progress bar). */
-  progress?: (done: number, total: number) => void;
   /** Told the id of the run a command works on, once known (the log puts it on every line). */
   onRunId?: (runId: string) => void;
 }

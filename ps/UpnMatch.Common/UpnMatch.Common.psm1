@@ -13,6 +13,10 @@ Set-StrictMode -Version Latest
 
 $script:ProtocolVersion = 1
 $script:Utf8NoBom = New-Object System.Text.UTF8Encoding $false
+# The file the running request's progress goes to (named by the bridge), and when each activity last wrote to it.
+# Read through the module's own session state ($MyInvocation.MyCommand.Module): a step script is run from inside
+# this module, so $script: in a function it calls is that script's scope, not the module's.
+$script:Progress = @{ File = $null; Written = @{}; Clock = [System.Diagnostics.Stopwatch]::StartNew() }
 
 # Windows PowerShell 5.1 serialises arrays wrapped in PSObject as {"value":[...],"Count":n}
 # because of an extra type-data entry; removing it gives plain JSON arrays.
@@ -204,6 +208,40 @@ function Stop-UpnMatch {
     throw $exception
 }
 
+function Write-UpnMatchProgress {
+    <#
+    .SYNOPSIS
+        Tells the tool how far a long step is ("Reading cloud users", 12000 of 50000), while the step runs.
+    .DESCRIPTION
+        Appends one JSON line { activity, done, total, unit } to the progress file the bridge named in the request
+        (stdout carries the envelope only, and a session's output is read when the call ends). Does nothing when
+        the request named no file. At most one line per activity every 250 ms, plus the first and the last
+        (Done = Total): a caller may call it per item. A failure to write is ignored: progress never fails a step.
+    .PARAMETER Total
+        The whole; -1 when it is not known.
+    .PARAMETER Unit
+        count (items) or seconds (time waited, of Total seconds).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)] [string] $Activity,
+        [Parameter(Mandatory = $true)] [long] $Done,
+        [long] $Total = -1,
+        [ValidateSet('count', 'seconds')] [string] $Unit = 'count'
+    )
+    $state = $MyInvocation.MyCommand.Module.SessionState.PSVariable.GetValue('Progress')
+    if ($null -eq $state.File) { return }
+    $now = $state.Clock.ElapsedMilliseconds
+    $last = $state.Written[$Activity]
+    $final = ($Total -ge 0 -and $Done -ge $Total)
+    if ($null -ne $last -and -not $final -and ($now - $last) -lt 250) { return }
+    $state.Written[$Activity] = $now
+    $totalText = 'null'
+    if ($Total -ge 0) { $totalText = [string]$Total }
+    $line = '{"activity":' + (ConvertTo-Json -InputObject $Activity -Compress) + ',"done":' + $Done + ',"total":' + $totalText + ',"unit":"' + $Unit + '"}' + "`n"
+    try { [System.IO.File]::AppendAllText($state.File, $line, (New-Object System.Text.UTF8Encoding $false)) } catch { $null = $_ }
+}
+
 function ConvertTo-UpnMatchWireValue {
     <#
     .SYNOPSIS
@@ -392,6 +430,9 @@ function Invoke-UpnMatchRequestJson {
         $WarningPreference = 'Continue'
         $global:LASTEXITCODE = 0
         $request = ConvertFrom-UpnMatchJson $Json
+        $progress = $MyInvocation.MyCommand.Module.SessionState.PSVariable.GetValue('Progress')
+        $progress.Written = @{}
+        if ($null -ne $request.PSObject.Properties['progressFile'] -and $request.progressFile) { $progress.File = [string]$request.progressFile }
         $parameters = ConvertTo-UpnMatchHashtable $request.input
         if ($null -eq $parameters) { $parameters = @{} }
         $output = New-Object System.Collections.Generic.List[object]
@@ -415,6 +456,7 @@ function Invoke-UpnMatchRequestJson {
         $stderr.WriteLine(('{0}: {1}' -f $envelope.error.code, $envelope.error.message))
     } finally {
         [Console]::SetOut($stdout)
+        $MyInvocation.MyCommand.Module.SessionState.PSVariable.GetValue('Progress').File = $null
     }
     $envelope.warnings = $warnings.ToArray()
     $envelope.durationMs = [int]$clock.ElapsedMilliseconds
@@ -443,4 +485,4 @@ function Invoke-UpnMatchRequest {
     $null = Invoke-UpnMatchRequestJson -Json $json
 }
 
-Export-ModuleMember -Function Initialize-UpnMatchHost, Start-UpnMatchWatchdog, Invoke-UpnMatchRequest, Invoke-UpnMatchRequestJson, Stop-UpnMatch, ConvertTo-UpnMatchWireValue, ConvertTo-UpnMatchHashtable, Get-UpnMatchErrorInfo
+Export-ModuleMember -Function Initialize-UpnMatchHost, Start-UpnMatchWatchdog, Invoke-UpnMatchRequest, Invoke-UpnMatchRequestJson, Stop-UpnMatch, Write-UpnMatchProgress, ConvertTo-UpnMatchWireValue, ConvertTo-UpnMatchHashtable, Get-UpnMatchErrorInfo

@@ -270,11 +270,18 @@ function Invoke-UpnMatchGraphBatch {
     .SYNOPSIS
         Sends GET requests through Graph's $batch, 20 per call, sending again the items answered 429/503 (the
         batch itself answers 200, so the SDK's retry does not see them).
+    .PARAMETER Activity
+        Reported as progress (Write-UpnMatchProgress) after each call, as the share of ProgressTotal answered.
     .OUTPUTS
         A hashtable: request id -> @{ status; body }.
     #>
     [CmdletBinding()]
-    param([Parameter(Mandatory = $true)] [AllowEmptyCollection()] [object[]] $Requests)
+    param(
+        [Parameter(Mandatory = $true)] [AllowEmptyCollection()] [object[]] $Requests,
+        [string] $Activity,
+        [long] $ProgressTotal = -1
+    )
+    if ($ProgressTotal -lt 0) { $ProgressTotal = $Requests.Count }
     $results = @{}
     $pending = New-Object System.Collections.Generic.List[object]
     foreach ($r in $Requests) { $pending.Add($r) }
@@ -301,6 +308,7 @@ function Invoke-UpnMatchGraphBatch {
                     $results[$id] = @{ status = $status; body = $response['body'] }
                 }
             }
+            if ($Activity) { Write-UpnMatchProgress -Activity $Activity -Done ([long][Math]::Floor($results.Count * $ProgressTotal / $Requests.Count)) -Total $ProgressTotal }
         }
         $pending = $retry
         if ($pending.Count -gt 0) { Start-Sleep -Seconds $wait }
@@ -312,21 +320,27 @@ function Get-UpnMatchGraphPages {
     <#
     .SYNOPSIS
         Follows @odata.nextLink and passes each page's items to a script block (no big list in memory).
+    .PARAMETER Activity
+        Reported as progress (Write-UpnMatchProgress) after each page: the items read so far.
     #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true)] [string] $Uri,
         [Parameter(Mandatory = $true)] [scriptblock] $OnItem,
-        [hashtable] $Headers = @{}
+        [hashtable] $Headers = @{},
+        [string] $Activity
     )
     $next = $Uri
     $count = 0
     while ($next) {
         $page = Invoke-UpnMatchGraph -Uri $next -Headers $Headers
         foreach ($item in @($page['value'])) { $count++; $null = & $OnItem $item }
+        if ($Activity) { Write-UpnMatchProgress -Activity $Activity -Done $count }
         $next = $null
         if ($page.ContainsKey('@odata.nextLink')) { $next = [string]$page['@odata.nextLink'] }
     }
+    # The last count is the whole (the line above may have been skipped as too soon after the one before).
+    if ($Activity) { Write-UpnMatchProgress -Activity $Activity -Done $count -Total $count }
     return $count
 }
 

@@ -48,6 +48,9 @@ $domains = @($forest.Domains | ForEach-Object {
 $properties = @('UserPrincipalName', 'DisplayName', 'GivenName', 'Surname', 'mail', 'proxyAddresses', 'mS-DS-ConsistencyGuid', 'Enabled', 'memberOf')
 if ($AnchorAttribute) { $properties += $AnchorAttribute }
 $found = [ordered]@{}
+# Progress counts the accounts looked up (the write domain is searched by UPN, sAMAccountName and DN, the others by UPN).
+$lookups = $UserPrincipalName.Count * $domains.Count + $SamAccountName.Count + $DistinguishedName.Count
+$looked = 0
 foreach ($domain in $domains) {
     $isWriteDomain = ($domain.dnsRoot -eq [string]$writeDomain.DNSRoot)
     $clauses = New-Object System.Collections.Generic.List[string]
@@ -73,6 +76,8 @@ foreach ($domain in $domains) {
             $shaped['memberOf'] = @(@($user.memberOf) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
             $found[$shaped.ObjectGUID] = $shaped
         }
+        $looked += $chunk.Count
+        Write-UpnMatchProgress -Activity 'Reading AD users' -Done $looked -Total $lookups
     }
 }
 

@@ -75,7 +75,7 @@ function ConvertTo-CloudObject($kind, $item) {
 
 $userFields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,accountEnabled,jobTitle,department,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesProvisioningErrors,onPremisesSecurityIdentifier'
 $scanned = [ordered]@{}
-$scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + '&$top=999') -OnItem {
+$scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + '&$top=999') -Activity 'Reading cloud users' -OnItem {
     param($item)
     if (-not (Test-HoldsKey $item)) { return }
     $upn = Get-Value $item 'userPrincipalName'

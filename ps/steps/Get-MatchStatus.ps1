@@ -46,7 +46,7 @@ for ($i = 0; $i -lt $UserPrincipalName.Count; $i++) {
         $requests.Add(@{ id = 'a' + $i; url = '/users?$filter=' + [Uri]::EscapeDataString($filter) + '&$select=id,userPrincipalName,onPremisesSyncEnabled' })
     }
 }
-$answers = Invoke-UpnMatchGraphBatch -Requests $requests.ToArray()
+$answers = Invoke-UpnMatchGraphBatch -Requests $requests.ToArray() -Activity 'Verifying' -ProgressTotal $UserPrincipalName.Count
 $users = for ($i = 0; $i -lt $UserPrincipalName.Count; $i++) {
     $answer = $answers[[string]$i]
     $found = $answer.status -eq 200

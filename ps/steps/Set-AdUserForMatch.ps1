@@ -146,7 +146,9 @@ function Set-OneUser {
 }
 
 $results = New-Object System.Collections.Generic.List[object]
+$total = @($Users).Count
 foreach ($item in $Users) {
+    Write-UpnMatchProgress -Activity 'Writing AD accounts' -Done $results.Count -Total $total
     $upn = [string]$item['UserPrincipalName']
     try {
         $results.Add([pscustomobject]@{ userPrincipalName = $upn; result = (Set-OneUser -Item $item -Cmdlet $PSCmdlet); error = $null })
@@ -155,4 +157,5 @@ foreach ($item in $Users) {
         $results.Add([pscustomobject]@{ userPrincipalName = $upn; result = $null; error = [pscustomobject]@{ code = $info.code; category = $info.category; message = $info.message } })
     }
 }
+Write-UpnMatchProgress -Activity 'Writing AD accounts' -Done $results.Count -Total $total
 [pscustomobject]@{ results = $results.ToArray() }

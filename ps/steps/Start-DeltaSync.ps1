@@ -62,6 +62,7 @@ while (-not $started) {
         if ($clock.Elapsed.TotalSeconds -ge $WaitForRunningSeconds) {
             Stop-UpnMatch -Code 'SyncCycleBusy' -Category script -Message ('a sync cycle was still running after {0} s' -f $WaitForRunningSeconds)
         }
+        Write-UpnMatchProgress -Activity 'Waiting for the running sync cycle' -Done ([long]$clock.Elapsed.TotalSeconds) -Total $WaitForRunningSeconds -Unit seconds
         Start-Sleep -Milliseconds $PollMilliseconds
         $scheduler = Get-Scheduler
         Assert-NotSuspended $scheduler
@@ -93,6 +94,7 @@ $run = [System.Diagnostics.Stopwatch]::StartNew()
 $completed = $false
 $ours = @()
 do {
+    Write-UpnMatchProgress -Activity 'Delta sync running' -Done ([long]$run.Elapsed.TotalSeconds) -Unit seconds
     Start-Sleep -Milliseconds $PollMilliseconds
     $scheduler = Get-Scheduler
     $ours = @(Get-RunHistory | Where-Object { -not $known.ContainsKey([string]$_.RunHistoryId) })

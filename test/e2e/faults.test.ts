@@ -60,8 +60,9 @@ const applyArgs = (dir: string, ...extra: string[]) => ['apply', '--sim', dir, '
 
 /** One line on stderr, no stack trace, no "internal error", the exit code asked for. */
 function expectOneLineFailure(result: CliResult, exitCode: number, code: RegExp, what: string): void {
-  // Phase lines ("upn-match: Reading the facts ... 0:01") say what was going on; the failure is one line.
-  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '' && !/^upn-match: .* \d+:\d\d$/.test(l));
+  // Phase and progress lines ("upn-match: Reading the facts ... 0:01", "upn-match: Reading AD users 4/4",
+  // "upn-match: Waiting for the running sync cycle 0:02 of 15:00") say what was going on; the failure is one line.
+  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '' && !/^upn-match: (?!error:).* (\d+:\d\d( of \d+:\d\d)?|[\d,]+\/[\d,]+)$|^upn-match: Reading cloud users [\d,]+$/.test(l));
   expect(result.exitCode, `${what}: exit code\n${result.stderr}`).to.equal(exitCode);
   expect(lines, `${what}: stderr must be one line:\n${result.stderr}`).to.have.length(1);
   expect(lines[0], what).to.match(code);

@@ -45,7 +45,8 @@ describe('config: schema', () => {
     expect(parseConfig({ graph: { tenantId: 't', clientId: 'c', certificateThumbprint: THUMBPRINT } }).graph?.certificateThumbprint).to.equal(THUMBPRINT);
     const message = 'config: graph.certificateThumbprint: a certificate thumbprint is 40 hexadecimal characters';
     for (const bad of [THUMBPRINT.slice(1), `${THUMBPRINT}0`, `${THUMBPRINT.slice(1)}g`, THUMBPRINT.replace(/(..)(?!$)/g, '$1:'), ` ${THUMBPRINT}`]) {
-      expect(refusal(() => parseConfig({ graph: { certificateThumbprint: bad } })), bad).to.equal(message);
+      // (tenant and client are missing too: every problem is listed, one a line)
+      expect(refusal(() => parseConfig({ graph: { certificateThumbprint: bad } })).split('\n'), bad).to.include(message);
     }
   });
 });
@@ -72,7 +73,10 @@ describe('config: sign-in', () => {
   });
 
   it('checks certificate sign-in when the config is read: tenant, client, and the certificate by thumbprint or subject', () => {
-    expect(refusal(() => parseConfig({ graph: {} }))).to.equal('config: graph.tenantId: certificate sign-in needs graph.tenantId and graph.clientId');
+    expect(refusal(() => parseConfig({ graph: {} })).split('\n')).to.deep.equal([
+      'config: graph.tenantId: certificate sign-in needs graph.tenantId and graph.clientId',
+      "config: graph.certificateThumbprint: certificate sign-in needs graph.certificateThumbprint or graph.certificateSubject (the certificate in the machine's store)",
+    ]);
     expect(refusal(() => parseConfig({ graph: { tenantId: 't', certificateThumbprint: THUMBPRINT } }))).to.equal('config: graph.clientId: certificate sign-in needs graph.clientId');
     expect(refusal(() => parseConfig({ graph: { tenantId: 't', clientId: 'c' } }))).to.match(/^config: graph\.certificateThumbprint: certificate sign-in needs graph\.certificateThumbprint or graph\.certificateSubject/);
     expect(refusal(() => parseConfig({ graph: { tenantId: 't', clientId: 'c', certificateThumbprint: THUMBPRINT, certificateSubject: 'CN=a' } }))).to.match(/not both/);
@@ -126,5 +130,30 @@ describe('config: file', () => {
       expect(message, text).to.match(new RegExp(`^config file .*bad${i}\\.json is not valid JSON: \\S`));
       expect(message, text).to.not.contain(secret.slice(0, 4));
     }
+  });
+
+  it('lists every problem at once, each with its JSON path', () => {
+    const file = write('many.json', JSON.stringify({ graph: { tenantId: 't', clientId: 'c', certificateThumbprint: 'abc' }, enableFeature: 'yes', retentionDays: 0, syncServer: { computername: 'x' } }));
+    const lines = refusal(() => loadConfig(file)).split('\n');
+    const paths = lines.map((l) => l.slice(file.length + 2).split(': ')[0]);
+    expect(paths).to.have.members(['graph.certificateThumbprint', 'enableFeature', 'retentionDays', 'syncServer']);
+    for (const line of lines) expect(line.startsWith(`${file}: `), line).to.equal(true);
+  });
+
+  it('a Windows path with single backslashes: each bad escape by line and column, and the hint to double them', () => {
+    const file = write('path.json', '{\n  "workDir": "C:\\Temp\\upn-match",\n  "logDir": "D:\\Logs"\n}');
+    const message = refusal(() => loadConfig(file));
+    expect(message).to.contain('line 2, column 17: \\T is not a JSON escape');
+    expect(message).to.contain('line 2, column 22: \\u is not a JSON escape');
+    expect(message).to.contain('line 3, column 16: \\L is not a JSON escape');
+    expect(message).to.contain('a backslash is written twice ("C:\\\\upn-match\\\\work")');
+  });
+
+  it('a Windows path whose backslashes JSON read as escapes ("C:\\temp" is a tab): named, with the hint', () => {
+    const file = write('tab.json', '{ "workDir": "C:\\temp\\new", "syncServer": { "powershell": "C:\\\\Windows\\\\powershell.exe" } }');
+    const message = refusal(() => loadConfig(file));
+    expect(message.split('\n')).to.have.length(1);
+    expect(message).to.match(/: workDir: holds a tab \(\\t\): a Windows path with single backslashes\? in JSON a backslash is written twice/);
+    expect(loadConfig(write('ok.json', '{ "workDir": "C:\\\\temp\\\\new" }')).workDir).to.equal('C:\\temp\\new');
   });
 });

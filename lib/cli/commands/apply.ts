@@ -25,17 +25,7 @@ export function applyCommand(yargs: Argv<GlobalOptions>) {
         const batch = readUsers(argv);
         const users = batch.users;
         await withLock(session, async () => {
-          // A progress bar only for a person watching a long run: not with --json, not without a terminal.
-          const cliProgress = !argv.json && process.stderr.isTTY && users.length >= 20 ? (await import('cli-progress')).default : null;
-          const bar = cliProgress ? new cliProgress.SingleBar({ format: 'AD writes [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-          const progress = bar
-            ? (done: number, total: number) => {
-                if (done === 0) bar.start(total, 0);
-                bar.update(done);
-                if (done === total) bar.stop();
-              }
-            : undefined;
-          const report = await apply({ ...session.deps, progress }, users, {
+          const report = await apply(session.deps, users, {
             config: session.context.config,
             enableFeature: Boolean(argv['enable-feature'] || session.context.config.enableFeature),
             featureRecord: readFeatureRecord(session.context.workDir),

@@ -2,7 +2,7 @@
 // exactly the text JSON.stringify(report, null, 2) gives.
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
-import { reportCsv, reportJsonPieces } from '../../../lib/report/render.js';
+import { renderReport, reportCsv, reportJsonPieces } from '../../../lib/report/render.js';
 import { summarize, type RunReport, type UserReport } from '../../../lib/report/types.js';
 
 function user(n: number, extra: Partial<UserReport> = {}): UserReport {
@@ -92,5 +92,23 @@ describe('reportCsv', () => {
 
   it('names its columns when there is no user', () => {
     expect(reportCsv(report([]))).to.match(/^\uFEFFrunId,cloudUpn,/);
+  });
+});
+
+describe('renderReport: the console text', () => {
+  it('says what the predicted match means next to each outcome, never "match by none"', () => {
+    const text = renderReport(
+      report([
+        user(2, { outcome: 'matched', findings: [] }),
+        user(4, { outcome: 'planned', predictedMatch: 'smtp', findings: [] }),
+        user(6, { outcome: 'blocked', predictedMatch: 'none', findings: [] }),
+        user(8, { outcome: 'failed', predictedMatch: 'hard', findings: [] }),
+      ]),
+    );
+    expect(text).to.contain('MATCHED     user2@contoso.com ← user2 (soft match on the UPN)');
+    expect(text).to.contain('PLANNED     user4@contoso.com ← user4 (expected: soft match on the primary SMTP address)');
+    expect(text).to.contain('BLOCKED     user6@contoso.com ← user6 (no match expected)');
+    expect(text).to.contain('FAILED      user8@contoso.com ← user8 (expected: hard match on the source anchor)');
+    expect(text).to.not.match(/match by (none|upn|smtp|hard)/);
   });
 });
