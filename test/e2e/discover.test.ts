@@ -68,6 +68,26 @@ describe('end to end: discover', function () {
     expect(blockedByPlan).to.deep.equal(blockedByDiscover);
   });
 
+  it('custom source anchor (employeeID): accounts it represents are left out, and a proposal without one says why', async () => {
+    const dir = await initSim('happy-path');
+    const state = JSON.parse(stateText(dir));
+    state.sync.anchorAttribute = 'employeeID';
+    // The synced users carry their AD account's employeeID as anchor; Anna's account has one, Søren's none.
+    for (const sam of ['kfischer', 'lnguyen']) {
+      const ad = state.forest.users.find((u: any) => u.SamAccountName === sam);
+      ad.employeeID = `E-${sam}`;
+      state.tenant.users.find((u: any) => u.userPrincipalName === ad.UserPrincipalName).onPremisesImmutableId = `E-${sam}`;
+    }
+    state.forest.users.find((u: any) => u.SamAccountName === 'amueller').employeeID = 'E-amueller';
+    writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state));
+    const found = await runCli(['discover', '--sim', dir, '--json']);
+    expect(found.exitCode, found.stderr).to.equal(0);
+    expect(found.json.counts).to.include({ cloudSynced: 2, adRepresented: 2 });
+    const codes = Object.fromEntries(found.json.rows.map((r: any) => [r.cloudUpn, r.findings.map((f: any) => f.code)]));
+    expect(codes['anna.mueller@contoso.com']).to.not.include('SourceAnchorMissing');
+    expect(codes['soren.ostergard@contoso.com']).to.include('SourceAnchorMissing');
+  });
+
   it('filters: another UPN domain keeps nobody; a group keeps its transitive members; a search base outside the forest is bad input', async () => {
     const dir = await initSim('happy-path');
     const none = await runCli(['discover', '--sim', dir, '--domain', 'fabrikam.com', '--json']);
