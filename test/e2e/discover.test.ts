@@ -16,9 +16,11 @@ describe('end to end: discover', function () {
     const dir = await initSim('happy-path');
     const before = stateText(dir);
     const out = path.join(dir, 'b.csv');
-    const found = await runCli(['discover', '--sim', dir, '--out', out, '--ou', OU, '--json']);
+    const html = path.join(dir, 'd.html');
+    const found = await runCli(['discover', '--sim', dir, '--out', out, '--ou', OU, '--json', '--html', html]);
     expect(found.exitCode, found.stderr).to.equal(0);
     expect(stateText(dir)).to.equal(before);
+    expect(readFileSync(html, 'utf8').match(/<tr data-outcome=/g)).to.have.length(found.json.rows.length);
     expect(found.json.summary).to.include({ ready: 0, review: 2, ambiguous: 0, create: 2, 'left-out': 0 });
     // The two synced background users are represented already: never proposed.
     expect(found.json.counts).to.include({ cloudSynced: 2, adRepresented: 2 });
@@ -107,5 +109,9 @@ describe('end to end: discover', function () {
     const bad = await runCli(['discover', '--sim', dir, '--search-base', 'OU=X,DC=elsewhere,DC=example']);
     expect(bad.exitCode).to.equal(2);
     expect(bad.stderr).to.contain('the search base is in no domain of the forest');
+    // The output files' folders are checked before anything is read.
+    const unwritable = await runCli(['discover', '--sim', dir, '--html', path.join(dir, 'no-such-folder', 'd.html'), '--out', path.join(dir, 'no-such-folder', 'b.csv')]);
+    expect(unwritable.exitCode).to.equal(2);
+    expect(unwritable.stderr).to.contain('--html').and.contain('--out').and.contain('does not exist');
   });
 });
