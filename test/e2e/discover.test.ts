@@ -82,12 +82,18 @@ describe('end to end: discover', function () {
     }
     state.forest.users.find((u: any) => u.SamAccountName === 'amueller').employeeID = 'E-amueller';
     writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state));
-    const found = await runCli(['discover', '--sim', dir, '--json']);
+    const out = path.join(dir, 'b.csv');
+    const found = await runCli(['discover', '--sim', dir, '--out', out, '--json']);
     expect(found.exitCode, found.stderr).to.equal(0);
     expect(found.json.counts).to.include({ cloudSynced: 2, adRepresented: 2 });
     const codes = Object.fromEntries(found.json.rows.map((r: any) => [r.cloudUpn, r.findings.map((f: any) => f.code)]));
     expect(codes['anna.mueller@contoso.com']).to.not.include('SourceAnchorMissing');
     expect(codes['soren.ostergard@contoso.com']).to.include('SourceAnchorMissing');
+    // plan's own AD read (Get-AdFacts -AnchorAttribute) says the same.
+    const planned = await runCli(['plan', '--sim', dir, '--csv', out, '--json']);
+    const planCodes = Object.fromEntries(planned.json.users.map((u: any) => [u.cloudUpn, u.findings.map((f: any) => f.code)]));
+    expect(planCodes['anna.mueller@contoso.com']).to.not.include('SourceAnchorMissing');
+    expect(planCodes['soren.ostergard@contoso.com']).to.include('SourceAnchorMissing');
   });
 
   it('filters: another UPN domain keeps nobody; a group keeps its transitive members; a search base outside the forest is bad input', async () => {
