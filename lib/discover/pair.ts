@@ -155,36 +155,33 @@ export function pairUsers(input: PairingInput): PairingResult {
     byName.add(nameKey(ad.GivenName, ad.Surname), ad);
   }
 
-  // First pass: each cloud user's candidates and their evidence.
-  const found: { strong: Map<AdUser, Evidence[]>; weak: Map<AdUser, Evidence[]> }[] = [];
-  for (const cloud of input.cloudUsers) {
+  // First pass: each cloud user's candidates and their evidence, kept at its strongest level only (the name
+  // evidence on them still counts for confidence). The maps of one user are dropped once it is looked up: at
+  // tens of thousands of users, keeping them all doubled what pairing holds.
+  const note = (into: Map<AdUser, Evidence[]>, ad: AdUser, evidence: Evidence) => {
+    const list = into.get(ad);
+    if (!list) into.set(ad, [evidence]);
+    else if (!list.some((e) => e.kind === evidence.kind)) list.push(evidence);
+  };
+  const NONE: [AdUser, Evidence[]][] = [];
+  const own = input.cloudUsers.map((cloud) => {
     const upn = lower(cloud.userPrincipalName) ?? '';
     const smtp = primarySmtp(cloud);
-    const strong = new Map<AdUser, Evidence[]>();
-    const weak = new Map<AdUser, Evidence[]>();
-    const note = (into: Map<AdUser, Evidence[]>, ad: AdUser, evidence: Evidence) => {
-      const list = into.get(ad);
-      if (!list) into.set(ad, [evidence]);
-      else if (!list.some((e) => e.kind === evidence.kind)) list.push(evidence);
-    };
-    for (const ad of byUpn.get(upn)) note(strong, ad, { kind: 'upn', detail: `same UPN ${ad.UserPrincipalName}` });
-    for (const ad of bySmtp.get(smtp)) note(strong, ad, { kind: 'smtp', detail: `same primary SMTP address ${smtp}` });
-    if (strong.size === 0) {
-      for (const ad of byPrefix.get(prefixOf(upn))) note(weak, ad, { kind: 'prefix', detail: `same UPN prefix, other suffix (${ad.UserPrincipalName})` });
+    let all = new Map<AdUser, Evidence[]>();
+    for (const ad of byUpn.get(upn)) note(all, ad, { kind: 'upn', detail: `same UPN ${ad.UserPrincipalName}` });
+    for (const ad of bySmtp.get(smtp)) note(all, ad, { kind: 'smtp', detail: `same primary SMTP address ${smtp}` });
+    if (all.size === 0) {
+      all = new Map<AdUser, Evidence[]>();
+      for (const ad of byPrefix.get(prefixOf(upn))) note(all, ad, { kind: 'prefix', detail: `same UPN prefix, other suffix (${ad.UserPrincipalName})` });
       const addresses = new Set([upn, ...(smtp ? [smtp] : [])]);
-      for (const address of addresses) for (const ad of byAddress.get(address)) note(weak, ad, { kind: 'proxy', detail: `${address} is among the AD account's addresses` });
+      for (const address of addresses) for (const ad of byAddress.get(address)) note(all, ad, { kind: 'proxy', detail: `${address} is among the AD account's addresses` });
       for (const ad of byName.get(nameKey(cloud.givenName, cloud.surname)))
-        note(weak, ad, { kind: 'name', detail: `same given name and surname (${ad.GivenName} ${ad.Surname})` });
+        note(all, ad, { kind: 'name', detail: `same given name and surname (${ad.GivenName} ${ad.Surname})` });
     }
-    found.push({ strong, weak });
-  }
-
-  // Each cloud user's candidates at its strongest level (the name evidence on them still counts for confidence).
-  const own = found.map(({ strong, weak }) => {
-    const all = strong.size > 0 ? strong : weak;
     let level: Level = 0;
     for (const evidence of all.values()) level = Math.max(level, levelOf(evidence)) as Level;
-    return { level, candidates: [...all.entries()].filter(([, evidence]) => levelOf(evidence) === level) };
+    const candidates = all.size === 0 ? NONE : [...all.entries()].filter(([, evidence]) => levelOf(evidence) === level);
+    return { level, candidates };
   });
 
   // Second pass: who claims each AD account. Only the claims of the highest level compete.
