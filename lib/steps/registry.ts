@@ -221,7 +221,7 @@ export const steps = {
         UserPrincipalName: z.array(z.string()),
         Address: z.array(z.string()),
         Anchor: z.array(z.string()),
-        /** /users was read already (discover): groups, contacts and deleted users only. */
+        /** /users was read already (discover): groups, contacts and deleted users only, every one read (the caller filters). */
         SkipUsers: z.boolean().optional(),
         ...GraphSignIn,
       })

@@ -113,11 +113,12 @@ function asCloudObject(user: CloudUser | CloudObject): CloudObject {
 }
 
 /**
- * The users part of the cloud facts, from a read of every user: what Get-CloudFacts' pass over /users finds
- * (its Test-HoldsKey): a user holds a key when its UPN, mail or an smtp: proxy is a batch UPN or an AD address
- * (case-insensitive), or its onPremisesImmutableId is an anchor (exact).
+ * The cloud facts from objects read whole (discover's read of every user; the groups, contacts and deleted users
+ * of Get-CloudFacts -SkipUsers): what Get-CloudFacts' Test-HoldsKey keeps. An object holds a key when its UPN,
+ * mail or an smtp: proxy is a batch UPN or an AD address (case-insensitive), or its onPremisesImmutableId is an
+ * anchor (exact). The batch's own users go to cloudUsers only.
  */
-function usersHoldingKeys(read: TenantUsersRead, upns: string[], addresses: string[], anchors: string[]) {
+function objectsHoldingKeys(users: CloudUser[], others: CloudObject[], upns: string[], addresses: string[], anchors: string[]) {
   const batch = new Set(upns.map((u) => u.toLowerCase()));
   const keys = new Set([...addresses, ...upns].map((a) => a.toLowerCase()));
   const anchorSet = new Set(anchors);
@@ -128,12 +129,12 @@ function usersHoldingKeys(read: TenantUsersRead, upns: string[], addresses: stri
     (u.onPremisesImmutableId !== null && anchorSet.has(u.onPremisesImmutableId));
   const cloudUsers: CloudUser[] = [];
   const cloudObjects: CloudObject[] = [];
-  for (const user of read.users) {
+  for (const user of users) {
     if (batch.has(user.userPrincipalName.toLowerCase())) cloudUsers.push(user);
     else if (holds(user)) cloudObjects.push(asCloudObject(user));
   }
-  for (const other of read.others) if (holds(other)) cloudObjects.push(other);
-  return { cloudUsers, cloudObjects, users: read.users.length + read.others.length };
+  for (const other of others) if (holds(other)) cloudObjects.push(other);
+  return { cloudUsers, cloudObjects };
 }
 
 type CloudKey = { list: 'UserPrincipalName' | 'Address' | 'Anchor'; value: string };
@@ -144,7 +145,12 @@ type CloudKey = { list: 'UserPrincipalName' | 'Address' | 'Anchor'; value: strin
  * batch's own, not another object.
  */
 async function collectCloudFacts(io: StepIO, upns: string[], addresses: string[], anchors: string[], signIn: GraphSignIn, tenantUsers?: TenantUsersRead) {
-  const read = tenantUsers ? usersHoldingKeys(tenantUsers, upns, addresses, anchors) : null;
+  if (tenantUsers) {
+    // Every user read already: one call for the groups, contacts and deleted users, no key list sent.
+    const rest = await io.run(steps.cloudFacts, { UserPrincipalName: [], Address: [], Anchor: [], SkipUsers: true, ...signIn });
+    const found = objectsHoldingKeys(tenantUsers.users, [...tenantUsers.others, ...rest.cloudObjects], upns, addresses, anchors);
+    return { ...found, scanned: { ...rest.scanned, users: tenantUsers.users.length + tenantUsers.others.length } };
+  }
   const keys: CloudKey[] = [
     ...upns.map((value) => ({ list: 'UserPrincipalName' as const, value })),
     ...addresses.map((value) => ({ list: 'Address' as const, value })),
@@ -154,10 +160,7 @@ async function collectCloudFacts(io: StepIO, upns: string[], addresses: string[]
   const parts = [];
   for (const chunk of chunks) {
     const of = (list: CloudKey['list']) => chunk.filter((k) => k.list === list).map((k) => k.value);
-    parts.push(await io.run(steps.cloudFacts, { UserPrincipalName: of('UserPrincipalName'), Address: of('Address'), Anchor: of('Anchor'), ...(read ? { SkipUsers: true } : {}), ...signIn }));
-  }
-  if (read) {
-    parts.unshift({ cloudUsers: read.cloudUsers, cloudObjects: read.cloudObjects, scanned: { users: read.users } });
+    parts.push(await io.run(steps.cloudFacts, { UserPrincipalName: of('UserPrincipalName'), Address: of('Address'), Anchor: of('Anchor'), ...signIn }));
   }
   if (parts.length === 1) return parts[0]!;
   const cloudUsers = [...new Map(parts.flatMap((p) => p.cloudUsers).map((u) => [u.id, u])).values()];

@@ -13,7 +13,8 @@
     Source anchors (base64) to look for in onPremisesImmutableId.
 .PARAMETER SkipUsers
     Leave /users out (discover read every user already, and the caller looks for the keys among them): only
-    groups, contacts and soft-deleted users are read.
+    groups, contacts and soft-deleted users are read, and every one read comes back (the caller looks for the keys
+    among them too, so that no key list crosses into PowerShell).
 .PARAMETER TenantId
     Tenant for app-only sign-in (with ClientId and CertificateThumbprint or CertificateSubject).
 .PARAMETER Auth
@@ -117,7 +118,7 @@ $others = [ordered]@{
 }
 $counts = Get-UpnMatchGraphCollections -Collections $others -OnItem {
     param($kind, $item)
-    if (Test-HoldsKey $item) { $cloudObjects.Add((ConvertTo-CloudObject $kind $item)) }
+    if ($SkipUsers -or (Test-HoldsKey $item)) { $cloudObjects.Add((ConvertTo-CloudObject $kind $item)) }
 }
 $scanned.groups = $counts['group']
 $scanned.contacts = $counts['contact']

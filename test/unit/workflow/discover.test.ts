@@ -61,9 +61,12 @@ describe('workflow: discover', () => {
   it("plan's cloud facts from discover's read: the batch's users, and every other user holding one of its keys", async () => {
     const anna = makeAdUser('anna', { UserPrincipalName: 'anna@contoso.com', mail: 'a.m@contoso.com', proxyAddresses: ['SMTP:a.m@contoso.com'] });
     const ben = makeAdUser('ben', { UserPrincipalName: 'ben@contoso.com', mail: 'ben@contoso.com' });
+    // With -SkipUsers the step returns every group, contact and deleted user it read: the collector looks for the keys.
+    const group = makeCloudObject('group', { mail: 'A.M@contoso.com', proxyAddresses: [] });
+    const contact = makeCloudObject('contact', { mail: 'someone@fabrikam.com', proxyAddresses: ['SMTP:someone@fabrikam.com'] });
     const io = new FakeIO({
       'sync-facts': syncFacts('mS-DS-ConsistencyGuid'),
-      'cloud-facts': () => ({ cloudUsers: [], cloudObjects: [], scanned: { groups: 0, contacts: 0, deletedUsers: 0 } }),
+      'cloud-facts': () => ({ cloudUsers: [], cloudObjects: [group, contact], scanned: { groups: 1, contacts: 1, deletedUsers: 0 } }),
       'tenant-facts': world().answers['tenant-facts']!,
     });
     const cloudAnna = makeCloudUser('anna@contoso.com');
@@ -77,10 +80,12 @@ describe('workflow: discover', () => {
       tenantUsers: { users: [cloudAnna, benCloud], others: [guest, stranger] },
     });
     expect(facts.cloudUsers.map((u) => u.id)).to.deep.equal([cloudAnna.id]);
-    expect(facts.cloudObjects.map((o) => o.id)).to.deep.equal([guest.id]);
+    expect(facts.cloudObjects.map((o) => o.id)).to.deep.equal([guest.id, group.id]);
     // The checks see the batch's accounts, as Get-AdFacts would have found them, not the whole forest.
     expect(facts.adUsers.map((a) => a.SamAccountName)).to.deep.equal(['anna']);
-    expect(io.calls.find((c) => c.step === 'cloud-facts')!.input).to.include({ SkipUsers: true });
-    expect(io.calls.find((c) => c.step === 'cloud-facts')!.input.Address).to.deep.equal(['a.m@contoso.com']);
+    // One call, and no key list crosses into PowerShell.
+    const calls = io.calls.filter((c) => c.step === 'cloud-facts');
+    expect(calls).to.have.length(1);
+    expect(calls[0]!.input).to.deep.include({ SkipUsers: true, UserPrincipalName: [], Address: [], Anchor: [] });
   });
 });
