@@ -56,3 +56,22 @@ export function anchorOf(user: AnchorSource, attribute: AnchorAttribute): string
   if (isConsistencyGuidAnchor(attribute)) return user.consistencyGuid || guidToImmutableId(user.ObjectGUID);
   return user.customAnchor || null;
 }
+
+/**
+ * An LDAP display name (RFC 4512 "descr": a letter, then letters, digits and hyphens), as AD's lDAPDisplayName.
+ * The anchor attribute comes from the sync server: data, not code, so it must be a name before it goes to
+ * PowerShell's -Properties (the scripts check it again with ValidatePattern).
+ */
+export const LDAP_DISPLAY_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
+
+/**
+ * The custom source anchor attribute the AD reads must read on each account, or null when the server uses
+ * objectGUID or mS-DS-ConsistencyGuid (every read has those). Throws when the server names something that is
+ * not an LDAP attribute name: reading AD without it would call every account unanchored.
+ */
+export function customAnchorAttribute(attribute: AnchorAttribute): string | null {
+  if (isObjectGuidAnchor(attribute) || isConsistencyGuidAnchor(attribute)) return null;
+  const name = attribute!.trim();
+  if (!LDAP_DISPLAY_NAME.test(name)) throw new Error(`the Entra Connect server's source anchor attribute is not an LDAP attribute name: ${JSON.stringify(attribute)}`);
+  return name;
+}

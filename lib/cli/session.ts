@@ -336,7 +336,8 @@ export interface OutputOptions {
   'report-dir'?: string;
 }
 
-const OUTPUT_FLAGS = ['report', 'html'] as const;
+// out: discover's batch file.
+const OUTPUT_FLAGS = ['report', 'html', 'out'] as const;
 
 /** The output options every run command takes (plan, apply, verify, rollback). */
 export function outputOptions<T>(y: Argv<T>) {

@@ -108,15 +108,17 @@ class MultiMap<V> {
   }
 }
 
-function confidenceOf(evidence: Evidence[]): number {
-  const kinds = new Set(evidence.map((e) => e.kind));
+function confidenceOf(kinds: EvidenceKind[]): number {
   let doubt = 1;
-  for (const kind of kinds) if (kind in WEIGHT) doubt *= 1 - WEIGHT[kind as keyof typeof WEIGHT];
+  for (const kind of new Set(kinds)) if (kind in WEIGHT) doubt *= 1 - WEIGHT[kind as keyof typeof WEIGHT];
   return Math.round((1 - doubt) * 100) / 100;
 }
 
 const RULE_ORDER: Rule[] = ['upn', 'smtp', 'proxy', 'prefix', 'name'];
-const strongest = (evidence: Evidence[]) => RULE_ORDER.find((r) => evidence.some((e) => e.kind === r)) ?? null;
+const strongest = (kinds: EvidenceKind[]) => RULE_ORDER.find((r) => kinds.includes(r)) ?? null;
+
+/** Candidates an ambiguous row lists (a common name can have hundreds of namesakes); the reason gives the count. */
+const LISTED = 20;
 
 /**
  * How strong a claim on an AD account is: 2 the same UPN or primary SMTP (what Entra Connect matches on), 1 an
@@ -124,7 +126,33 @@ const strongest = (evidence: Evidence[]) => RULE_ORDER.find((r) => evidence.some
  * level a cloud user has counts, for it and against the others: a namesake never outweighs an address.
  */
 type Level = 0 | 1 | 2;
-const levelOf = (evidence: Evidence[]): Level => (evidence.some((e) => e.kind === 'upn' || e.kind === 'smtp') ? 2 : evidence.some((e) => e.kind === 'prefix' || e.kind === 'proxy') ? 1 : 0);
+const levelOf = (kinds: EvidenceKind[]): Level => (kinds.includes('upn') || kinds.includes('smtp') ? 2 : kinds.includes('prefix') || kinds.includes('proxy') ? 1 : 0);
+
+/**
+ * What is equal on both sides, in one line: written only for the pairs reported, not for every candidate looked
+ * at (a common name meets many namesakes).
+ */
+function evidenceOf(cloud: DiscoverCloudUser, ad: AdUser, kinds: EvidenceKind[]): Evidence[] {
+  const upn = lower(cloud.userPrincipalName) ?? '';
+  const smtp = primarySmtp(cloud);
+  return kinds.map((kind): Evidence => {
+    switch (kind) {
+      case 'upn':
+        return { kind, detail: `same UPN ${ad.UserPrincipalName}` };
+      case 'smtp':
+        return { kind, detail: `same primary SMTP address ${smtp}` };
+      case 'prefix':
+        return { kind, detail: `same UPN prefix, other suffix (${ad.UserPrincipalName})` };
+      case 'proxy': {
+        const addresses = smtpAddresses(ad);
+        const address = [upn, smtp].find((a) => a !== null && addresses.includes(a)) ?? upn;
+        return { kind, detail: `${address} is among the AD account's addresses` };
+      }
+      case 'name':
+        return { kind, detail: `same given name and surname (${ad.GivenName} ${ad.Surname})` };
+    }
+  });
+}
 
 interface Claim {
   cloudIndex: number;
@@ -155,36 +183,32 @@ export function pairUsers(input: PairingInput): PairingResult {
     byName.add(nameKey(ad.GivenName, ad.Surname), ad);
   }
 
-  // First pass: each cloud user's candidates and their evidence.
-  const found: { strong: Map<AdUser, Evidence[]>; weak: Map<AdUser, Evidence[]> }[] = [];
-  for (const cloud of input.cloudUsers) {
+  // First pass: each cloud user's candidates and their evidence, kept at its strongest level only (the name
+  // evidence on them still counts for confidence). The maps of one user are dropped once it is looked up: at
+  // tens of thousands of users, keeping them all doubled what pairing holds.
+  const note = (into: Map<AdUser, EvidenceKind[]>, ad: AdUser, kind: EvidenceKind) => {
+    const list = into.get(ad);
+    if (!list) into.set(ad, [kind]);
+    else if (!list.includes(kind)) list.push(kind);
+  };
+  const NONE: [AdUser, EvidenceKind[]][] = [];
+  const own = input.cloudUsers.map((cloud) => {
     const upn = lower(cloud.userPrincipalName) ?? '';
     const smtp = primarySmtp(cloud);
-    const strong = new Map<AdUser, Evidence[]>();
-    const weak = new Map<AdUser, Evidence[]>();
-    const note = (into: Map<AdUser, Evidence[]>, ad: AdUser, evidence: Evidence) => {
-      const list = into.get(ad);
-      if (!list) into.set(ad, [evidence]);
-      else if (!list.some((e) => e.kind === evidence.kind)) list.push(evidence);
-    };
-    for (const ad of byUpn.get(upn)) note(strong, ad, { kind: 'upn', detail: `same UPN ${ad.UserPrincipalName}` });
-    for (const ad of bySmtp.get(smtp)) note(strong, ad, { kind: 'smtp', detail: `same primary SMTP address ${smtp}` });
-    if (strong.size === 0) {
-      for (const ad of byPrefix.get(prefixOf(upn))) note(weak, ad, { kind: 'prefix', detail: `same UPN prefix, other suffix (${ad.UserPrincipalName})` });
+    let all = new Map<AdUser, EvidenceKind[]>();
+    for (const ad of byUpn.get(upn)) note(all, ad, 'upn');
+    for (const ad of bySmtp.get(smtp)) note(all, ad, 'smtp');
+    if (all.size === 0) {
+      all = new Map<AdUser, EvidenceKind[]>();
+      for (const ad of byPrefix.get(prefixOf(upn))) note(all, ad, 'prefix');
       const addresses = new Set([upn, ...(smtp ? [smtp] : [])]);
-      for (const address of addresses) for (const ad of byAddress.get(address)) note(weak, ad, { kind: 'proxy', detail: `${address} is among the AD account's addresses` });
-      for (const ad of byName.get(nameKey(cloud.givenName, cloud.surname)))
-        note(weak, ad, { kind: 'name', detail: `same given name and surname (${ad.GivenName} ${ad.Surname})` });
+      for (const address of addresses) for (const ad of byAddress.get(address)) note(all, ad, 'proxy');
+      for (const ad of byName.get(nameKey(cloud.givenName, cloud.surname))) note(all, ad, 'name');
     }
-    found.push({ strong, weak });
-  }
-
-  // Each cloud user's candidates at its strongest level (the name evidence on them still counts for confidence).
-  const own = found.map(({ strong, weak }) => {
-    const all = strong.size > 0 ? strong : weak;
     let level: Level = 0;
-    for (const evidence of all.values()) level = Math.max(level, levelOf(evidence)) as Level;
-    return { level, candidates: [...all.entries()].filter(([, evidence]) => levelOf(evidence) === level) };
+    for (const kinds of all.values()) level = Math.max(level, levelOf(kinds)) as Level;
+    const candidates = all.size === 0 ? NONE : [...all.entries()].filter(([, kinds]) => levelOf(kinds) === level);
+    return { level, candidates };
   });
 
   // Second pass: who claims each AD account. Only the claims of the highest level compete.
@@ -213,22 +237,24 @@ export function pairUsers(input: PairingInput): PairingResult {
       return { ...base, status: 'left-out', reason: taken ? 'its only candidates belong more surely to other cloud users' : NO_MATCH };
     }
     if (mine.length > 1) {
+      const listed = mine.slice(0, LISTED);
       return {
         ...base,
         status: 'ambiguous',
-        evidence: mine.flatMap(([, e]) => e),
-        reason: `${mine.length} AD accounts match${isStrong ? ' by UPN or SMTP' : level === 1 ? ' by UPN prefix or address' : ' by name'}`,
-        candidates: mine.map(([ad]) => ad.DistinguishedName),
+        evidence: listed.flatMap(([ad, kinds]) => evidenceOf(cloud, ad, kinds)),
+        reason: `${mine.length} AD accounts match${isStrong ? ' by UPN or SMTP' : level === 1 ? ' by UPN prefix or address' : ' by name'}${mine.length > LISTED ? ` (the first ${LISTED} listed)` : ''}`,
+        candidates: listed.map(([ad]) => ad.DistinguishedName),
       };
     }
-    const [ad, evidence] = mine[0]!;
+    const [ad, kinds] = mine[0]!;
+    const evidence = evidenceOf(cloud, ad, kinds);
     const rivals = contenders(ad).length;
     if (rivals > 1) {
       return { ...base, status: 'ambiguous', evidence, reason: `${rivals} cloud users match AD account ${ad.SamAccountName}`, candidates: [ad.DistinguishedName] };
     }
     return isStrong
-      ? { ...base, status: 'ready', ad, rule: strongest(evidence), confidence: 1, evidence }
-      : { ...base, status: 'review', ad, rule: strongest(evidence), confidence: confidenceOf(evidence), evidence };
+      ? { ...base, status: 'ready', ad, rule: strongest(kinds), confidence: 1, evidence }
+      : { ...base, status: 'review', ad, rule: strongest(kinds), confidence: confidenceOf(kinds), evidence };
   });
   return { pairs, adRepresented: represented, adCandidates: candidates.length };
 }

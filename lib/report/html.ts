@@ -1,6 +1,7 @@
 // The report as one self-contained HTML page for a change board: summary first, a sortable, filterable table
 // of users, the tenant findings and the run's facts. No external asset (the page works offline, and its
 // Content-Security-Policy forbids loading anything); every value is escaped; it prints without its controls.
+import type { DiscoverReport, DiscoverRow } from '../workflow/discover.js';
 import { USER_OUTCOMES, type RunReport, type UserReport } from './types.js';
 import { MATCH_KIND } from './render.js';
 
@@ -38,7 +39,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
 th{background:#f3f3f3;cursor:pointer;user-select:none}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td ul{margin:0;padding-left:16px}.id{color:#666;font-size:12px}.upn{word-break:break-all;min-width:14em}
-.outcome{font-weight:600}.matched,.rolled-back{color:#106b10}.blocked,.failed,.duplicate,.error{color:#a40000}.planned,.skipped{color:#444}
+.outcome{font-weight:600}.matched,.rolled-back,.ready{color:#106b10}.review,.ambiguous{color:#8a5a00}.blocked,.failed,.duplicate,.error{color:#a40000}.planned,.skipped{color:#444}
 .sev.block{color:#a40000;font-weight:600}.sev.warn{color:#8a5a00}
 .controls{margin:8px 0;display:flex;gap:8px;align-items:center}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{font-weight:600}dd{margin:0;word-break:break-all}
@@ -87,6 +88,26 @@ export function reportHtml(report: RunReport): string {
     ['Tenant sync features', report.features ? `${report.features.source}${report.features.readAt ? ` (read ${report.features.readAt})` : ''}${report.features.error ? ` — ${report.features.error}` : ''}` : ''],
   ];
   const headers = ['Cloud user', 'AD account', 'Match by', 'Outcome', 'Findings', 'Remedy', 'Done / to do'];
+  return page(
+    title,
+    `<section id="summary"><div class="tiles">${tiles.join('')}</div>${
+    report.tenantLeftOpen ? '<p><b>Note:</b> blockSoftMatchEnabled is off in the tenant. When matching is done, run <code>upn-match feature block-soft-match</code> (Microsoft advises blocking soft match again).</p>' : ''
+  }</section>
+<h2>Users</h2>
+<div class="controls"><label>Filter <input id="filter" type="search" placeholder="UPN, account, code…"></label>
+<label>Outcome <select id="outcome"><option value="">all</option>${USER_OUTCOMES.map((o) => `<option value="${o}">${o}</option>`).join('')}</select></label>
+<span id="shown"></span></div>
+<table id="users"><thead><tr>${headers.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead>
+<tbody>${report.users.map((u) => userRow(u, tenantCodes)).join('\n')}</tbody></table>
+<h2>Tenant findings</h2>
+${report.tenantFindings.length === 0 ? '<p>None.</p>' : findingsList(report.tenantFindings)}
+<h2>Run facts</h2>
+${factList(facts)}`,
+  );
+}
+
+/** One self-contained page: no external asset, the table script last. */
+function page(title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -98,21 +119,63 @@ export function reportHtml(report: RunReport): string {
 </head>
 <body>
 <h1>${esc(title)}</h1>
-<section id="summary"><div class="tiles">${tiles.join('')}</div>${
-    report.tenantLeftOpen ? '<p><b>Note:</b> blockSoftMatchEnabled is off in the tenant. When matching is done, run <code>upn-match feature block-soft-match</code> (Microsoft advises blocking soft match again).</p>' : ''
-  }</section>
-<h2>Users</h2>
-<div class="controls"><label>Filter <input id="filter" type="search" placeholder="UPN, account, code…"></label>
-<label>Outcome <select id="outcome"><option value="">all</option>${USER_OUTCOMES.map((o) => `<option value="${o}">${o}</option>`).join('')}</select></label>
-<span id="shown"></span></div>
-<table id="users"><thead><tr>${headers.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead>
-<tbody>${report.users.map((u) => userRow(u, tenantCodes)).join('\n')}</tbody></table>
-<h2>Tenant findings</h2>
-${report.tenantFindings.length === 0 ? '<p>None.</p>' : list(report.tenantFindings.map((f) => `<span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> <code>${esc(f.code)}</code> ${esc(f.message)}<br><i>${esc(f.hint)}</i>`))}
-<h2>Run facts</h2>
-<dl id="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v ?? '')}</dd>`).join('')}</dl>
+${body}
 <script>${SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+function factList(facts: [string, unknown][]): string {
+  return `<dl id="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v ?? '')}</dd>`).join('')}</dl>`;
+}
+
+function findingsList(findings: { severity: string; code: string; message: string; hint: string }[]): string {
+  return list(findings.map((f) => `<span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> <code>${esc(f.code)}</code> ${esc(f.message)}<br><i>${esc(f.hint)}</i>`));
+}
+
+const DISCOVER_STATUSES: DiscoverRow['status'][] = ['ready', 'review', 'ambiguous', 'create', 'left-out'];
+
+function discoverRow(r: DiscoverRow): string {
+  const account = [r.samAccountName, r.distinguishedName].filter(Boolean).map(esc).join('<br>');
+  const cells = [
+    `<td class="upn">${esc(r.cloudUpn)}<div class="id">${esc(r.cloudId)}</div></td>`,
+    `<td>${account}</td>`,
+    `<td><span class="outcome ${esc(r.status)}">${esc(r.status)}</span>${r.blocked ? ' <span class="sev block">blocked</span>' : ''}</td>`,
+    `<td>${esc(r.rule ?? '')}${r.confidence > 0 ? ` (${esc(r.confidence.toFixed(2))})` : ''}</td>`,
+    `<td>${list(r.evidence.map(esc))}</td>`,
+    `<td>${findingsList(r.findings)}</td>`,
+    `<td>${esc(r.reason ?? '')}${list(r.candidates.map(esc))}</td>`,
+  ];
+  return `<tr data-outcome="${esc(r.status)}">${cells.join('')}</tr>`;
+}
+
+/** discover's report: what it proposes for each cloud-only user, on what evidence, and what plan's checks say. */
+export function discoverHtml(report: DiscoverReport & { toolVersion: string; generatedAt: string; command: string }): string {
+  const { counts, summary } = report;
+  const tiles = [...DISCOVER_STATUSES.map((st) => `<div class="tile ${st}">${st}<b>${summary[st]}</b></div>`), `<div class="tile blocked">blocked by the checks<b>${summary.blocked}</b></div>`];
+  const facts: [string, unknown][] = [
+    ['Tool version', report.toolVersion],
+    ['Generated', report.generatedAt],
+    ['Command', report.command],
+    ['Cloud users read', `${counts.cloudRead} (${counts.guests} guests, ${counts.cloudSynced} synced, ${counts.cloudAnchored} anchored, ${counts.cloudFilteredOut} outside the filter; ${counts.cloudOnly} cloud-only kept)`],
+    ['AD accounts read', `${counts.adRead} (${counts.adInScope} in scope, ${counts.adRepresented} already represented in the cloud, ${counts.adCandidates} candidates)`],
+    ['Searched under', report.searchBases.length > 0 ? report.searchBases.join('; ') : 'every domain'],
+    ...Object.entries(report.leftOut).map(([reason, n]): [string, unknown] => [`Left out: ${reason}`, n]),
+  ];
+  const headers = ['Cloud user', 'AD account', 'Proposal', 'Rule (confidence)', 'Evidence', "Plan's checks", 'Reason / candidates'];
+  return page(
+    'upn-match Discover (read-only)',
+    `<section id="summary"><div class="tiles">${tiles.join('')}</div><p>Review rows are proposals on weaker evidence: plan blocks them until their review column says no.</p></section>
+<h2>Cloud-only users</h2>
+<div class="controls"><label>Filter <input id="filter" type="search" placeholder="UPN, account, rule, code…"></label>
+<label>Proposal <select id="outcome"><option value="">all</option>${DISCOVER_STATUSES.map((st) => `<option value="${st}">${st}</option>`).join('')}</select></label>
+<span id="shown"></span></div>
+<table id="users"><thead><tr>${headers.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead>
+<tbody>${report.rows.map(discoverRow).join('\n')}</tbody></table>
+<h2>Tenant findings</h2>
+${report.tenantFindings.length === 0 ? '<p>None.</p>' : findingsList(report.tenantFindings)}
+<h2>Facts</h2>
+${factList(facts)}`,
+  );
 }

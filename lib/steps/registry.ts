@@ -1,6 +1,7 @@
 // One record per PowerShell step: which script, on which host, what goes in and comes out, whether
 // it writes, and how long it may take. The CLI, --help and the docs read this table.
 import { z } from 'zod';
+import { LDAP_DISPLAY_NAME } from '../anchor.js';
 import type { PowerShellRunner, ProgressSink, ScriptOutput } from '../bridge/index.js';
 import { AdUser, CloudObject, CloudUser, ForestFacts, SyncServerFacts, TenantFacts } from '../facts.js';
 
@@ -110,14 +111,20 @@ export const MatchStatus = z.object({
 });
 export type MatchStatus = z.infer<typeof MatchStatus>;
 
-/** A cloud-only member user as discover reads it. */
+/** What pairing reads of a cloud-only member user. */
 export const DiscoverCloudUser = CloudUser.pick({ id: true, userPrincipalName: true, displayName: true, givenName: true, surname: true, mail: true, proxyAddresses: true });
 export type DiscoverCloudUser = z.infer<typeof DiscoverCloudUser>;
 
-const DiscoverCloudOutput = z.object({
-  users: z.array(DiscoverCloudUser),
-  /** Every cloud user's onPremisesImmutableId: AD accounts whose anchor is among them are represented already. */
-  anchors: z.array(z.string()),
+/** Every user of the tenant, as discover reads it once: what plan's cloud facts take instead of a read of their own. */
+export const TenantUsersRead = z.object({
+  /** The cloud-only members kept (filters applied), in full: the batch's cloud users. */
+  users: z.array(CloudUser),
+  /** Every other user, short: their anchors say which AD accounts are represented already. */
+  others: z.array(CloudObject),
+});
+export type TenantUsersRead = z.infer<typeof TenantUsersRead>;
+
+const DiscoverCloudOutput = TenantUsersRead.extend({
   counts: z.object({ read: z.number(), guests: z.number(), synced: z.number(), anchored: z.number(), filteredOut: z.number() }),
 });
 
@@ -187,7 +194,7 @@ export const steps = {
         Server: z.string().optional(),
         ChunkSize: z.number().int().optional(),
         /** The sync server's custom source anchor attribute, to read on each account (not for objectGUID / mS-DS-ConsistencyGuid). */
-        AnchorAttribute: z.string().optional(),
+        AnchorAttribute: z.string().regex(LDAP_DISPLAY_NAME).optional(),
       })
       .strict(),
     output: AdFactsOutput,
@@ -202,7 +209,14 @@ export const steps = {
     script: 'steps/Get-CloudFacts.ps1',
     host: 'local',
     input: z
-      .object({ UserPrincipalName: z.array(z.string()), Address: z.array(z.string()), Anchor: z.array(z.string()), ...GraphSignIn })
+      .object({
+        UserPrincipalName: z.array(z.string()),
+        Address: z.array(z.string()),
+        Anchor: z.array(z.string()),
+        /** /users was read already (discover): groups, contacts and deleted users only, every one read (the caller filters). */
+        SkipUsers: z.boolean().optional(),
+        ...GraphSignIn,
+      })
       .strict(),
     output: z.object({
       cloudUsers: z.array(CloudUser),
@@ -379,7 +393,16 @@ export const steps = {
     title: 'Read every AD user of the forest, domain by domain in pages of 1,000',
     script: 'steps/Get-DiscoverAdUsers.ps1',
     host: 'local',
-    input: z.object({ Server: z.string().optional(), PageSize: z.number().int().min(1).max(5000).optional() }).strict(),
+    input: z
+      .object({
+        Server: z.string().optional(),
+        PageSize: z.number().int().min(1).max(5000).optional(),
+        /** The sync server's custom source anchor attribute, to read on each account (as for ad-facts). */
+        AnchorAttribute: z.string().regex(LDAP_DISPLAY_NAME).optional(),
+        /** Read each account's direct groups (a server that filters by group). */
+        MemberOf: z.boolean().optional(),
+      })
+      .strict(),
     output: AdFactsOutput,
     mutates: false,
     timeoutMs: 1_800_000,

@@ -1,11 +1,12 @@
 // The one place that gathers facts: the Entra Connect server first (its source anchor attribute), then AD
 // (its SMTP addresses and anchors are keys for the cloud lookup), the cloud and the tenant. The checks then read
 // these facts and do no I/O of their own.
-import { anchorOf, isConsistencyGuidAnchor, isObjectGuidAnchor } from '../anchor.js';
+import { anchorOf, customAnchorAttribute } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
 import { DEFAULT_FEATURE_RECORD_MAX_AGE_HOURS, type Config } from '../config.js';
-import type { Facts, TenantFacts } from '../facts.js';
-import { steps, type AdFactsOutput } from '../steps/registry.js';
+import type { AdUser, CloudObject, CloudUser, Facts, TenantFacts } from '../facts.js';
+import { normalizeDn, isUnderDn } from '../checks/names.js';
+import { steps, type AdFactsOutput, type TenantUsersRead } from '../steps/registry.js';
 import { chunkBySize, jsonBytes } from './chunks.js';
 import type { StepIO } from './io.js';
 
@@ -26,6 +27,8 @@ export interface CollectOptions {
   now?: Date;
   /** Every AD account of the forest, read already (discover): no AD facts call then. */
   adFacts?: AdFactsOutput;
+  /** Every user of the tenant, read already (discover): the cloud facts read no /users then. */
+  tenantUsers?: TenantUsersRead;
 }
 
 /** How the Graph-using scripts sign in, from the config (no graph section: a person signs in interactively). */
@@ -85,6 +88,55 @@ async function collectAdFacts(io: StepIO, users: BatchUser[], config: Config, ch
   return { ...parts[0]!, users: [...byGuid.values()] };
 }
 
+/**
+ * The accounts of a forest read whole (discover) that the batch concerns, as Get-AdFacts would have found them:
+ * every account holding a batch UPN (forest-wide), and those the batch names by DN or, in the write domain, by
+ * account name. The checks, and the cloud keys, then see what they see for plan.
+ */
+export function batchAdUsers(ad: AdFactsOutput, users: BatchUser[]): AdUser[] {
+  const upns = new Set(users.map((u) => u.cloudUpn.toLowerCase()));
+  const dns = new Set(users.flatMap((u) => (u.distinguishedName ? [normalizeDn(u.distinguishedName)] : [])));
+  const sams = new Set(users.flatMap((u) => (u.samAccountName ? [u.samAccountName.toLowerCase()] : [])));
+  const writeDomain = ad.forest.domains.find((d) => d.dnsRoot.toLowerCase() === ad.writeDomain.toLowerCase());
+  const inWriteDomain = (dn: string) => (writeDomain ? isUnderDn(normalizeDn(dn), normalizeDn(writeDomain.distinguishedName)) : true);
+  return ad.users.filter(
+    (a) =>
+      (a.UserPrincipalName !== null && upns.has(a.UserPrincipalName.toLowerCase())) ||
+      dns.has(normalizeDn(a.DistinguishedName)) ||
+      (sams.has(a.SamAccountName.toLowerCase()) && inWriteDomain(a.DistinguishedName)),
+  );
+}
+
+/** A tenant user as a cloud object (Get-CloudFacts' short form). */
+function asCloudObject(user: CloudUser | CloudObject): CloudObject {
+  return { kind: 'user', id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, mail: user.mail, proxyAddresses: user.proxyAddresses, onPremisesImmutableId: user.onPremisesImmutableId };
+}
+
+/**
+ * The cloud facts from objects read whole (discover's read of every user; the groups, contacts and deleted users
+ * of Get-CloudFacts -SkipUsers): what Get-CloudFacts' Test-HoldsKey keeps. An object holds a key when its UPN,
+ * mail or an smtp: proxy is a batch UPN or an AD address (case-insensitive), or its onPremisesImmutableId is an
+ * anchor (exact). The batch's own users go to cloudUsers only.
+ */
+function objectsHoldingKeys(users: CloudUser[], others: CloudObject[], upns: string[], addresses: string[], anchors: string[]) {
+  const batch = new Set(upns.map((u) => u.toLowerCase()));
+  const keys = new Set([...addresses, ...upns].map((a) => a.toLowerCase()));
+  const anchorSet = new Set(anchors);
+  const holds = (u: CloudUser | CloudObject) =>
+    (u.userPrincipalName !== null && keys.has(u.userPrincipalName.toLowerCase())) ||
+    (u.mail !== null && keys.has(u.mail.toLowerCase())) ||
+    u.proxyAddresses.some((p) => /^smtp:/i.test(p) && keys.has(p.slice(5).toLowerCase())) ||
+    (u.onPremisesImmutableId !== null && anchorSet.has(u.onPremisesImmutableId));
+  const cloudUsers: CloudUser[] = [];
+  const cloudObjects: CloudObject[] = [];
+  for (const user of users) {
+    if (batch.has(user.userPrincipalName.toLowerCase())) cloudUsers.push(user);
+    else if (holds(user)) cloudObjects.push(asCloudObject(user));
+  }
+  for (const other of others) if (holds(other)) cloudObjects.push(other);
+  return { cloudUsers, cloudObjects };
+}
+
 type CloudKey = { list: 'UserPrincipalName' | 'Address' | 'Anchor'; value: string };
 
 /**
@@ -92,7 +144,13 @@ type CloudKey = { list: 'UserPrincipalName' | 'Address' | 'Anchor'; value: strin
  * call reports as "other objects" whatever holds one of its keys; a batch user found by another call is the
  * batch's own, not another object.
  */
-async function collectCloudFacts(io: StepIO, upns: string[], addresses: string[], anchors: string[], signIn: ReturnType<typeof graphSignIn>) {
+async function collectCloudFacts(io: StepIO, upns: string[], addresses: string[], anchors: string[], signIn: GraphSignIn, tenantUsers?: TenantUsersRead) {
+  if (tenantUsers) {
+    // Every user read already: one call for the groups, contacts and deleted users, no key list sent.
+    const rest = await io.run(steps.cloudFacts, { UserPrincipalName: [], Address: [], Anchor: [], SkipUsers: true, ...signIn });
+    const found = objectsHoldingKeys(tenantUsers.users, [...tenantUsers.others, ...rest.cloudObjects], upns, addresses, anchors);
+    return { ...found, scanned: { ...rest.scanned, users: tenantUsers.users.length + tenantUsers.others.length } };
+  }
   const keys: CloudKey[] = [
     ...upns.map((value) => ({ list: 'UserPrincipalName' as const, value })),
     ...addresses.map((value) => ({ list: 'Address' as const, value })),
@@ -120,8 +178,9 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
   // (and, when custom, which attribute the AD facts must read).
   const syncServer = await io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
   const anchorAttribute = syncServer.anchorAttribute;
-  const customAnchor = isObjectGuidAnchor(anchorAttribute) || isConsistencyGuidAnchor(anchorAttribute) ? null : anchorAttribute;
-  const ad = options.adFacts ?? (await collectAdFacts(io, users, config, Math.max(1, options.adFactsChunkSize ?? AD_FACTS_CHUNK), customAnchor));
+  const ad = options.adFacts
+    ? { ...options.adFacts, users: batchAdUsers(options.adFacts, users) }
+    : await collectAdFacts(io, users, config, Math.max(1, options.adFactsChunkSize ?? AD_FACTS_CHUNK), customAnchorAttribute(anchorAttribute));
   const addresses = new Set<string>();
   const anchors = new Set<string>();
   for (const user of ad.users) {
@@ -130,7 +189,7 @@ export async function collectFacts(io: StepIO, users: BatchUser[], options: Coll
     if (anchor) anchors.add(anchor);
   }
   const signIn = graphSignIn(config);
-  const cloud = await collectCloudFacts(io, upns, [...addresses], [...anchors], signIn);
+  const cloud = await collectCloudFacts(io, upns, [...addresses], [...anchors], signIn, options.tenantUsers);
   const tenant = await io.run(steps.tenantFacts, signIn);
   const record = options.featureRecord;
   // The record stands in only for a read Graph refused this sign-in (rule sheet 10.5: app-only may or may not be served);

@@ -1,5 +1,6 @@
 // discover: read the cloud-only users and the AD accounts in the sync scope, propose the pairs, and run
 // each proposal through plan's precondition checks. Read-only: it writes nothing but the files it is asked for.
+import { customAnchorAttribute } from '../anchor.js';
 import type { BatchUser } from '../batch/types.js';
 import type { Finding } from '../checks/types.js';
 import { isUnderDn, normalizeDn } from '../checks/names.js';
@@ -108,7 +109,13 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
   const { config } = options;
   const signIn = graphSignIn(config);
   const sync = await deps.io.run(steps.syncFacts, { ComputerName: syncServerName(config) });
-  const forest = await deps.io.run(steps.discoverAd, config.ad?.server ? { Server: config.ad.server } : {});
+  // A custom source anchor is read on every account, so that the accounts it represents are known as such.
+  const anchorAttribute = customAnchorAttribute(sync.anchorAttribute);
+  const forest = await deps.io.run(steps.discoverAd, {
+    ...(config.ad?.server ? { Server: config.ad.server } : {}),
+    ...(anchorAttribute ? { AnchorAttribute: anchorAttribute } : {}),
+    ...(sync.groupFilterDn ? { MemberOf: true } : {}),
+  });
   const searchBases = options.searchBase ? [options.searchBase] : (sync.scopeOUs ?? []);
   const bases = searchBases.map(normalizeDn);
   for (const [i, base] of bases.entries()) {
@@ -123,7 +130,8 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
   // and the checks then say which are out of scope.
   const inScope = (u: AdUser) => bases.length === 0 || bases.some((base) => isUnderDn(normalizeDn(u.DistinguishedName), base));
   const adUsers = forest.users.filter(inScope);
-  const paired = pairUsers({ cloudUsers: cloud.users, adUsers, cloudAnchors: cloud.anchors, anchorAttribute: sync.anchorAttribute });
+  const cloudAnchors = cloud.others.flatMap((o) => (o.onPremisesImmutableId ? [o.onPremisesImmutableId] : []));
+  const paired = pairUsers({ cloudUsers: cloud.users, adUsers, cloudAnchors, anchorAttribute: sync.anchorAttribute });
 
   const taken = new Set(forest.users.map((u) => u.SamAccountName.toLowerCase()));
   // Rows are numbered as the CSV will number them (header is row 1).
@@ -134,7 +142,7 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
     return proposal;
   });
   const batch = proposals.filter((p): p is BatchUser => p !== null);
-  const evaluation = batch.length > 0 ? (await plan(deps, batch, { config, enableFeature: options.enableFeature, adFacts: forest })).evaluation : null;
+  const evaluation = batch.length > 0 ? (await plan(deps, batch, { config, enableFeature: options.enableFeature, adFacts: forest, tenantUsers: cloud })).evaluation : null;
   const verdicts = new Map(evaluation?.users.map((ev) => [ev.user.cloudUpn.toLowerCase(), ev]) ?? []);
 
   const tenantCodes = new Set(evaluation?.tenantFindings.map((f) => f.code) ?? []);

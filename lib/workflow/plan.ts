@@ -6,7 +6,7 @@ import type { Evaluation, UserEvaluation } from '../checks/types.js';
 import type { Config } from '../config.js';
 import type { Facts } from '../facts.js';
 import { summarize, type RunReport } from '../report/types.js';
-import type { AdFactsOutput } from '../steps/registry.js';
+import type { AdFactsOutput, TenantUsersRead } from '../steps/registry.js';
 import { collectFacts, type FeatureRecord } from './collector.js';
 import type { EngineDeps } from './deps.js';
 import type { JournalUser, RunJournal } from './journal.js';
@@ -21,6 +21,8 @@ export interface PlanOptions {
   adFactsChunkSize?: number;
   /** Every AD account of the forest, read already (discover). */
   adFacts?: AdFactsOutput;
+  /** Every user of the tenant, read already (discover). */
+  tenantUsers?: TenantUsersRead;
 }
 
 export interface PlanResult {
@@ -73,6 +75,7 @@ export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOp
     adFactsChunkSize: options.adFactsChunkSize,
     now: deps.clock.now(),
     adFacts: options.adFacts,
+    tenantUsers: options.tenantUsers,
   });
   const adopted = adoptExisting(withCloudUpns(users, facts), facts, run);
   return { facts, evaluation: evaluate(facts, adopted), users: adopted };

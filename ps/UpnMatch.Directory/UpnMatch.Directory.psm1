@@ -417,14 +417,16 @@ function ConvertTo-UpnMatchAdUser {
         Called once per user of a batch: a plain function returning an ordered dictionary. Reading a
         [pscustomobject]'s properties to serialise it makes PowerShell keep a member table per object, which
         costs more memory than the user's data at ten thousand users.
+        With -AnchorAttribute (the sync server's custom source anchor, an LDAP name the caller validated), its
+        value is added as customAnchor: a string as is, binary as base64 (rule sheet 6.3).
     #>
-    param($User)
+    param($User, [string] $AnchorAttribute)
     $consistency = $null
     if ($null -ne $User.PSObject.Properties['mS-DS-ConsistencyGuid'] -and $null -ne $User.'mS-DS-ConsistencyGuid') {
         $consistency = [Convert]::ToBase64String([byte[]]$User.'mS-DS-ConsistencyGuid')
     }
     $get = { param($name) if ($null -ne $User.PSObject.Properties[$name]) { return $User.$name } return $null }
-    return [ordered]@{
+    $shaped = [ordered]@{
         ObjectGUID        = ([guid]$User.ObjectGUID).ToString()
         SamAccountName    = [string]$User.SamAccountName
         UserPrincipalName = (& $get 'UserPrincipalName')
@@ -438,6 +440,15 @@ function ConvertTo-UpnMatchAdUser {
         consistencyGuid   = $consistency
         Enabled           = (& $get 'Enabled')
     }
+    if ($AnchorAttribute) {
+        # Read directly: a script block's output would unroll a byte[] into single bytes.
+        $raw = $null
+        if ($null -ne $User.PSObject.Properties[$AnchorAttribute]) { $raw = $User.$AnchorAttribute }
+        if ($raw -is [byte[]]) { $raw = [Convert]::ToBase64String($raw) }
+        if ($null -ne $raw) { $raw = [string]$raw }
+        $shaped['customAnchor'] = $raw
+    }
+    return $shaped
 }
 
 function Invoke-UpnMatchOnSyncServer {

@@ -65,14 +65,7 @@ foreach ($domain in $domains) {
         $chunk = $clauses.GetRange($i, [Math]::Min($ChunkSize, $clauses.Count - $i))
         $filter = '(|' + ($chunk -join '') + ')'
         foreach ($user in @(Get-ADUser -LDAPFilter $filter -Server $target -SearchBase $domain.distinguishedName -Properties $properties -ResultPageSize 500)) {
-            $shaped = ConvertTo-UpnMatchAdUser $user
-            if ($AnchorAttribute) {
-                $raw = $null
-                if ($null -ne $user.PSObject.Properties[$AnchorAttribute]) { $raw = $user.$AnchorAttribute }
-                if ($raw -is [byte[]]) { $raw = [Convert]::ToBase64String($raw) }
-                if ($null -ne $raw) { $raw = [string]$raw }
-                $shaped['customAnchor'] = $raw
-            }
+            $shaped = ConvertTo-UpnMatchAdUser $user -AnchorAttribute $AnchorAttribute
             $shaped['memberOf'] = @(@($user.memberOf) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
             $found[$shaped.ObjectGUID] = $shaped
         }

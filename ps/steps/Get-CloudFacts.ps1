@@ -11,6 +11,10 @@
     SMTP addresses to look for (without the smtp: prefix).
 .PARAMETER Anchor
     Source anchors (base64) to look for in onPremisesImmutableId.
+.PARAMETER SkipUsers
+    Leave /users out (discover read every user already, and the caller looks for the keys among them): only
+    groups, contacts and soft-deleted users are read, and every one read comes back (the caller looks for the keys
+    among them too, so that no key list crosses into PowerShell).
 .PARAMETER TenantId
     Tenant for app-only sign-in (with ClientId and CertificateThumbprint or CertificateSubject).
 .PARAMETER Auth
@@ -23,6 +27,7 @@ param(
     [string[]] $UserPrincipalName = @(),
     [string[]] $Address = @(),
     [string[]] $Anchor = @(),
+    [switch] $SkipUsers,
     [string] $TenantId,
     [string] $ClientId,
     [ValidatePattern('^([0-9A-Fa-f]{40})?$')] [string] $CertificateThumbprint,
@@ -75,32 +80,34 @@ function ConvertTo-CloudObject($kind, $item) {
 
 $userFields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,accountEnabled,jobTitle,department,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesProvisioningErrors,onPremisesSecurityIdentifier'
 $scanned = [ordered]@{}
-$scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + '&$top=999') -Activity 'Reading cloud users' -OnItem {
-    param($item)
-    if (-not (Test-HoldsKey $item)) { return }
-    $upn = Get-Value $item 'userPrincipalName'
-    # The batch's own users go to cloudUsers only: the checks count them among the cloud objects too.
-    if (-not ($upn -and $upns.Contains($upn))) {
-        $cloudObjects.Add((ConvertTo-CloudObject 'user' $item))
-    } else {
-        $cloudUsers.Add([ordered]@{
-                id                           = [string]$item['id']
-                userPrincipalName            = [string]$upn
-                displayName                  = Get-Value $item 'displayName'
-                givenName                    = Get-Value $item 'givenName'
-                surname                      = Get-Value $item 'surname'
-                mail                         = Get-Value $item 'mail'
-                proxyAddresses               = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
-                userType                     = Get-Value $item 'userType'
-                accountEnabled               = Get-Value $item 'accountEnabled'
-                jobTitle                     = Get-Value $item 'jobTitle'
-                department                   = Get-Value $item 'department'
-                onPremisesImmutableId        = Get-Value $item 'onPremisesImmutableId'
-                onPremisesSyncEnabled        = Get-Value $item 'onPremisesSyncEnabled'
-                onPremisesLastSyncDateTime   = Get-Value $item 'onPremisesLastSyncDateTime'
-                onPremisesProvisioningErrors = @(@(Get-Value $item 'onPremisesProvisioningErrors') | Where-Object { $null -ne $_ })
-                onPremisesSecurityIdentifier = Get-Value $item 'onPremisesSecurityIdentifier'
-            })
+if (-not $SkipUsers) {
+    $scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + '&$top=999') -Activity 'Reading cloud users' -OnItem {
+        param($item)
+        if (-not (Test-HoldsKey $item)) { return }
+        $upn = Get-Value $item 'userPrincipalName'
+        # The batch's own users go to cloudUsers only: the checks count them among the cloud objects too.
+        if (-not ($upn -and $upns.Contains($upn))) {
+            $cloudObjects.Add((ConvertTo-CloudObject 'user' $item))
+        } else {
+            $cloudUsers.Add([ordered]@{
+                    id                           = [string]$item['id']
+                    userPrincipalName            = [string]$upn
+                    displayName                  = Get-Value $item 'displayName'
+                    givenName                    = Get-Value $item 'givenName'
+                    surname                      = Get-Value $item 'surname'
+                    mail                         = Get-Value $item 'mail'
+                    proxyAddresses               = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+                    userType                     = Get-Value $item 'userType'
+                    accountEnabled               = Get-Value $item 'accountEnabled'
+                    jobTitle                     = Get-Value $item 'jobTitle'
+                    department                   = Get-Value $item 'department'
+                    onPremisesImmutableId        = Get-Value $item 'onPremisesImmutableId'
+                    onPremisesSyncEnabled        = Get-Value $item 'onPremisesSyncEnabled'
+                    onPremisesLastSyncDateTime   = Get-Value $item 'onPremisesLastSyncDateTime'
+                    onPremisesProvisioningErrors = @(@(Get-Value $item 'onPremisesProvisioningErrors') | Where-Object { $null -ne $_ })
+                    onPremisesSecurityIdentifier = Get-Value $item 'onPremisesSecurityIdentifier'
+                })
+        }
     }
 }
 # Groups, contacts and soft-deleted users: their first pages in one $batch.
@@ -111,7 +118,7 @@ $others = [ordered]@{
 }
 $counts = Get-UpnMatchGraphCollections -Collections $others -OnItem {
     param($kind, $item)
-    if (Test-HoldsKey $item) { $cloudObjects.Add((ConvertTo-CloudObject $kind $item)) }
+    if ($SkipUsers -or (Test-HoldsKey $item)) { $cloudObjects.Add((ConvertTo-CloudObject $kind $item)) }
 }
 $scanned.groups = $counts['group']
 $scanned.contacts = $counts['contact']

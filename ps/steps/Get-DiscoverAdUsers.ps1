@@ -10,13 +10,20 @@
     Domain controller (or domain) of the domain the tool writes to; the module's default otherwise.
 .PARAMETER PageSize
     Objects per LDAP page.
+.PARAMETER AnchorAttribute
+    The Entra Connect server's custom source anchor attribute (LDAP name), read on each account as customAnchor,
+    so that accounts represented in the cloud under it are known. Not given for objectGUID and mS-DS-ConsistencyGuid.
+.PARAMETER MemberOf
+    Read each account's direct groups too (memberOf), for a server that filters by group.
 .OUTPUTS
     { forest: { name, upnSuffixes, domains }, writeDomain, users } (the shape of Get-AdFacts)
 #>
 [CmdletBinding()]
 param(
     [string] $Server,
-    [ValidateRange(1, 5000)] [int] $PageSize = 1000
+    [ValidateRange(1, 5000)] [int] $PageSize = 1000,
+    [ValidatePattern('^([A-Za-z][A-Za-z0-9-]*)?$')] [string] $AnchorAttribute,
+    [switch] $MemberOf
 )
 
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
@@ -32,12 +39,18 @@ $domains = @($forest.Domains | ForEach-Object {
     })
 
 $properties = @('UserPrincipalName', 'DisplayName', 'GivenName', 'Surname', 'mail', 'proxyAddresses', 'mS-DS-ConsistencyGuid', 'Enabled')
+if ($AnchorAttribute) { $properties += $AnchorAttribute }
+if ($MemberOf) { $properties += 'memberOf' }
 $users = New-Object System.Collections.Generic.List[object]
 foreach ($domain in $domains) {
     $target = $domain.dnsRoot
     if ($Server -and $domain.dnsRoot -eq $writeDomain) { $target = $Server }
     Get-ADUser -LDAPFilter '(&(objectCategory=person)(objectClass=user))' -SearchBase $domain.distinguishedName -Server $target -Properties $properties -ResultPageSize $PageSize |
-        ForEach-Object { $users.Add((ConvertTo-UpnMatchAdUser $_)) }
+        ForEach-Object {
+            $shaped = ConvertTo-UpnMatchAdUser $_ -AnchorAttribute $AnchorAttribute
+            if ($MemberOf) { $shaped['memberOf'] = @(@($_.memberOf) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ }) }
+            $users.Add($shaped)
+        }
 }
 
 [pscustomobject]@{

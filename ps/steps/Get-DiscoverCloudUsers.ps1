@@ -1,10 +1,12 @@
 ﻿<#
 .SYNOPSIS
-    Reads the tenant's cloud-only member users for discover, in pages of 999, and every anchor already in the cloud.
+    Reads every user of the tenant for discover, in pages of 999: the cloud-only members in full, the others in short.
 .DESCRIPTION
     One pass over /users ($select, $top=999): a member user with no onPremisesImmutableId that is not synced
-    is cloud-only; guests and synced users are counted, not returned. The anchors (onPremisesImmutableId)
-    of every user come back too, so that AD accounts already represented in the cloud are never proposed.
+    is cloud-only, and comes back with every field plan's checks read (Get-CloudFacts' cloudUsers), so that
+    checking the proposals reads /users no second time. Every other user (guest, synced, anchored, filtered
+    out) comes back short, as a cloud object (its UPN, addresses and anchor): AD accounts whose anchor is
+    among them are represented already, and the checks look for the batch's keys among them.
     With -GroupId, the group's transitive user members are read first (ids only) and only they are kept.
     The domain filter is applied in memory: no value enters an OData filter.
 .PARAMETER Domain
@@ -16,7 +18,7 @@
 .PARAMETER Auth
     certificate, managed-identity (app-only), interactive or device-code (delegated).
 .OUTPUTS
-    { users (cloud-only members kept), anchors, counts { read, guests, synced, anchored, filteredOut } }
+    { users (cloud-only members kept), others (every other user, short), counts { read, guests, synced, anchored, filteredOut } }
 #>
 [CmdletBinding()]
 param(
@@ -48,34 +50,56 @@ $suffix = $null
 if ($Domain) { $suffix = '@' + $Domain }
 
 $users = New-Object System.Collections.Generic.List[object]
-$anchors = New-Object System.Collections.Generic.List[string]
+$others = New-Object System.Collections.Generic.List[object]
 $counts = [ordered]@{ read = 0; guests = 0; synced = 0; anchored = 0; filteredOut = 0 }
-$fields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,onPremisesImmutableId,onPremisesSyncEnabled'
-$counts.read = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $fields + '&$top=999') -OnItem {
+
+# Ordered dictionaries, not [pscustomobject]s: tens of thousands are serialised (see ConvertTo-UpnMatchAdUser).
+function Add-Other($item) {
+    $others.Add([ordered]@{
+            kind                  = 'user'
+            id                    = [string]$item['id']
+            displayName           = Get-Value $item 'displayName'
+            userPrincipalName     = Get-Value $item 'userPrincipalName'
+            mail                  = Get-Value $item 'mail'
+            proxyAddresses        = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            onPremisesImmutableId = Get-Value $item 'onPremisesImmutableId'
+        })
+}
+
+# The fields of Get-CloudFacts' users: the kept users are the batch's cloud users when plan's checks run.
+$fields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,accountEnabled,jobTitle,department,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesProvisioningErrors,onPremisesSecurityIdentifier'
+$counts.read = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $fields + '&$top=999') -Activity 'Reading cloud users' -OnItem {
     param($item)
     $anchor = Get-Value $item 'onPremisesImmutableId'
-    if ($anchor) { $anchors.Add([string]$anchor) }
-    if ((Get-Value $item 'userType') -eq 'Guest') { $counts.guests++; return }
-    if ((Get-Value $item 'onPremisesSyncEnabled') -eq $true) { $counts.synced++; return }
+    if ((Get-Value $item 'userType') -eq 'Guest') { $counts.guests++; Add-Other $item; return }
+    if ((Get-Value $item 'onPremisesSyncEnabled') -eq $true) { $counts.synced++; Add-Other $item; return }
     # No longer synced but still anchored: a previously synced user, not cloud-only.
-    if ($anchor) { $counts.anchored++; return }
+    if ($anchor) { $counts.anchored++; Add-Other $item; return }
     $upn = [string](Get-Value $item 'userPrincipalName')
-    if ($null -ne $suffix -and -not $upn.EndsWith($suffix, [System.StringComparison]::OrdinalIgnoreCase)) { $counts.filteredOut++; return }
-    if ($null -ne $members -and -not $members.Contains([string]$item['id'])) { $counts.filteredOut++; return }
-    # Ordered dictionaries, not [pscustomobject]s: tens of thousands are serialised (see ConvertTo-UpnMatchAdUser).
+    if ($null -ne $suffix -and -not $upn.EndsWith($suffix, [System.StringComparison]::OrdinalIgnoreCase)) { $counts.filteredOut++; Add-Other $item; return }
+    if ($null -ne $members -and -not $members.Contains([string]$item['id'])) { $counts.filteredOut++; Add-Other $item; return }
     $users.Add([ordered]@{
-            id                = [string]$item['id']
-            userPrincipalName = $upn
-            displayName       = Get-Value $item 'displayName'
-            givenName         = Get-Value $item 'givenName'
-            surname           = Get-Value $item 'surname'
-            mail              = Get-Value $item 'mail'
-            proxyAddresses    = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            id                           = [string]$item['id']
+            userPrincipalName            = $upn
+            displayName                  = Get-Value $item 'displayName'
+            givenName                    = Get-Value $item 'givenName'
+            surname                      = Get-Value $item 'surname'
+            mail                         = Get-Value $item 'mail'
+            proxyAddresses               = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            userType                     = Get-Value $item 'userType'
+            accountEnabled               = Get-Value $item 'accountEnabled'
+            jobTitle                     = Get-Value $item 'jobTitle'
+            department                   = Get-Value $item 'department'
+            onPremisesImmutableId        = $anchor
+            onPremisesSyncEnabled        = Get-Value $item 'onPremisesSyncEnabled'
+            onPremisesLastSyncDateTime   = Get-Value $item 'onPremisesLastSyncDateTime'
+            onPremisesProvisioningErrors = @(@(Get-Value $item 'onPremisesProvisioningErrors') | Where-Object { $null -ne $_ })
+            onPremisesSecurityIdentifier = Get-Value $item 'onPremisesSecurityIdentifier'
         })
 }
 
 [pscustomobject]@{
-    users   = $users.ToArray()
-    anchors = $anchors.ToArray()
-    counts  = [pscustomobject]$counts
+    users  = $users.ToArray()
+    others = $others.ToArray()
+    counts = [pscustomobject]$counts
 }

@@ -16,9 +16,11 @@ describe('end to end: discover', function () {
     const dir = await initSim('happy-path');
     const before = stateText(dir);
     const out = path.join(dir, 'b.csv');
-    const found = await runCli(['discover', '--sim', dir, '--out', out, '--ou', OU, '--json']);
+    const html = path.join(dir, 'd.html');
+    const found = await runCli(['discover', '--sim', dir, '--out', out, '--ou', OU, '--json', '--html', html]);
     expect(found.exitCode, found.stderr).to.equal(0);
     expect(stateText(dir)).to.equal(before);
+    expect(readFileSync(html, 'utf8').match(/<tr data-outcome=/g)).to.have.length(found.json.rows.length);
     expect(found.json.summary).to.include({ ready: 0, review: 2, ambiguous: 0, create: 2, 'left-out': 0 });
     // The two synced background users are represented already: never proposed.
     expect(found.json.counts).to.include({ cloudSynced: 2, adRepresented: 2 });
@@ -68,6 +70,32 @@ describe('end to end: discover', function () {
     expect(blockedByPlan).to.deep.equal(blockedByDiscover);
   });
 
+  it('custom source anchor (employeeID): accounts it represents are left out, and a proposal without one says why', async () => {
+    const dir = await initSim('happy-path');
+    const state = JSON.parse(stateText(dir));
+    state.sync.anchorAttribute = 'employeeID';
+    // The synced users carry their AD account's employeeID as anchor; Anna's account has one, Søren's none.
+    for (const sam of ['kfischer', 'lnguyen']) {
+      const ad = state.forest.users.find((u: any) => u.SamAccountName === sam);
+      ad.employeeID = `E-${sam}`;
+      state.tenant.users.find((u: any) => u.userPrincipalName === ad.UserPrincipalName).onPremisesImmutableId = `E-${sam}`;
+    }
+    state.forest.users.find((u: any) => u.SamAccountName === 'amueller').employeeID = 'E-amueller';
+    writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state));
+    const out = path.join(dir, 'b.csv');
+    const found = await runCli(['discover', '--sim', dir, '--out', out, '--json']);
+    expect(found.exitCode, found.stderr).to.equal(0);
+    expect(found.json.counts).to.include({ cloudSynced: 2, adRepresented: 2 });
+    const codes = Object.fromEntries(found.json.rows.map((r: any) => [r.cloudUpn, r.findings.map((f: any) => f.code)]));
+    expect(codes['anna.mueller@contoso.com']).to.not.include('SourceAnchorMissing');
+    expect(codes['soren.ostergard@contoso.com']).to.include('SourceAnchorMissing');
+    // plan's own AD read (Get-AdFacts -AnchorAttribute) says the same.
+    const planned = await runCli(['plan', '--sim', dir, '--csv', out, '--json']);
+    const planCodes = Object.fromEntries(planned.json.users.map((u: any) => [u.cloudUpn, u.findings.map((f: any) => f.code)]));
+    expect(planCodes['anna.mueller@contoso.com']).to.not.include('SourceAnchorMissing');
+    expect(planCodes['soren.ostergard@contoso.com']).to.include('SourceAnchorMissing');
+  });
+
   it('filters: another UPN domain keeps nobody; a group keeps its transitive members; a search base outside the forest is bad input', async () => {
     const dir = await initSim('happy-path');
     const none = await runCli(['discover', '--sim', dir, '--domain', 'fabrikam.com', '--json']);
@@ -87,5 +115,9 @@ describe('end to end: discover', function () {
     const bad = await runCli(['discover', '--sim', dir, '--search-base', 'OU=X,DC=elsewhere,DC=example']);
     expect(bad.exitCode).to.equal(2);
     expect(bad.stderr).to.contain('the search base is in no domain of the forest');
+    // The output files' folders are checked before anything is read.
+    const unwritable = await runCli(['discover', '--sim', dir, '--html', path.join(dir, 'no-such-folder', 'd.html'), '--out', path.join(dir, 'no-such-folder', 'b.csv')]);
+    expect(unwritable.exitCode).to.equal(2);
+    expect(unwritable.stderr).to.contain('--html').and.contain('--out').and.contain('does not exist');
   });
 });

@@ -57,10 +57,10 @@ interface Server {
   stderr: () => string;
 }
 
-async function startServer(dir: string, pipe: string): Promise<Server> {
+async function startServer(dir: string, pipe: string, env: Record<string, string> = {}): Promise<Server> {
   const host = await resolveTestHost();
   const child = spawn(host, ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', path.join(projectRoot, 'ps', 'sim', 'tools', 'Start-SimServer.ps1'), '-PipeName', pipe], {
-    env: { ...process.env, TERM: 'dumb', UPN_MATCH_SIM_DIR: dir },
+    env: { ...process.env, TERM: 'dumb', UPN_MATCH_SIM_DIR: dir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -167,6 +167,18 @@ Import-Module Microsoft.Graph.Authentication, ADSync
       expect(r.request).to.contain('Connect-MgGraph');
       expect(r.busy).to.equal(false);
       expect(readCalls(dir).map((c) => c.command)).to.deep.equal(['Invoke-MgGraphRequest', 'Get-ADSyncScheduler']);
+      expect(server.stderr()).to.equal('');
+    });
+
+    it('sends a large output a part at a time, whole and in order, and serves calls made between the parts', async () => {
+      // Parts of 2 objects: the 3 accounts come in 2 parts; each account is looked up again while the search is read.
+      server = await startServer(dir, `upn-match-test-${process.pid}-p`, { UPN_MATCH_SIM_SERVER_PART: '2' });
+      const r = await runSimJson(dir, `
+Import-Module ActiveDirectory
+$seen = @(Get-ADUser -Filter * | ForEach-Object { (Get-ADUser -Identity $_.ObjectGUID).SamAccountName })
+@{ seen = $seen; first = @(Get-ADUser -Filter * | Select-Object -First 1).Count }`, { UPN_MATCH_SIM_SERVER: server.pipe });
+      expect(r.seen).to.deep.equal(['ann', 'bob', 'cid']);
+      expect(r.first).to.equal(1);
       expect(server.stderr()).to.equal('');
     });
 

@@ -1,7 +1,7 @@
 // The source anchor: one function, from Microsoft's byte order, that agrees with itself on an empty
 // mS-DS-ConsistencyGuid (Entra Connect writes objectGUID into it before the export).
 import { expect } from 'chai';
-import { anchorOf, guidToImmutableId } from '../../lib/anchor.js';
+import { anchorOf, customAnchorAttribute, guidToImmutableId } from '../../lib/anchor.js';
 
 describe('anchor', () => {
   const guid = '11223344-5566-7788-99aa-bbccddeeff00';
@@ -27,5 +27,12 @@ describe('anchor', () => {
   it('with a custom anchor attribute takes its value, and none when it is empty', () => {
     expect(anchorOf({ ObjectGUID: guid, consistencyGuid: 'AAECAwQFBgcICQoLDA0ODw==', customAnchor: 'E1234' }, 'employeeID')).to.equal('E1234');
     expect(anchorOf({ ObjectGUID: guid, consistencyGuid: 'AAECAwQFBgcICQoLDA0ODw==', customAnchor: null }, 'employeeID')).to.equal(null);
+  });
+
+  it('names the custom attribute the AD reads must read, and refuses one that is not an LDAP attribute name', () => {
+    for (const builtIn of [null, '', 'mS-DS-ConsistencyGuid', 'ms-ds-consistencyguid', 'objectGUID']) expect(customAnchorAttribute(builtIn)).to.equal(null);
+    expect(customAnchorAttribute('employeeID')).to.equal('employeeID');
+    expect(customAnchorAttribute('extensionAttribute10')).to.equal('extensionAttribute10');
+    for (const bad of ['employeeID,mail', '1abc', 'employee ID', "x'); Remove-Item", '*']) expect(() => customAnchorAttribute(bad), bad).to.throw(/not an LDAP attribute name/);
   });
 });

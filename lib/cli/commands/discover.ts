@@ -6,7 +6,9 @@ import { EXIT } from '../../exit-codes.js';
 import { discover } from '../../workflow/discover.js';
 import type { GlobalOptions } from '../context.js';
 import { reportJsonPieces } from '../../report/render.js';
-import { withSession, writeStdout } from '../session.js';
+import { discoverHtml } from '../../report/html.js';
+import { toolVersion } from '../../version.js';
+import { commandLine, withSession, writeStdout } from '../session.js';
 
 export function discoverCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
@@ -15,6 +17,7 @@ export function discoverCommand(yargs: Argv<GlobalOptions>) {
     (y) =>
       y
         .option('out', { type: 'string', describe: 'write the proposed batch (plan\'s columns plus rule, confidence, evidence, review) to this CSV file' })
+        .option('html', { type: 'string', describe: 'also write the report as one self-contained HTML page to this file' })
         .option('domain', { type: 'string', describe: 'only cloud users whose UPN is in this domain' })
         .option('group', { type: 'string', describe: 'only the (transitive) members of this cloud group (object id)' })
         .option('search-base', { type: 'string', describe: 'read AD under this DN instead of the Entra Connect sync scope' })
@@ -24,7 +27,7 @@ export function discoverCommand(yargs: Argv<GlobalOptions>) {
           'Pairs by the rules Entra Connect uses: the same UPN or the same primary SMTP address is ready; a UPN prefix in another\n' +
             'suffix, the cloud address among the AD proxy addresses or the same name (accents and case aside) is a proposal to\n' +
             'review (review=yes: plan blocks it until set to no); several candidates either way is ambiguous and never proposed.\n' +
-            'Every proposal then goes through plan\'s precondition checks. Writes nothing but --out.',
+            'Every proposal then goes through plan\'s precondition checks. Writes nothing but --out and --html.',
         ),
     (argv) =>
       withSession(argv, async ({ context, deps }) => {
@@ -38,6 +41,7 @@ export function discoverCommand(yargs: Argv<GlobalOptions>) {
         });
         // Directory data: readable by its owner only.
         if (argv.out) writeFileSync(argv.out, discoverCsv(report), { encoding: 'utf8', mode: 0o600 });
+        if (argv.html) writeFileSync(argv.html, discoverHtml({ ...report, toolVersion, generatedAt: new Date().toISOString(), command: commandLine() }), { encoding: 'utf8', mode: 0o600 });
         // Row by row: at tens of thousands of users the report's text is tens of megabytes.
         if (argv.json) await writeStdout(reportJsonPieces(report, 'rows'));
         else console.log(renderDiscover(report, argv.out));

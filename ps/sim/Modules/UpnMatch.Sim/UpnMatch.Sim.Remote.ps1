@@ -23,6 +23,12 @@ $script:RemoteTargets = @{}
 $script:RemoteLocalParameters = @('ErrorVariable', 'WarningVariable', 'InformationVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable', 'ErrorAction')
 # Parameters that name a variable the fake sets in its caller's scope: the server sets its own and sends the values.
 $script:RemoteVariableParameters = @('StatusCodeVariable', 'ResponseHeadersVariable')
+# Objects per reply: a larger output stays on the server and the client fetches it a part at a time ('more'
+# requests), as the ActiveDirectory module reads a paged search: a client holds one part, not all 50,000 users.
+$script:RemoteOutputPart = 1000
+if ([int]::TryParse([string]$env:UPN_MATCH_SIM_SERVER_PART, [ref]$null) -and [int]$env:UPN_MATCH_SIM_SERVER_PART -gt 0) { $script:RemoteOutputPart = [int]$env:UPN_MATCH_SIM_SERVER_PART }
+# Server side: the parts not fetched yet, by token (a client that stops reading leaves its parts: a few are kept).
+$script:RemotePending = [ordered]@{}
 
 function Test-SimRemoteClient {
     <# True when this process must forward fake calls to a simulator server. #>
@@ -219,6 +225,22 @@ function Invoke-SimRemote {
     }
     if ($null -ne $response['error']) { $Cmdlet.ThrowTerminatingError((ConvertFrom-SimRemoteError $response['error'])) }
     foreach ($item in @($response['output'])) { $Cmdlet.WriteObject($item) }
+    # The rest of a large output, a part per request; each part is written out before the next is asked for.
+    # A new connection each time: what runs downstream may call the server in between.
+    $more = $response['more']
+    while ($more) {
+        $pipe = [System.IO.Pipes.NamedPipeClientStream]::new('.', $env:UPN_MATCH_SIM_SERVER, [System.IO.Pipes.PipeDirection]::InOut)
+        try {
+            $pipe.Connect(60000)
+            Write-SimFrame $pipe ('more ' + $more)
+            $part = [System.Management.Automation.PSSerializer]::Deserialize((Read-SimFrame $pipe))
+        } finally {
+            $pipe.Dispose()
+        }
+        $more = $part['more']
+        foreach ($item in @($part['output'])) { $Cmdlet.WriteObject($item) }
+        $part = $null
+    }
     if (@($response['errors']).Count -gt 0) {
         $ErrorActionPreference = Get-SimCallerErrorAction -Cmdlet $Cmdlet -BoundParameters $BoundParameters
         foreach ($remoteError in @($response['errors'])) { $Cmdlet.WriteError((ConvertFrom-SimRemoteError $remoteError)) }
@@ -233,7 +255,7 @@ function Invoke-SimServerRequest {
     $command = [string]$request['command']
     $parameters = @{}
     foreach ($key in @($request['parameters'].Keys)) { $parameters[[string]$key] = ConvertFrom-SimRemoteValue $request['parameters'][$key] }
-    $reply = @{ output = @(); error = $null; errors = @(); variables = @{} }
+    $reply = @{ output = @(); error = $null; errors = @(); variables = @{}; more = $null }
     # The fake sets these in this function's scope, under names of ours (the client's could be a local's here).
     $variables = @{}
     foreach ($key in $script:RemoteVariableParameters) {
@@ -260,6 +282,10 @@ function Invoke-SimServerRequest {
             if ($item -is [System.Management.Automation.ErrorRecord]) { $written.Add((ConvertTo-SimRemoteError -Record $item -Command $command)) } else { $output.Add($item) }
         }
         $reply.output = $output.ToArray()
+        if ($output.Count -gt $script:RemoteOutputPart) {
+            $reply.output = $output.GetRange(0, $script:RemoteOutputPart).ToArray()
+            $reply.more = Add-SimRemotePending $output $script:RemoteOutputPart
+        }
         $reply.errors = $written.ToArray()
         foreach ($key in @($variables.Keys)) {
             $set = Get-Variable -Name $parameters[$key] -Scope 0 -ErrorAction SilentlyContinue
@@ -346,6 +372,29 @@ function Invoke-SimServerWarmUp {
     }
 }
 
+function Add-SimRemotePending {
+    <# Server side: keeps the output from index Start on for 'more' requests; returns its token. #>
+    param([System.Collections.Generic.List[object]] $Output, [int] $Start)
+    while ($script:RemotePending.Count -ge 8) { $script:RemotePending.RemoveAt(0) }
+    $token = [guid]::NewGuid().ToString('N')
+    $script:RemotePending[$token] = @{ output = $Output; next = $Start }
+    return $token
+}
+
+function Get-SimServerMore {
+    <# Server side: the next part of a pending output, serialised; more names the token while parts remain. #>
+    param([Parameter(Mandatory = $true)] [string] $Token)
+    $pending = $script:RemotePending[$Token]
+    $reply = @{ output = @(); more = $null }
+    if ($null -ne $pending) {
+        $count = [Math]::Min($script:RemoteOutputPart, $pending.output.Count - $pending.next)
+        $reply.output = $pending.output.GetRange($pending.next, $count).ToArray()
+        $pending.next += $count
+        if ($pending.next -lt $pending.output.Count) { $reply.more = $Token } else { $script:RemotePending.Remove($Token) }
+    }
+    return [System.Management.Automation.PSSerializer]::Serialize($reply, 20)
+}
+
 function Invoke-SimServer {
     <#
     .SYNOPSIS
@@ -373,6 +422,8 @@ function Invoke-SimServer {
             if ($text -eq 'stop') {
                 Write-SimFrame $pipe 'stopped'
                 $stop = $true
+            } elseif ($text.StartsWith('more ')) {
+                Write-SimFrame $pipe (Get-SimServerMore $text.Substring(5))
             } else {
                 Write-SimFrame $pipe (Invoke-SimServerRequest $text)
             }
