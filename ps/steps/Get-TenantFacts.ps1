@@ -79,7 +79,7 @@ if ($answer.status -eq 200) {
     $code = ''
     if ($answer.body -and $answer.body['error']) { $code = ', ' + [string]$answer.body['error']['code'] }
     $featuresDenied = $true
-    $featuresError = 'Graph refused to read the directory-sync features (HTTP {0}{1}): an app needs the application permission OnPremDirectorySynchronization.Read.All (where Graph grants it), a person the Global Administrator role' -f $answer.status, $code
+    $featuresError = 'Graph refused to read the directory-sync features (HTTP {0}{1}): an app needs the application permission OnPremDirectorySynchronization.Read.All (where Graph grants it), a person the Global Administrator role; or record them once with upn-match feature signed in as a person (delegated), and app-only runs use that record' -f $answer.status, $code
 } else {
     Stop-UpnMatch -Code 'GraphRequestFailed' -Target 'onPremisesSynchronization' -Message ('Graph answered {0} when reading the directory-sync features' -f $answer.status)
 }
