@@ -268,10 +268,7 @@ function Get-AdUserIndex {
         whole forest, as a domain controller's indexes do.
     #>
     param($State)
-    return (Get-SimIndex -Name 'ad.users' -State $State -Build {
-            param($World)
-            return , (New-SimIndex -Items @(Get-SimValue $World.forest 'users' @()) -Fields @('ObjectGUID', 'SamAccountName', 'UserPrincipalName', 'DistinguishedName'))
-        })
+    return (Get-SimIndex -Name 'ad.users' -State $State -Items { param($World) Get-SimValue $World.forest 'users' @() } -Fields @('ObjectGUID', 'SamAccountName', 'UserPrincipalName', 'DistinguishedName'))
 }
 $script:IndexedAttributes = @('objectguid', 'samaccountname', 'userprincipalname', 'distinguishedname')
 
@@ -833,6 +830,8 @@ function New-ADUser {
             $state.forest['users'] = @(Get-SimValue $state.forest 'users' @()) + @($user)
             Add-SimReplicationWrite -State $state -Domain $domain -Dc (Resolve-SimDomainController $state $domain $Server) -ObjectGuid ([string]$user.ObjectGUID) -Before $null -Now $ctx.Now
             $ctx.Dirty = $true
+            # Appended, and changed below before the call ends: touched.
+            $ctx.Touched = @($user)
             # "Accounts created with the New-ADUser cmdlet are disabled if no password is provided." (Set-ADUser /
             # New-ADUser docs). A password that fails the domain policy leaves the account created but disabled,
             # and the cmdlet reports the error, as the real one does.
@@ -969,6 +968,7 @@ function Set-ADUser {
                 Add-SimReplicationWrite -State $state -Domain $domain -Dc $dc -ObjectGuid ([string]$user.ObjectGUID) -Before $user -Now $ctx.Now
                 foreach ($key in @($work.Keys)) { $user[$key] = $work[$key] }
                 $ctx.Dirty = $true
+                $ctx.Touched = @($user)
                 if ($PassThru) { return (ConvertTo-AdUserObject $state $user @()) }
                 return $null
             }
