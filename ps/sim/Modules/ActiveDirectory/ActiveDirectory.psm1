@@ -239,7 +239,7 @@ function Assert-AdUpnUnique {
     if (-not $UserPrincipalName) { return }
     if ($script:ModesBeforeUpnUniqueness -contains [string](Get-SimValue $Domain 'DomainMode' 'Windows2016Domain')) { return }
     # The index names the holders (each checked below): reading a forest of 50,000 on each write took a second.
-    foreach ($user in @(Get-AdSearchCandidates $State @('userprincipalname' + [char]0 + $UserPrincipalName))) {
+    foreach ($user in (Get-AdSearchCandidates $State @('userprincipalname' + [char]0 + $UserPrincipalName))) {
         if ($null -ne $ExceptUser -and [object]::ReferenceEquals($user, $ExceptUser)) { continue }
         if (([string](Get-SimValue $user 'UserPrincipalName' '')).Equals($UserPrincipalName, [StringComparison]::OrdinalIgnoreCase)) {
             throw (New-AdError -Message 'The operation failed because UPN value provided for addition/modification is not unique forest-wide' -ErrorId 'ActiveDirectoryServer:8648' -Target $Target)
@@ -589,7 +589,7 @@ function ConvertTo-AdStoredValue {
 
 function Test-AdSamAccountNameTaken {
     param($State, $Domain, [string] $SamAccountName, $ExceptUser)
-    foreach ($user in @(Get-AdSearchCandidates $State @('samaccountname' + [char]0 + $SamAccountName))) {
+    foreach ($user in (Get-AdSearchCandidates $State @('samaccountname' + [char]0 + $SamAccountName))) {
         if ($null -ne $ExceptUser -and [object]::ReferenceEquals($user, $ExceptUser)) { continue }
         if (-not ([string]$user.DistinguishedName).EndsWith([string]$Domain.DistinguishedName, [StringComparison]::OrdinalIgnoreCase)) { continue }
         if (([string](Get-SimValue $user 'SamAccountName' '')).Equals($SamAccountName, [StringComparison]::OrdinalIgnoreCase)) { return $true }
