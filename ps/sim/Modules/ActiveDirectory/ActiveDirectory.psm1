@@ -269,7 +269,7 @@ function Get-AdUserIndex {
         whole forest, as a domain controller's indexes do.
     #>
     param($State)
-    return (Get-SimIndex -Name 'ad.users' -State $State -Items { param($World) Get-SimValue $World.forest 'users' @() } -Fields @('ObjectGUID', 'SamAccountName', 'UserPrincipalName', 'DistinguishedName'))
+    return (Get-SimIndex -Name 'ad.users' -State $State -Items { param($World) , (Get-SimList $World.forest 'users') } -Fields @('ObjectGUID', 'SamAccountName', 'UserPrincipalName', 'DistinguishedName'))
 }
 $script:IndexedAttributes = @('objectguid', 'samaccountname', 'userprincipalname', 'distinguishedname')
 
@@ -318,7 +318,7 @@ function Test-AdLdapIndexExact {
 function Get-AdSearchCandidates {
     <# The users a search must test, in forest order: the index's hits when the filter allows, else every user. #>
     param($State, [string[]] $Keys)
-    $users = @(Get-SimValue $State.forest 'users' @())
+    $users = Get-SimList $State.forest 'users'
     if ($null -eq $Keys) { return , $users }
     $index = Get-AdUserIndex $State
     $positions = [System.Collections.Generic.SortedSet[int]]::new()
@@ -343,7 +343,7 @@ function Find-AdUser {
     if ($byGuid) { $keys = @('objectguid' + [char]0 + $guid.ToString()) }
     elseif ($text.IndexOf('=') -gt 0) { $keys = @('distinguishedname' + [char]0 + $text) }
     elseif (-not $text.StartsWith('S-1-', [StringComparison]::OrdinalIgnoreCase)) { $keys = @('samaccountname' + [char]0 + $text) }
-    $passes = @(, @(Get-SimValue $State.forest 'users' @()))
+    $passes = @(, (Get-SimList $State.forest 'users'))
     if ($null -ne $keys) { $passes = @((Get-AdSearchCandidates $State $keys), $passes[0]) }
     foreach ($users in $passes) {
         foreach ($user in $users) {

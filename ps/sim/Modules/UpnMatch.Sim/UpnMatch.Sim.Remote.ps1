@@ -30,7 +30,7 @@ if ([int]::TryParse([string]$env:UPN_MATCH_SIM_SERVER_PART, [ref]$null) -and [in
 # Server side: the parts not fetched yet, by token (a client that stops reading leaves its parts: a few are kept).
 $script:RemotePending = [ordered]@{}
 # Server side: writes are kept in memory and saved after this long without a call (UpnMatch.Sim.State.ps1).
-$script:RemoteSaveIdleMs = 200
+$script:RemoteSaveIdleMs = 1000
 
 function Test-SimRemoteClient {
     <# True when this process must forward fake calls to a simulator server. #>

@@ -136,7 +136,7 @@ function Update-SimIndexes {
     }
     foreach ($name in @($script:StateIndexes.Keys)) {
         $entry = $script:StateIndexes[$name]
-        if (-not $entry.Index.Update([object[]]@(& $entry.Items $State), $Touched)) { $script:StateIndexes.Remove($name) }
+        if (-not $entry.Index.Update((& $entry.Items $State), $Touched)) { $script:StateIndexes.Remove($name) }
     }
 }
 
@@ -168,10 +168,11 @@ function Get-SimIndex {
         An index can be stale inside a body that changes the state and then looks up: callers use it for
         lookups only, and check each hit against the object itself.
     #>
+    # Items returns the list as one object[] (not unrolled).
     param([Parameter(Mandatory = $true)] [string] $Name, [Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [scriptblock] $Items, [Parameter(Mandatory = $true)] [string[]] $Fields)
-    if (-not [object]::ReferenceEquals($State, $script:StateCache.State)) { return (New-SimIndex -Items @(& $Items $State) -Fields $Fields) }
+    if (-not [object]::ReferenceEquals($State, $script:StateCache.State)) { return (New-SimIndex -Items (& $Items $State) -Fields $Fields) }
     if (-not $script:StateIndexes.ContainsKey($Name)) {
-        $script:StateIndexes[$Name] = @{ Index = (New-SimIndex -Items @(& $Items $State) -Fields $Fields); Items = $Items }
+        $script:StateIndexes[$Name] = @{ Index = (New-SimIndex -Items (& $Items $State) -Fields $Fields); Items = $Items }
     }
     return $script:StateIndexes[$Name].Index
 }
