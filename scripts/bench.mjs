@@ -8,6 +8,7 @@
 // from /proc (Linux). See docs/performance.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -267,6 +268,32 @@ function bareStartMs() {
   return Math.round(times.sort((a, b) => a - b)[1]);
 }
 
+/**
+ * Asks the simulator server to save the writes it keeps in memory (see docs/simulator.md), so that state.json
+ * is current when the bench reads it. The server's pipe is a Unix socket in the temp folder (.NET's name for it).
+ */
+function saveSimServer(serverEnv) {
+  const pipe = serverEnv?.UPN_MATCH_SIM_SERVER;
+  if (!pipe) return Promise.resolve();
+  const socketPath = process.platform === 'win32' ? `\\\\.\\pipe\\${pipe}` : path.join(os.tmpdir(), `CoreFxPipe_${pipe}`);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    const body = Buffer.from('save', 'utf8');
+    const header = Buffer.alloc(4);
+    header.writeInt32LE(body.length);
+    let reply = Buffer.alloc(0);
+    socket.on('connect', () => socket.write(Buffer.concat([header, body])));
+    socket.on('data', (d) => {
+      reply = Buffer.concat([reply, d]);
+      if (reply.length >= 4 && reply.length >= 4 + reply.readInt32LE(0)) {
+        socket.end();
+        resolve();
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
 async function runOurs(dir, n, serverEnv) {
   const runNumberBefore = syncRunNumber(dir);
   const argv = discoverMode
@@ -275,6 +302,7 @@ async function runOurs(dir, n, serverEnv) {
     ? [cli, 'plan', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--json']
     : [cli, 'apply', '--sim', dir, '--csv', path.join(dir, 'users.csv'), '--yes', '--json', '--verify-timeout', '600'];
   const run = await measure(process.execPath, argv, { env: simEnv(dir, serverEnv), limitMs: timeoutMs, stdoutFile: path.join(dir, 'report.json') });
+  await saveSimServer(serverEnv);
   const calls = readCalls(dir);
   const counts = countCalls(calls);
   let summary = null;
@@ -336,6 +364,7 @@ async function runNaive(dir, n, serverEnv) {
     simModules,
   ];
   const run = await measure(host.path, argv, { env: simEnv(dir, serverEnv), limitMs: naiveTimeoutMs });
+  await saveSimServer(serverEnv);
   const calls = readCalls(dir);
   const counts = countCalls(calls);
   const syncCycles = syncRunNumber(dir) - runNumberBefore;

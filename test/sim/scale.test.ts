@@ -129,13 +129,19 @@ Start-Sleep -Milliseconds 20
 Import-Module ActiveDirectory, Microsoft.Graph.Authentication
 $user = Get-ADUser -Identity ann -Properties proxyAddresses, 'mS-DS-ConsistencyGuid'
 Set-ADUser -Identity $user.ObjectGUID -UserPrincipalName 'ann@fabrikam.com'
+New-ADUser -Name 'Dee Fox' -SamAccountName dee -UserPrincipalName 'dee@contoso.com' -Path 'OU=Staff,DC=contoso,DC=local'
+# The server keeps these writes in memory and updates its index: the searches it answers from the index alone
+# see the new values and no longer the old one, and a taken UPN is still refused.
+function sams($f) { , @(Get-ADUser -LDAPFilter $f | ForEach-Object { $_.SamAccountName } | Sort-Object) }
+$indexed = @{ old = (sams '(userPrincipalName=ann@contoso.com)'); new = (sams '(|(userPrincipalName=ann@fabrikam.com)(sAMAccountName=dee))'); created = (Get-ADUser -Identity dee).UserPrincipalName
+  taken = (Catch-Sim { Set-ADUser -Identity bob -UserPrincipalName 'ANN@fabrikam.com' }).fqid }
 Connect-MgGraph -Scopes 'User.Read.All' -NoWelcome
 $page = Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users?$select=id,userPrincipalName'
 $notFound = Catch-Sim { Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users/nobody@contoso.com' }
 $status = $null
 try { Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users/nobody@contoso.com' } catch { $status = [int]$_.Exception.Response.StatusCode }
 @{
-  pid = $PID; guidType = $user.ObjectGUID.GetType().FullName; proxies = @($user.proxyAddresses)
+  pid = $PID; guidType = $user.ObjectGUID.GetType().FullName; proxies = @($user.proxyAddresses); indexed = $indexed
   upns = @($page.value | ForEach-Object { $_.userPrincipalName }); notFound = $notFound; status = $status
   adMissing = (Catch-Sim { Get-ADUser -Identity nobody })
 }`, env);
@@ -148,8 +154,11 @@ try { Invoke-MgGraphRequest -Method GET -Uri '/v1.0/users/nobody@contoso.com' } 
       expect(r.adMissing.type).to.equal('Microsoft.ActiveDirectory.Management.ADIdentityNotFoundException');
       expect(r.adMissing.category).to.equal('ObjectNotFound');
       expect(r.adMissing.fqid).to.match(/^ActiveDirectoryCmdlet:Microsoft\.ActiveDirectory\.Management\.ADIdentityNotFoundException,Get-ADUser$/);
-      // The write landed in the world the server holds, and the log names the client, not the server.
+      expect(r.indexed).to.deep.equal({ old: [], new: ['ann', 'dee'], created: 'dee@contoso.com', taken: 'ActiveDirectoryServer:8648,Set-ADUser' });
+      // The writes landed in the world the server holds and are in state.json once the client has ended (it asks
+      // the server to save as it exits), and the log names the client, not the server.
       expect(readState(dir).forest.users.find((u: Json) => u.SamAccountName === 'ann').UserPrincipalName).to.equal('ann@fabrikam.com');
+      expect(readState(dir).forest.users.map((u: Json) => u.SamAccountName)).to.include('dee');
       expect([...new Set(readCalls(dir).map((c) => c.pid))].sort()).to.deep.equal([q.pid, r.pid].sort());
       expect(server.stderr()).to.equal('');
     });

@@ -255,7 +255,7 @@ function Find-GraphUser {
     <# A user by id or userPrincipalName: the index names it, the loop checks it; a miss reads every user. #>
     param($State, [string] $Key)
     $users = @(Get-GraphCollection $State 'users')
-    $index = Get-SimIndex -Name 'graph.users' -State $State -Build { param($World) return , (New-SimIndex -Items @(Get-GraphCollection $World 'users') -Fields @('id', 'userPrincipalName')) }
+    $index = Get-SimIndex -Name 'graph.users' -State $State -Items { param($World) , (Get-SimList $World.tenant 'users') } -Fields @('id', 'userPrincipalName')
     foreach ($lookup in @(('id' + [char]0 + $Key), ('userprincipalname' + [char]0 + $Key))) {
         $hits = $null
         if (-not $index.TryGetValue($lookup, [ref]$hits)) { continue }

@@ -41,7 +41,9 @@ function Invoke-SimCommand {
 
     $killAfter = $null
     $result = $null
-    $lock = Enter-SimLock $dir
+    # The simulator server keeps the lock while it holds writes not yet saved (Write-SimState).
+    $lock = $script:HeldLock
+    if ($null -eq $lock) { $lock = Enter-SimLock $dir }
     $script:InTransaction = $true
     try {
         $countersPath = [System.IO.Path]::Combine($dir, 'counters.json')
@@ -79,7 +81,7 @@ function Invoke-SimCommand {
 
         $context = @{
             Dir = $dir; Now = (Get-SimNow); Config = $config; Counters = $counters; CountersPath = $countersPath
-            Faults = $faults; Command = $Command; Route = $Route; Dirty = $false; State = $null
+            Faults = $faults; Command = $Command; Route = $Route; Dirty = $false; State = $null; Touched = $null
         }
         if (-not $NoState) {
             $state = Read-SimState $dir
@@ -113,11 +115,19 @@ function Invoke-SimCommand {
                 $result = & $Body $context
             } catch {
                 # The body may have changed the kept state before it failed: forget it, the file is the truth.
-                Clear-SimStateCache
-                if ($null -ne $snapshot) { [UpnMatchSim.Files]::WriteAtomic([System.IO.Path]::Combine($dir, 'state.json'), $snapshot) }
+                # Not in the server while it holds unsaved writes (they are in memory only): the bodies check
+                # before they change, and one that fails after a change returns its error instead of throwing.
+                if ($null -ne $snapshot) {
+                    # The snapshot holds every write before this call, saved or not.
+                    Clear-SimStateCache
+                    [UpnMatchSim.Files]::WriteAtomic([System.IO.Path]::Combine($dir, 'state.json'), $snapshot)
+                    $script:StateUnsaved = $false
+                } elseif ($script:StateUnsaved) { $script:StateIndexes = @{} } else { Clear-SimStateCache }
                 throw
             }
-            if ($context.Dirty -or $settled) { Write-SimState -Dir $dir -State $state }
+            $touched = $context.Touched
+            if ($settled) { $touched = $null }
+            if ($context.Dirty -or $settled) { Write-SimState -Dir $dir -State $state -Touched $touched }
         } else {
             $result = & $Body $context
         }
@@ -126,7 +136,7 @@ function Invoke-SimCommand {
         }
     } finally {
         $script:InTransaction = $false
-        $lock.Dispose()
+        if ($script:StateUnsaved) { $script:HeldLock = $lock } else { $script:HeldLock = $null; $lock.Dispose() }
     }
     if ($null -ne $killAfter) { Invoke-SimKill ([string](Get-SimValue $killAfter 'target' 'host')) }
     return $result

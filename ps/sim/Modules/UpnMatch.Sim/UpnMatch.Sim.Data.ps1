@@ -57,6 +57,19 @@ function Get-SimValue {
     return $value
 }
 
+function Get-SimList {
+    <#
+    .SYNOPSIS
+        A list of a dictionary as one object[], not unrolled (an empty one when missing): @(Get-SimValue ...) copies
+        it item by item, which costs tens of ms for the 50,000 users of a large world on every call.
+    #>
+    param([AllowNull()] $Map, [string] $Key)
+    $value = Get-SimValue $Map $Key
+    if ($value -is [object[]]) { return , $value }
+    if ($null -eq $value) { return , ([object[]]@()) }
+    return , ([object[]]@($value))
+}
+
 function Format-SimTime {
     param([Parameter(Position = 0)] [datetime] $Time)
     return $Time.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ss.fffZ', $script:Invariant)

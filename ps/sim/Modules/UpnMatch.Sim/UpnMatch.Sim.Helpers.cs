@@ -1,4 +1,4 @@
-// The simulator's compiled helper (loaded by UpnMatch.Sim.psm1, Initialize-SimTypes): exception types with the
+﻿// The simulator's compiled helper (loaded by UpnMatch.Sim.psm1, Initialize-SimTypes): exception types with the
 // real modules' names, so that typed catch blocks in product scripts work, and the data, file, lookup and Graph
 // conversions every fake call runs (PowerShell code for them was too slow on large worlds).
 // Written in C# 5 so that Windows PowerShell 5.1 compiles it too.
@@ -158,27 +158,12 @@ namespace UpnMatchSim {
 
         // Positions of the dictionaries in items by field value: key = lower-case field name, NUL, value
         // (compared case-insensitively); null and empty values are left out.
-        public static System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<int>> BuildIndex(object items, string[] fields) {
-            System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<int>> index =
-                new System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<int>>(StringComparer.OrdinalIgnoreCase);
+        public static Index BuildIndex(object items, string[] fields) {
+            Index index = new Index(fields);
             object[] list = items as object[];
-            if (list == null) { return index; }
-            for (int i = 0; i < list.Length; i++) {
-                IDictionary map = list[i] as IDictionary;
-                if (map == null) { continue; }
-                foreach (string field in fields) {
-                    if (!map.Contains(field)) { continue; }
-                    string text = Convert.ToString(map[field], CultureInfo.InvariantCulture);
-                    if (string.IsNullOrEmpty(text)) { continue; }
-                    string key = field.ToLowerInvariant() + "\0" + text;
-                    System.Collections.Generic.List<int> hits;
-                    if (!index.TryGetValue(key, out hits)) {
-                        hits = new System.Collections.Generic.List<int>();
-                        index[key] = hits;
-                    }
-                    hits.Add(i);
-                }
-            }
+            if (list == null) { list = new object[0]; }
+            index.Items = list;
+            for (int i = 0; i < list.Length; i++) { index.Add(list, i); }
             return index;
         }
 
@@ -289,6 +274,120 @@ namespace UpnMatchSim {
     }
 
     // The simulator's own files: written atomically (temp file, then replace), the call log appended.
+    // Positions of the dictionaries of a list by field value (key: lower-case field name, NUL, value; compared
+    // case-insensitively). It keeps each position's keys, so that the simulator server, which keeps the world in
+    // memory across writes, updates it after a write instead of building it again over 50,000 users.
+    public class Index : System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<int>> {
+        private readonly string[] fields;
+        private readonly System.Collections.Generic.List<string[]> keysAt = new System.Collections.Generic.List<string[]>();
+        public object[] Items;
+
+        public Index(string[] fields) : base(StringComparer.OrdinalIgnoreCase) { this.fields = fields; }
+
+        internal void Add(object[] list, int i) {
+            System.Collections.Generic.List<string> keys = new System.Collections.Generic.List<string>();
+            IDictionary map = list[i] as IDictionary;
+            if (map != null) {
+                foreach (string field in fields) {
+                    if (!map.Contains(field)) { continue; }
+                    string text = Convert.ToString(map[field], CultureInfo.InvariantCulture);
+                    if (string.IsNullOrEmpty(text)) { continue; }
+                    string key = field.ToLowerInvariant() + "\0" + text;
+                    System.Collections.Generic.List<int> hits;
+                    if (!TryGetValue(key, out hits)) {
+                        hits = new System.Collections.Generic.List<int>();
+                        this[key] = hits;
+                    }
+                    if (!hits.Contains(i)) { hits.Add(i); }
+                    keys.Add(key);
+                }
+            }
+            while (keysAt.Count <= i) { keysAt.Add(null); }
+            keysAt[i] = keys.ToArray();
+        }
+
+        private void Remove(int i) {
+            if (i >= keysAt.Count || keysAt[i] == null) { return; }
+            foreach (string key in keysAt[i]) {
+                System.Collections.Generic.List<int> hits;
+                if (!TryGetValue(key, out hits)) { continue; }
+                hits.Remove(i);
+                if (hits.Count == 0) { base.Remove(key); }
+            }
+            keysAt[i] = null;
+        }
+
+        // After a write: items is the list now, touched the objects the write changed in place. Indexes the
+        // objects appended to the list and indexes the touched ones again. False when the list changed otherwise
+        // (an object removed or replaced): the caller then builds the index again.
+        public bool Update(object items, object[] touched) {
+            object[] list = items as object[];
+            if (list == null) { list = new object[0]; }
+            if (list.Length < Items.Length) { return false; }
+            for (int i = 0; i < Items.Length; i++) {
+                if (!Object.ReferenceEquals(list[i], Items[i])) { return false; }
+            }
+            int before = Items.Length;
+            Items = list;
+            for (int i = before; i < list.Length; i++) { Add(list, i); }
+            if (touched != null && touched.Length > 0) {
+                System.Collections.Generic.HashSet<object> set = new System.Collections.Generic.HashSet<object>(ReferenceComparer.Instance);
+                foreach (object t in touched) { if (t != null) { set.Add(t is PSObject ? ((PSObject)t).BaseObject : t); } }
+                for (int i = 0; i < before; i++) {
+                    if (set.Contains(list[i])) { Remove(i); Add(list, i); }
+                }
+            }
+            return true;
+        }
+    }
+
+    internal sealed class ReferenceComparer : System.Collections.Generic.IEqualityComparer<object> {
+        public static readonly ReferenceComparer Instance = new ReferenceComparer();
+        bool System.Collections.Generic.IEqualityComparer<object>.Equals(object a, object b) { return Object.ReferenceEquals(a, b); }
+        int System.Collections.Generic.IEqualityComparer<object>.GetHashCode(object o) { return System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(o); }
+    }
+
+    // A client of the simulator server: sends "save" as the process exits (see Write-SimState), once per pipe.
+    public static class RemoteClient {
+        private static readonly System.Collections.Generic.HashSet<string> pipes = new System.Collections.Generic.HashSet<string>();
+
+        public static void SaveOnExit(string pipe) {
+            // Called as the fake modules are imported, on the session's thread.
+            if (!pipes.Add(pipe)) { return; }
+            AppDomain.CurrentDomain.ProcessExit += delegate { Save(pipe); };
+        }
+
+        public static void Save(string pipe) {
+            try {
+                using (System.IO.Pipes.NamedPipeClientStream stream = new System.IO.Pipes.NamedPipeClientStream(".", pipe, System.IO.Pipes.PipeDirection.InOut)) {
+                    // The server gone (stopped first): give up quickly rather than hold the exit.
+                    stream.Connect(2000);
+                    byte[] body = Encoding.UTF8.GetBytes("save");
+                    stream.Write(BitConverter.GetBytes(body.Length), 0, 4);
+                    stream.Write(body, 0, body.Length);
+                    stream.Flush();
+                    byte[] header = new byte[4];
+                    int read = 0;
+                    while (read < 4) {
+                        int n = stream.Read(header, read, 4 - read);
+                        if (n <= 0) { return; }
+                        read += n;
+                    }
+                    int length = BitConverter.ToInt32(header, 0);
+                    byte[] reply = new byte[length];
+                    read = 0;
+                    while (read < length) {
+                        int n = stream.Read(reply, read, length - read);
+                        if (n <= 0) { return; }
+                        read += n;
+                    }
+                }
+            } catch (Exception) {
+                // Best effort: the server also saves when no call comes for a moment.
+            }
+        }
+    }
+
     public static class Files {
         private static readonly UTF8Encoding Utf8NoBom = new UTF8Encoding(false);
 

@@ -29,6 +29,8 @@ $script:RemoteOutputPart = 1000
 if ([int]::TryParse([string]$env:UPN_MATCH_SIM_SERVER_PART, [ref]$null) -and [int]$env:UPN_MATCH_SIM_SERVER_PART -gt 0) { $script:RemoteOutputPart = [int]$env:UPN_MATCH_SIM_SERVER_PART }
 # Server side: the parts not fetched yet, by token (a client that stops reading leaves its parts: a few are kept).
 $script:RemotePending = [ordered]@{}
+# Server side: writes are kept in memory and saved after this long without a call (UpnMatch.Sim.State.ps1).
+$script:RemoteSaveIdleMs = 1000
 
 function Test-SimRemoteClient {
     <# True when this process must forward fake calls to a simulator server. #>
@@ -366,6 +368,8 @@ function Invoke-SimServerWarmUp {
     } finally {
         foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
         if ($null -ne $graph) { & $graph { $script:Connection = $args[0] } $connection }
+        # The warm-up's writes went to the temp world: saved there, and the lock let go.
+        try { Save-SimServerState } catch { $null = $_ }
         try { if ([System.IO.Directory]::Exists($temp)) { [System.IO.Directory]::Delete($temp, $true) } } catch { $null = $_ }
         # The world again, parsed for the first call (the temp world replaced it in the cache).
         try { $null = Read-SimState $dir } catch { $null = $_ }
@@ -412,7 +416,16 @@ function Invoke-SimServer {
     $pipe = & $newPipe
     if ($OnReady) { & $OnReady }
     while ($true) {
-        $pipe.WaitForConnection()
+        if ($script:StateUnsaved) {
+            # Writes kept in memory are saved once no call has come for a moment (a batch of writes is done).
+            $waiting = $pipe.WaitForConnectionAsync()
+            if (-not $waiting.Wait($script:RemoteSaveIdleMs)) {
+                Save-SimServerState
+                $waiting.Wait()
+            }
+        } else {
+            $pipe.WaitForConnection()
+        }
         # The next instance exists before this one closes: a client that connects meanwhile waits in line
         # (on Unix, closing the last instance would reset its connection).
         $next = & $newPipe
@@ -420,8 +433,12 @@ function Invoke-SimServer {
         try {
             $text = Read-SimFrame $pipe
             if ($text -eq 'stop') {
+                Save-SimServerState
                 Write-SimFrame $pipe 'stopped'
                 $stop = $true
+            } elseif ($text -eq 'save') {
+                Save-SimServerState
+                Write-SimFrame $pipe 'saved'
             } elseif ($text.StartsWith('more ')) {
                 Write-SimFrame $pipe (Get-SimServerMore $text.Substring(5))
             } else {
@@ -449,6 +466,9 @@ function Get-SimRemoteProxies {
     #>
     param([Parameter(Mandatory = $true)] [string] $Module, [Parameter(Mandatory = $true)] [System.Management.Automation.FunctionInfo[]] $Functions)
     if (-not (Test-SimRemoteClient)) { return @() }
+    # The server keeps writes in memory for a moment: this process asks it to save them as it exits, so that
+    # whoever waited for this process reads them in state.json.
+    [UpnMatchSim.RemoteClient]::SaveOnExit($env:UPN_MATCH_SIM_SERVER)
     $proxies = [System.Collections.Generic.List[object]]::new()
     foreach ($function in $Functions) { $proxies.Add(@{ Name = $function.Name; Body = (New-SimRemoteProxy -Module $Module -Function $function) }) }
     return $proxies.ToArray()

@@ -6,6 +6,10 @@
 
 $script:StateCache = @{ Path = $null; Stamp = $null; State = $null }
 $script:StateIndexes = @{}
+# Simulator server only: writes kept in memory and not yet in state.json, and the lock held meanwhile (see
+# Write-SimState).
+$script:StateUnsaved = $false
+$script:HeldLock = $null
 $script:ConfigCache = $null
 
 function Get-SimDirectory {
@@ -86,11 +90,54 @@ function Read-SimState {
 }
 
 function Write-SimState {
-    param([Parameter(Mandatory = $true)] [string] $Dir, [Parameter(Mandatory = $true)] $State)
+    <#
+    .SYNOPSIS
+        Saves the state after a change. Touched: the objects the change altered in place (the indexes are updated
+        for them and for objects appended to a list); $null when unknown (the indexes are built again).
+    .DESCRIPTION
+        In the simulator server the change stays in memory (state.json of a large world is 77 MB: rewriting it on
+        every Set-ADUser took seconds) and the server keeps the lock until Save-SimServerState writes the file:
+        when no call came for a moment, when a client asks (each client process does as it exits) and before the
+        server stops. Any reader that takes the lock, and any reader after the writing process ended, sees every
+        completed write.
+    #>
+    param([Parameter(Mandatory = $true)] [string] $Dir, [Parameter(Mandatory = $true)] $State, [AllowNull()] [object[]] $Touched)
     $path = [System.IO.Path]::Combine($Dir, 'state.json')
+    if ($script:IsSimServer -and $script:StateCache.Path -eq $path -and [object]::ReferenceEquals($State, $script:StateCache.State)) {
+        $script:StateUnsaved = $true
+        Update-SimIndexes -State $State -Touched $Touched
+        return
+    }
     Clear-SimStateCache
     [UpnMatchSim.Data]::WriteJsonFileAtomic($path, $State, $true)
     $script:StateCache = @{ Path = $path; Stamp = [UpnMatchSim.Files]::Stamp($path); State = $State }
+}
+
+function Save-SimServerState {
+    <# Simulator server: writes the changes kept in memory to state.json (atomic replace) and lets the lock go. #>
+    if ($script:StateUnsaved) {
+        $path = $script:StateCache.Path
+        [UpnMatchSim.Data]::WriteJsonFileAtomic($path, $script:StateCache.State, $true)
+        $script:StateCache.Stamp = [UpnMatchSim.Files]::Stamp($path)
+        $script:StateUnsaved = $false
+    }
+    if ($null -ne $script:HeldLock) {
+        $script:HeldLock.Dispose()
+        $script:HeldLock = $null
+    }
+}
+
+function Update-SimIndexes {
+    <# After a change kept in memory: each index updated for the touched and appended objects, or dropped. #>
+    param($State, [AllowNull()] [object[]] $Touched)
+    if ($null -eq $Touched) {
+        $script:StateIndexes = @{}
+        return
+    }
+    foreach ($name in @($script:StateIndexes.Keys)) {
+        $entry = $script:StateIndexes[$name]
+        if (-not $entry.Index.Update((& $entry.Items $State), $Touched)) { $script:StateIndexes.Remove($name) }
+    }
 }
 
 function Clear-SimStateCache {
@@ -103,7 +150,8 @@ function New-SimIndex {
     <#
     .SYNOPSIS
         Positions of the dictionaries in Items by field value: key = lower-case field name, NUL, value (compared
-        case-insensitively); null and empty values are left out. Returns Dictionary[string, List[int]].
+        case-insensitively); null and empty values are left out. Returns an UpnMatchSim.Index (a Dictionary[string,
+        List[int]] that can be updated after a write).
     #>
     param([AllowNull()] [object[]] $Items, [Parameter(Mandatory = $true)] [string[]] $Fields)
     if ($null -eq $Items) { $Items = @() }
@@ -113,16 +161,20 @@ function New-SimIndex {
 function Get-SimIndex {
     <#
     .SYNOPSIS
-        A lookup table built once over the current state and kept until the state changes (a write, a settled
-        sync cycle, a reload). Build gets the state and returns the table.
+        A lookup table (New-SimIndex) over the list Items returns for the current state, built once and kept until
+        the state changes (a write, a settled sync cycle, a reload); the simulator server updates it after its
+        writes instead.
     .DESCRIPTION
         An index can be stale inside a body that changes the state and then looks up: callers use it for
         lookups only, and check each hit against the object itself.
     #>
-    param([Parameter(Mandatory = $true)] [string] $Name, [Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [scriptblock] $Build)
-    if (-not [object]::ReferenceEquals($State, $script:StateCache.State)) { return (& $Build $State) }
-    if (-not $script:StateIndexes.ContainsKey($Name)) { $script:StateIndexes[$Name] = (& $Build $State) }
-    return $script:StateIndexes[$Name]
+    # Items returns the list as one object[] (not unrolled).
+    param([Parameter(Mandatory = $true)] [string] $Name, [Parameter(Mandatory = $true)] $State, [Parameter(Mandatory = $true)] [scriptblock] $Items, [Parameter(Mandatory = $true)] [string[]] $Fields)
+    if (-not [object]::ReferenceEquals($State, $script:StateCache.State)) { return (New-SimIndex -Items (& $Items $State) -Fields $Fields) }
+    if (-not $script:StateIndexes.ContainsKey($Name)) {
+        $script:StateIndexes[$Name] = @{ Index = (New-SimIndex -Items (& $Items $State) -Fields $Fields); Items = $Items }
+    }
+    return $script:StateIndexes[$Name].Index
 }
 
 function Get-SimConfig {

@@ -35,11 +35,12 @@ function Initialize-SimTypes {
         $tempDll = Join-Path $temp 'UpnMatchSimTypes.dll'
         if ($script:IsCore) {
             $references = @('System.Net.Http', 'System.Net.Primitives', 'System.Collections', 'System.ObjectModel', 'System.Collections.NonGeneric', 'System.Collections.Specialized', 'System.Management.Automation',
-                'System.Text.Encoding.Extensions', 'System.IO.FileSystem', 'System.Threading.Thread', 'System.Runtime.Extensions', 'System.Text.RegularExpressions')
+                'System.Text.Encoding.Extensions', 'System.IO.FileSystem', 'System.Threading.Thread', 'System.Runtime.Extensions', 'System.Text.RegularExpressions', 'System.IO.Pipes')
         } else {
-            # Windows PowerShell references System.dll and System.Management.Automation.dll by default.
-            Add-Type -AssemblyName System.Net.Http
-            $references = @([System.Net.Http.HttpResponseMessage].Assembly.Location)
+            # Windows PowerShell references System.dll and System.Management.Automation.dll by default; System.Core
+            # holds the named pipes and HashSet.
+            Add-Type -AssemblyName System.Net.Http, System.Core
+            $references = @([System.Net.Http.HttpResponseMessage].Assembly.Location, [System.IO.Pipes.NamedPipeClientStream].Assembly.Location)
         }
         $compileErrors = $null
         try {

@@ -28,7 +28,7 @@ foreach ($part in @('Data', 'Types', 'State', 'Instrumentation', 'Command', 'Rep
 
 Export-ModuleMember -Function @(
     'ConvertTo-SimData', 'ConvertFrom-SimJson', 'ConvertTo-SimJson', 'Copy-SimData', 'Get-SimValue',
-    'Format-SimTime', 'ConvertFrom-SimTime', 'Get-SimNow', 'Get-SimDirectory', 'Read-SimState',
+    'Format-SimTime', 'Get-SimList', 'ConvertFrom-SimTime', 'Get-SimNow', 'Get-SimDirectory', 'Read-SimState',
     'New-SimException', 'New-SimErrorRecord', 'Invoke-SimCommand', 'Step-SimGraphRequest',
     'Update-SimSettle', 'Start-SimSyncCycle', 'Get-SimSyncCycleMs', 'Get-SimPrimarySmtp', 'Get-SimSourceAnchor', 'Get-SimAnchorAttribute', 'Get-SimUpnAttribute',
     'Get-SimAadConnectorName', 'Get-SimAdConnectorName', 'Get-SimRoleHolderIds', 'Get-SimRoleAssignments', 'Get-SimInitialDomain',
