@@ -179,6 +179,14 @@ async function openSession(argv: GlobalOptions): Promise<Session & { close(): Pr
 /** The report the command printed (output), for the events at its end. */
 let printed: RunReport | undefined;
 
+/** Set when output() starts writing the report: stdout then belongs to the report, and an interruption adds no envelope. */
+let reporting = false;
+
+/** Whether an interruption may print the error envelope: with --json, and only before the report started on stdout. */
+export function envelopeOnInterrupt(state: { json: boolean; reporting: boolean }): boolean {
+  return state.json && !state.reporting;
+}
+
 /** The command running now, for an interruption (a signal) to say where it stopped. */
 let running: { session: Session; argv: GlobalOptions & OutputOptions } | undefined;
 
@@ -204,11 +212,13 @@ export function interrupted(signal: NodeJS.Signals, exitCode: number): void {
     // An unreadable journal: say what we can.
   }
   const what = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `terminated (${signal})`;
-  const message = done
+  const message = reporting
+    ? `${what} while the report was being written: the run's work was done before; stdout holds its report, perhaps cut off${runId ? `, and the journal of run ${runId} is kept` : ''}`
+    : done
     ? `${what}: PowerShell was stopped; ${done}. To resume, run the same command: ${commandLine()}`
     : `${what}: PowerShell was stopped before a run was recorded; nothing was written. Run the same command again: ${commandLine()}`;
   process.stderr.write(`upn-match: ${message}\n`);
-  if (running?.argv.json) process.stdout.write(`${JSON.stringify(errorEnvelope(new BridgeError({ reason: 'cancelled', script: '-', message }), message, exitCode))}\n`);
+  if (envelopeOnInterrupt({ json: Boolean(running?.argv.json), reporting })) process.stdout.write(`${JSON.stringify(errorEnvelope(new BridgeError({ reason: 'cancelled', script: '-', message }), message, exitCode))}\n`);
   if (session) {
     try {
       writeEventNow(session.logger, logFileIn(session.context.logDir), { id: EVENT_ID.runEnded, type: 'warning', message: `ended with exit code ${exitCode} (${signal}): ${message}`, data: { exitCode, signal, summary: null } });
@@ -222,6 +232,7 @@ export function interrupted(signal: NodeJS.Signals, exitCode: number): void {
 export async function withSession(argv: GlobalOptions & OutputOptions, work: (session: Session) => Promise<void>): Promise<void> {
   let session: Awaited<ReturnType<typeof openSession>> | undefined;
   printed = undefined;
+  reporting = false;
   try {
     checkOutputPaths(argv);
     session = await openSession(argv);
@@ -396,6 +407,7 @@ function writeOutput(file: string, text: string): void {
 export async function output(argv: OutputOptions, unstamped: RunReport, batch?: Partial<BatchInput>): Promise<void> {
   const report = stamped(unstamped);
   phases.close();
+  reporting = true;
   // --json prints the report a user at a time: at ten thousand users its text is megabytes.
   if (argv.json) await writeStdout(reportJsonPieces(report));
   else console.log(renderReport(report));
