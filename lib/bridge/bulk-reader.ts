@@ -4,6 +4,30 @@
 // way. This reader keeps the same protocol with the chunks in a list, and joins them once.
 import { Writable, type Readable } from 'node:stream';
 
+/** The answers this reader handed out and that are not released yet: their memory is theirs alone. */
+const answers = new WeakSet<ArrayBuffer>();
+
+/**
+ * Frees an answer's memory once its text has been taken. node-powershell (child-shell 5) races each call's
+ * output against the session's exit, and that race stays attached to the exit promise for the session's life,
+ * holding every answer read (45 MB after discover's two reads of 50,000 users). Transferring the answer's own
+ * memory to a clone that nothing keeps leaves the held Buffer empty. Anything not read here is left alone.
+ */
+export function releaseAnswer(buffer: Buffer | undefined): void {
+  if (!buffer || !answers.has(buffer.buffer as ArrayBuffer)) return;
+  answers.delete(buffer.buffer as ArrayBuffer);
+  structuredClone(buffer.buffer, { transfer: [buffer.buffer as ArrayBuffer] });
+}
+
+/** The chunks joined in memory of their own (Buffer.concat may take a slice of the shared pool, which must never be released). */
+function join(chunks: Buffer[], length: number): Buffer {
+  const whole = Buffer.from(new ArrayBuffer(length));
+  let at = 0;
+  for (const chunk of chunks) at += chunk.copy(whole, at);
+  answers.add(whole.buffer as ArrayBuffer);
+  return whole;
+}
+
 const isBlank = (byte: number | undefined) => byte === 0x0a || byte === 0x0d || byte === 0x20;
 
 /** Without leading and trailing spaces and line breaks (what node-powershell trims). */
@@ -42,7 +66,7 @@ export function readBetweenDelimiters(stream: Readable, delimiter: string): Prom
           } else {
             stream.unpipe(sink);
             sink.end();
-            resolve(trimBlank(Buffer.concat(chunks, length).subarray(start, found)));
+            resolve(trimBlank(join(chunks, length).subarray(start, found)));
             done();
             return;
           }

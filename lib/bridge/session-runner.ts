@@ -1,7 +1,8 @@
 // A long-lived PowerShell session (node-powershell) for a whole run: modules are imported and
 // connections made once. A call that times out kills the session; the next call starts a new one.
 import { PowerShell } from 'node-powershell';
-import { readBetweenDelimiters } from './bulk-reader.js';
+import { readBetweenDelimiters, releaseAnswer } from './bulk-reader.js';
+import { collectGarbage, LARGE_ANSWER } from '../gc.js';
 import { BridgeError, tail } from './errors.js';
 import { interpretOutput, type ScriptOutput } from './envelope.js';
 import { hostArguments } from './hosts.js';
@@ -141,10 +142,17 @@ export class SessionRunner implements PowerShellRunner {
       const result = await Promise.race([work, interrupted]);
       // node-powershell keeps every invocation (the command, stdout as bytes and as text) in the shell's
       // history for the session's life: megabytes per facts call. Take the texts and let it forget them.
-      const stdout = result.hadErrors ? (result.stdout?.toString('utf8') ?? '') : result.raw;
+      let stdout = result.hadErrors ? (result.stdout?.toString('utf8') ?? '') : result.raw;
       const stderr = result.stderr?.toString('utf8') ?? '';
+      releaseAnswer(result.stdout);
+      releaseAnswer(result.stderr);
       forget(session.shell, result);
-      return interpretOutput({ script: call.script, stdout, stderr, exitCode: null }, call.output);
+      const output = interpretOutput({ script: call.script, stdout, stderr, exitCode: null }, call.output);
+      if (stdout.length >= LARGE_ANSWER) {
+        stdout = '';
+        collectGarbage();
+      }
+      return output;
     } catch (error) {
       if (error instanceof BridgeError) throw error;
       this.kill(session);

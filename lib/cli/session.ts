@@ -1,7 +1,7 @@
 // What the run commands share: the batch options, a PowerShell session with the journal and a logger,
 // the lock, the report on stdout (and CSV), questions on a terminal, and failures turned into exit codes.
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
@@ -324,6 +324,28 @@ export async function writeStdout(pieces: Iterable<string>): Promise<void> {
 }
 
 /**
+ * Writes text to a file piece by piece, in blocks of about 64 KB: at tens of thousands of users a report joined
+ * into one string first is tens of megabytes held twice. `flag` as for writeFileSync ('w', or 'wx' never to
+ * write over a file); the file is created readable by its owner only (it holds directory data).
+ */
+export function writeFilePieces(file: string, pieces: Iterable<string>, flag: 'w' | 'wx' = 'w'): void {
+  const fd = openSync(file, flag, 0o600);
+  try {
+    let block = '';
+    for (const piece of pieces) {
+      block += piece;
+      if (block.length >= 65_536) {
+        writeSync(fd, block, null, 'utf8');
+        block = '';
+      }
+    }
+    writeSync(fd, block, null, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * --report-dir: the JSON and CSV reports under names of their own, so that the runs of a scheduled task
  * never overwrite each other (a resumed run keeps its run id: the time of writing comes first).
  * They hold directory data: readable by their owner only, and never written over.
@@ -333,7 +355,7 @@ export function writeReportFiles(dir: string, report: RunReport, now: Date): { j
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const base = path.join(dir, `upn-match-${report.mode}-${stamp}-${report.runId ?? randomBytes(3).toString('hex')}`);
   const files = { json: `${base}.json`, csv: `${base}.csv` };
-  writeFileSync(files.json, `${[...reportJsonPieces(report)].join('')}\n`, { encoding: 'utf8', mode: 0o600, flag: 'wx' });
+  writeFilePieces(files.json, [...reportJsonPieces(report), '\n'], 'wx');
   writeFileSync(files.csv, reportCsv(report), { encoding: 'utf8', mode: 0o600, flag: 'wx' });
   return files;
 }

@@ -3,28 +3,28 @@ import { stringify } from 'csv-stringify/sync';
 import { BATCH_COLUMNS, DISCOVER_COLUMNS } from '../batch-columns.js';
 import type { DiscoverReport } from '../workflow/discover.js';
 
-/** The batch file: one row per proposal (ready, to review, to create), in the columns `plan` reads. */
-export function discoverCsv(report: DiscoverReport): string {
-  const records = report.rows.flatMap((row) => {
+/** The batch file: one row per proposal (ready, to review, to create), in the columns `plan` reads; a line at a time. */
+export function* discoverCsvLines(report: DiscoverReport): Generator<string> {
+  const columns = [...BATCH_COLUMNS, ...DISCOVER_COLUMNS];
+  yield stringify([], { header: true, columns });
+  for (const row of report.rows) {
     const p = row.proposal;
-    if (!p) return [];
-    return [
-      {
-        cloudUpn: p.cloudUpn,
-        samAccountName: p.samAccountName ?? '',
-        distinguishedName: p.distinguishedName ?? '',
-        create: p.create ? 'yes' : 'no',
-        givenName: p.givenName ?? '',
-        surname: p.surname ?? '',
-        ou: p.ou ?? '',
-        rule: row.rule ?? '',
-        confidence: row.confidence.toFixed(2),
-        evidence: row.evidence.join('; '),
-        review: p.review ? 'yes' : 'no',
-      },
-    ];
-  });
-  return stringify(records, { header: true, columns: [...BATCH_COLUMNS, ...DISCOVER_COLUMNS] });
+    if (!p) continue;
+    const record = {
+      cloudUpn: p.cloudUpn,
+      samAccountName: p.samAccountName ?? '',
+      distinguishedName: p.distinguishedName ?? '',
+      create: p.create ? 'yes' : 'no',
+      givenName: p.givenName ?? '',
+      surname: p.surname ?? '',
+      ou: p.ou ?? '',
+      rule: row.rule ?? '',
+      confidence: row.confidence.toFixed(2),
+      evidence: row.evidence.join('; '),
+      review: p.review ? 'yes' : 'no',
+    };
+    yield stringify([record], { columns });
+  }
 }
 
 /** The one-screen summary. */

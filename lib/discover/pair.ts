@@ -103,7 +103,7 @@ class MultiMap<V> {
     if (!list) this.map.set(key, [value]);
     else if (!list.includes(value)) list.push(value);
   }
-  get(key: string | null): V[] {
+  get(key: string | null): readonly V[] {
     return key === null ? [] : (this.map.get(key) ?? []);
   }
 }
@@ -126,7 +126,6 @@ const LISTED = 20;
  * level a cloud user has counts, for it and against the others: a namesake never outweighs an address.
  */
 type Level = 0 | 1 | 2;
-const levelOf = (kinds: EvidenceKind[]): Level => (kinds.includes('upn') || kinds.includes('smtp') ? 2 : kinds.includes('prefix') || kinds.includes('proxy') ? 1 : 0);
 
 /**
  * What is equal on both sides, in one line: written only for the pairs reported, not for every candidate looked
@@ -154,9 +153,36 @@ function evidenceOf(cloud: DiscoverCloudUser, ad: AdUser, kinds: EvidenceKind[])
   });
 }
 
+/** Which evidence holds between a cloud user and an AD account, at the strong level (2) or the weak ones. */
+function kindsOf(cloud: DiscoverCloudUser, ad: AdUser, level: Level): EvidenceKind[] {
+  const upn = lower(cloud.userPrincipalName) ?? '';
+  const smtp = primarySmtp(cloud);
+  const adUpn = lower(ad.UserPrincipalName);
+  const kinds: EvidenceKind[] = [];
+  if (level === 2) {
+    if (adUpn === upn) kinds.push('upn');
+    if (smtp !== null && primarySmtp(ad) === smtp) kinds.push('smtp');
+    return kinds;
+  }
+  if (adUpn !== null && prefixOf(adUpn) === prefixOf(upn)) kinds.push('prefix');
+  const addresses = smtpAddresses(ad);
+  if (addresses.includes(upn) || (smtp !== null && addresses.includes(smtp))) kinds.push('proxy');
+  const name = nameKey(cloud.givenName, cloud.surname);
+  if (name !== null && nameKey(ad.GivenName, ad.Surname) === name) kinds.push('name');
+  return kinds;
+}
+
+/** The lists joined, each account once, in order (a list alone is returned as it is: the indexes' lists are shared, never changed). */
+function union(lists: readonly (readonly AdUser[])[]): readonly AdUser[] {
+  const nonEmpty = lists.filter((list) => list.length > 0);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
+  return [...new Set(nonEmpty.flat())];
+}
+
+/** Who claims an AD account at the highest level any cloud user claims it: that level, and how many claim it there. */
 interface Claim {
-  cloudIndex: number;
   level: Level;
+  count: number;
 }
 
 export function pairUsers(input: PairingInput): PairingResult {
@@ -183,54 +209,36 @@ export function pairUsers(input: PairingInput): PairingResult {
     byName.add(nameKey(ad.GivenName, ad.Surname), ad);
   }
 
-  // First pass: each cloud user's candidates and their evidence, kept at its strongest level only (the name
-  // evidence on them still counts for confidence). The maps of one user are dropped once it is looked up: at
-  // tens of thousands of users, keeping them all doubled what pairing holds.
-  const note = (into: Map<AdUser, EvidenceKind[]>, ad: AdUser, kind: EvidenceKind) => {
-    const list = into.get(ad);
-    if (!list) into.set(ad, [kind]);
-    else if (!list.includes(kind)) list.push(kind);
-  };
-  const NONE: [AdUser, EvidenceKind[]][] = [];
-  const own = input.cloudUsers.map((cloud) => {
+  // First pass: each cloud user's candidates at its strongest level only: the same UPN or SMTP, else an identifier
+  // that points at the account, else the name. A user's candidates are the indexes' own lists where one list
+  // says it all (a common name's namesakes are one list shared by every user of that name): at tens of thousands
+  // of users, a list or map of its own per user was most of what pairing held.
+  const own = input.cloudUsers.map((cloud): { level: Level; candidates: readonly AdUser[] } => {
     const upn = lower(cloud.userPrincipalName) ?? '';
     const smtp = primarySmtp(cloud);
-    let all = new Map<AdUser, EvidenceKind[]>();
-    for (const ad of byUpn.get(upn)) note(all, ad, 'upn');
-    for (const ad of bySmtp.get(smtp)) note(all, ad, 'smtp');
-    if (all.size === 0) {
-      all = new Map<AdUser, EvidenceKind[]>();
-      for (const ad of byPrefix.get(prefixOf(upn))) note(all, ad, 'prefix');
-      const addresses = new Set([upn, ...(smtp ? [smtp] : [])]);
-      for (const address of addresses) for (const ad of byAddress.get(address)) note(all, ad, 'proxy');
-      for (const ad of byName.get(nameKey(cloud.givenName, cloud.surname))) note(all, ad, 'name');
-    }
-    let level: Level = 0;
-    for (const kinds of all.values()) level = Math.max(level, levelOf(kinds)) as Level;
-    const candidates = all.size === 0 ? NONE : [...all.entries()].filter(([, kinds]) => levelOf(kinds) === level);
-    return { level, candidates };
+    const strong = union([byUpn.get(upn), bySmtp.get(smtp)]);
+    if (strong.length > 0) return { level: 2, candidates: strong };
+    const pointing = union([byPrefix.get(prefixOf(upn)), ...[...new Set([upn, ...(smtp ? [smtp] : [])])].map((a) => byAddress.get(a))]);
+    if (pointing.length > 0) return { level: 1, candidates: pointing };
+    return { level: 0, candidates: byName.get(nameKey(cloud.givenName, cloud.surname)) };
   });
 
   // Second pass: who claims each AD account. Only the claims of the highest level compete.
-  const claims = new Map<AdUser, Claim[]>();
-  own.forEach(({ level, candidates: mine }, cloudIndex) => {
-    for (const [ad] of mine) {
-      const list = claims.get(ad) ?? [];
-      list.push({ cloudIndex, level });
-      claims.set(ad, list);
+  const claims = new Map<AdUser, Claim>();
+  for (const { level, candidates: mine } of own) {
+    for (const ad of mine) {
+      const claim = claims.get(ad);
+      if (!claim) claims.set(ad, { level, count: 1 });
+      else if (level > claim.level) Object.assign(claim, { level, count: 1 });
+      else if (level === claim.level) claim.count += 1;
     }
-  });
-  const contenders = (ad: AdUser) => {
-    const list = claims.get(ad) ?? [];
-    const top = Math.max(...list.map((c) => c.level));
-    return list.filter((c) => c.level === top);
-  };
+  }
 
   const pairs: Pair[] = input.cloudUsers.map((cloud, cloudIndex): Pair => {
     const { level, candidates: all } = own[cloudIndex]!;
     const isStrong = level === 2;
     // Candidates another cloud user claims more strongly are not this one's.
-    const mine = all.filter(([ad]) => contenders(ad).some((c) => c.cloudIndex === cloudIndex));
+    const mine = all.filter((ad) => claims.get(ad)!.level === level);
     const base = { cloud, ad: null, rule: null, confidence: 0, evidence: [] as Evidence[], reason: null, candidates: [] as string[] };
     if (mine.length === 0) {
       const taken = all.length > 0;
@@ -241,14 +249,15 @@ export function pairUsers(input: PairingInput): PairingResult {
       return {
         ...base,
         status: 'ambiguous',
-        evidence: listed.flatMap(([ad, kinds]) => evidenceOf(cloud, ad, kinds)),
+        evidence: listed.flatMap((ad) => evidenceOf(cloud, ad, kindsOf(cloud, ad, level))),
         reason: `${mine.length} AD accounts match${isStrong ? ' by UPN or SMTP' : level === 1 ? ' by UPN prefix or address' : ' by name'}${mine.length > LISTED ? ` (the first ${LISTED} listed)` : ''}`,
-        candidates: listed.map(([ad]) => ad.DistinguishedName),
+        candidates: listed.map((ad) => ad.DistinguishedName),
       };
     }
-    const [ad, kinds] = mine[0]!;
+    const ad = mine[0]!;
+    const kinds = kindsOf(cloud, ad, level);
     const evidence = evidenceOf(cloud, ad, kinds);
-    const rivals = contenders(ad).length;
+    const rivals = claims.get(ad)!.count;
     if (rivals > 1) {
       return { ...base, status: 'ambiguous', evidence, reason: `${rivals} cloud users match AD account ${ad.SamAccountName}`, candidates: [ad.DistinguishedName] };
     }

@@ -328,10 +328,20 @@ function ConvertTo-UpnMatchJsonParts {
             continue
         }
         $itemSeparator = '['
-        foreach ($item in $member) {
-            # -InputObject keeps an item that is itself a collection an array.
-            $parts.Add($itemSeparator + (ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $item) -Depth 64 -Compress))
+        # An array's items are let go of as they are converted: the script's result is not used after this, and
+        # tens of thousands of records and their JSON text are then not held at once.
+        $release = $member -is [array]
+        for ($at = 0; $release -and $at -lt $member.Count; $at++) {
+            $parts.Add($itemSeparator + (ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $member[$at]) -Depth 64 -Compress))
+            $member[$at] = $null
             $itemSeparator = ','
+        }
+        if (-not $release) {
+            foreach ($item in $member) {
+                # -InputObject keeps an item that is itself a collection an array.
+                $parts.Add($itemSeparator + (ConvertTo-Json -InputObject (ConvertTo-UpnMatchWireValue $item) -Depth 64 -Compress))
+                $itemSeparator = ','
+            }
         }
         if ($itemSeparator -eq '[') { $parts.Add('[]') } else { $parts.Add(']') }
     }

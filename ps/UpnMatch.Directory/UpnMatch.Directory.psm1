@@ -451,6 +451,66 @@ function ConvertTo-UpnMatchAdUser {
     return $shaped
 }
 
+# The cloud user fields plan's checks read: Get-CloudFacts and Get-DiscoverCloudUsers both $select them, so that
+# discover's read serves as plan's.
+$script:CloudUserFields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,accountEnabled,jobTitle,department,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesProvisioningErrors,onPremisesSecurityIdentifier'
+
+function Get-UpnMatchCloudUserUri {
+    <# The first page of every user with the fields of ConvertTo-UpnMatchCloudUser, 999 a page (Graph's most). #>
+    return ('/users?$select=' + $script:CloudUserFields + '&$top=999')
+}
+
+function Get-UpnMatchItemValue($Item, [string] $Name) {
+    # A Graph item (a dictionary from Invoke-MgGraphRequest) leaves out the fields it has no value for.
+    if ($Item.ContainsKey($Name)) { return $Item[$Name] }
+    return $null
+}
+
+function ConvertTo-UpnMatchCloudUser {
+    <#
+    .SYNOPSIS
+        Shapes a Graph user field by field, as plan's checks read it (the fields of Get-UpnMatchCloudUserUri).
+    .NOTES
+        An ordered dictionary rather than a [pscustomobject]: tens of thousands are serialised (see ConvertTo-UpnMatchAdUser).
+    #>
+    param($Item)
+    [ordered]@{
+        id                           = [string]$Item['id']
+        userPrincipalName            = [string](Get-UpnMatchItemValue $Item 'userPrincipalName')
+        displayName                  = Get-UpnMatchItemValue $Item 'displayName'
+        givenName                    = Get-UpnMatchItemValue $Item 'givenName'
+        surname                      = Get-UpnMatchItemValue $Item 'surname'
+        mail                         = Get-UpnMatchItemValue $Item 'mail'
+        proxyAddresses               = @(@(Get-UpnMatchItemValue $Item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+        userType                     = Get-UpnMatchItemValue $Item 'userType'
+        accountEnabled               = Get-UpnMatchItemValue $Item 'accountEnabled'
+        jobTitle                     = Get-UpnMatchItemValue $Item 'jobTitle'
+        department                   = Get-UpnMatchItemValue $Item 'department'
+        onPremisesImmutableId        = Get-UpnMatchItemValue $Item 'onPremisesImmutableId'
+        onPremisesSyncEnabled        = Get-UpnMatchItemValue $Item 'onPremisesSyncEnabled'
+        onPremisesLastSyncDateTime   = Get-UpnMatchItemValue $Item 'onPremisesLastSyncDateTime'
+        onPremisesProvisioningErrors = @(@(Get-UpnMatchItemValue $Item 'onPremisesProvisioningErrors') | Where-Object { $null -ne $_ })
+        onPremisesSecurityIdentifier = Get-UpnMatchItemValue $Item 'onPremisesSecurityIdentifier'
+    }
+}
+
+function ConvertTo-UpnMatchCloudObject {
+    <#
+    .SYNOPSIS
+        Any cloud object that may hold a UPN, an address or an anchor (user, group, contact, deleted user), in short.
+    #>
+    param([string] $Kind, $Item)
+    [ordered]@{
+        kind                  = $Kind
+        id                    = [string](Get-UpnMatchItemValue $Item 'id')
+        displayName           = Get-UpnMatchItemValue $Item 'displayName'
+        userPrincipalName     = Get-UpnMatchItemValue $Item 'userPrincipalName'
+        mail                  = Get-UpnMatchItemValue $Item 'mail'
+        proxyAddresses        = @(@(Get-UpnMatchItemValue $Item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+        onPremisesImmutableId = Get-UpnMatchItemValue $Item 'onPremisesImmutableId'
+    }
+}
+
 function Invoke-UpnMatchOnSyncServer {
     <#
     .SYNOPSIS
@@ -498,4 +558,4 @@ function New-UpnMatchSyncSessionOption {
     return $option
 }
 
-Export-ModuleMember -Function Connect-UpnMatchGraph, Find-UpnMatchCertificate, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, Read-UpnMatchGraphAll, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer, New-UpnMatchSyncSessionOption, Get-UpnMatchAdErrorKind
+Export-ModuleMember -Function Connect-UpnMatchGraph, Get-UpnMatchCloudUserUri, Get-UpnMatchItemValue, ConvertTo-UpnMatchCloudUser, ConvertTo-UpnMatchCloudObject, Find-UpnMatchCertificate, Invoke-UpnMatchGraph, Invoke-UpnMatchGraphBatch, Get-UpnMatchGraphPages, Get-UpnMatchGraphCollections, Read-UpnMatchGraphAll, ConvertTo-UpnMatchLdapValue, ConvertTo-UpnMatchODataLiteral, ConvertTo-UpnMatchAdUser, Get-UpnMatchGraphErrorInfo, Get-UpnMatchPrimarySmtp, Invoke-UpnMatchOnSyncServer, New-UpnMatchSyncSessionOption, Get-UpnMatchAdErrorKind

@@ -50,63 +50,30 @@ foreach ($a in $Anchor) { if ($a) { $null = $anchors.Add($a) } }
 $cloudUsers = New-Object System.Collections.Generic.List[object]
 $cloudObjects = New-Object System.Collections.Generic.List[object]
 
-function Get-Value($item, $name) { if ($item.ContainsKey($name)) { return $item[$name] } return $null }
-
 function Test-HoldsKey($item) {
-    $upn = Get-Value $item 'userPrincipalName'
+    $upn = Get-UpnMatchItemValue $item 'userPrincipalName'
     if ($upn -and ($upns.Contains($upn) -or $addresses.Contains($upn))) { return $true }
-    $mail = Get-Value $item 'mail'
+    $mail = Get-UpnMatchItemValue $item 'mail'
     if ($mail -and ($addresses.Contains($mail) -or $upns.Contains($mail))) { return $true }
-    foreach ($p in @(Get-Value $item 'proxyAddresses')) {
+    foreach ($p in @(Get-UpnMatchItemValue $item 'proxyAddresses')) {
         if ($p -and ([string]$p) -match '^(?i)smtp:(.+)$' -and $addresses.Contains($Matches[1])) { return $true }
     }
-    $anchor = Get-Value $item 'onPremisesImmutableId'
+    $anchor = Get-UpnMatchItemValue $item 'onPremisesImmutableId'
     if ($anchor -and $anchors.Contains($anchor)) { return $true }
     return $false
 }
 
-# Ordered dictionaries rather than [pscustomobject]s: thousands of them are serialised (see ConvertTo-UpnMatchAdUser).
-function ConvertTo-CloudObject($kind, $item) {
-    [ordered]@{
-        kind                  = $kind
-        id                    = [string](Get-Value $item 'id')
-        displayName           = Get-Value $item 'displayName'
-        userPrincipalName     = Get-Value $item 'userPrincipalName'
-        mail                  = Get-Value $item 'mail'
-        proxyAddresses        = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
-        onPremisesImmutableId = Get-Value $item 'onPremisesImmutableId'
-    }
-}
-
-$userFields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,accountEnabled,jobTitle,department,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesProvisioningErrors,onPremisesSecurityIdentifier'
 $scanned = [ordered]@{}
 if (-not $SkipUsers) {
-    $scanned.users = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $userFields + '&$top=999') -Activity 'Reading cloud users' -OnItem {
+    $scanned.users = Get-UpnMatchGraphPages -Uri (Get-UpnMatchCloudUserUri) -Activity 'Reading cloud users' -OnItem {
         param($item)
         if (-not (Test-HoldsKey $item)) { return }
-        $upn = Get-Value $item 'userPrincipalName'
+        $upn = Get-UpnMatchItemValue $item 'userPrincipalName'
         # The batch's own users go to cloudUsers only: the checks count them among the cloud objects too.
         if (-not ($upn -and $upns.Contains($upn))) {
-            $cloudObjects.Add((ConvertTo-CloudObject 'user' $item))
+            $cloudObjects.Add((ConvertTo-UpnMatchCloudObject 'user' $item))
         } else {
-            $cloudUsers.Add([ordered]@{
-                    id                           = [string]$item['id']
-                    userPrincipalName            = [string]$upn
-                    displayName                  = Get-Value $item 'displayName'
-                    givenName                    = Get-Value $item 'givenName'
-                    surname                      = Get-Value $item 'surname'
-                    mail                         = Get-Value $item 'mail'
-                    proxyAddresses               = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
-                    userType                     = Get-Value $item 'userType'
-                    accountEnabled               = Get-Value $item 'accountEnabled'
-                    jobTitle                     = Get-Value $item 'jobTitle'
-                    department                   = Get-Value $item 'department'
-                    onPremisesImmutableId        = Get-Value $item 'onPremisesImmutableId'
-                    onPremisesSyncEnabled        = Get-Value $item 'onPremisesSyncEnabled'
-                    onPremisesLastSyncDateTime   = Get-Value $item 'onPremisesLastSyncDateTime'
-                    onPremisesProvisioningErrors = @(@(Get-Value $item 'onPremisesProvisioningErrors') | Where-Object { $null -ne $_ })
-                    onPremisesSecurityIdentifier = Get-Value $item 'onPremisesSecurityIdentifier'
-                })
+            $cloudUsers.Add((ConvertTo-UpnMatchCloudUser $item))
         }
     }
 }
@@ -118,7 +85,7 @@ $others = [ordered]@{
 }
 $counts = Get-UpnMatchGraphCollections -Collections $others -OnItem {
     param($kind, $item)
-    if ($SkipUsers -or (Test-HoldsKey $item)) { $cloudObjects.Add((ConvertTo-CloudObject $kind $item)) }
+    if ($SkipUsers -or (Test-HoldsKey $item)) { $cloudObjects.Add((ConvertTo-UpnMatchCloudObject $kind $item)) }
 }
 $scanned.groups = $counts['group']
 $scanned.contacts = $counts['contact']

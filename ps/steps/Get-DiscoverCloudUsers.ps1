@@ -35,8 +35,6 @@ param(
 Import-Module -Name (Join-Path (Split-Path -Parent $PSScriptRoot) 'UpnMatch.Directory') -Verbose:$false
 $null = Connect-UpnMatchGraph -Auth $Auth -TenantId $TenantId -ClientId $ClientId -CertificateThumbprint $CertificateThumbprint -CertificateSubject $CertificateSubject -Environment $Environment -Access Read
 
-function Get-Value($item, $name) { if ($item.ContainsKey($name)) { return $item[$name] } return $null }
-
 $members = $null
 if ($GroupId) {
     # The id is a GUID (ValidatePattern): safe in the path.
@@ -53,49 +51,18 @@ $users = New-Object System.Collections.Generic.List[object]
 $others = New-Object System.Collections.Generic.List[object]
 $counts = [ordered]@{ read = 0; guests = 0; synced = 0; anchored = 0; filteredOut = 0 }
 
-# Ordered dictionaries, not [pscustomobject]s: tens of thousands are serialised (see ConvertTo-UpnMatchAdUser).
-function Add-Other($item) {
-    $others.Add([ordered]@{
-            kind                  = 'user'
-            id                    = [string]$item['id']
-            displayName           = Get-Value $item 'displayName'
-            userPrincipalName     = Get-Value $item 'userPrincipalName'
-            mail                  = Get-Value $item 'mail'
-            proxyAddresses        = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
-            onPremisesImmutableId = Get-Value $item 'onPremisesImmutableId'
-        })
-}
-
-# The fields of Get-CloudFacts' users: the kept users are the batch's cloud users when plan's checks run.
-$fields = 'id,userPrincipalName,displayName,givenName,surname,mail,proxyAddresses,userType,accountEnabled,jobTitle,department,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesProvisioningErrors,onPremisesSecurityIdentifier'
-$counts.read = Get-UpnMatchGraphPages -Uri ('/users?$select=' + $fields + '&$top=999') -Activity 'Reading cloud users' -OnItem {
+# Get-CloudFacts' fields: the kept users are the batch's cloud users when plan's checks run.
+$counts.read = Get-UpnMatchGraphPages -Uri (Get-UpnMatchCloudUserUri) -Activity 'Reading cloud users' -OnItem {
     param($item)
-    $anchor = Get-Value $item 'onPremisesImmutableId'
-    if ((Get-Value $item 'userType') -eq 'Guest') { $counts.guests++; Add-Other $item; return }
-    if ((Get-Value $item 'onPremisesSyncEnabled') -eq $true) { $counts.synced++; Add-Other $item; return }
+    $anchor = Get-UpnMatchItemValue $item 'onPremisesImmutableId'
+    if ((Get-UpnMatchItemValue $item 'userType') -eq 'Guest') { $counts.guests++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
+    if ((Get-UpnMatchItemValue $item 'onPremisesSyncEnabled') -eq $true) { $counts.synced++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
     # No longer synced but still anchored: a previously synced user, not cloud-only.
-    if ($anchor) { $counts.anchored++; Add-Other $item; return }
-    $upn = [string](Get-Value $item 'userPrincipalName')
-    if ($null -ne $suffix -and -not $upn.EndsWith($suffix, [System.StringComparison]::OrdinalIgnoreCase)) { $counts.filteredOut++; Add-Other $item; return }
-    if ($null -ne $members -and -not $members.Contains([string]$item['id'])) { $counts.filteredOut++; Add-Other $item; return }
-    $users.Add([ordered]@{
-            id                           = [string]$item['id']
-            userPrincipalName            = $upn
-            displayName                  = Get-Value $item 'displayName'
-            givenName                    = Get-Value $item 'givenName'
-            surname                      = Get-Value $item 'surname'
-            mail                         = Get-Value $item 'mail'
-            proxyAddresses               = @(@(Get-Value $item 'proxyAddresses') | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
-            userType                     = Get-Value $item 'userType'
-            accountEnabled               = Get-Value $item 'accountEnabled'
-            jobTitle                     = Get-Value $item 'jobTitle'
-            department                   = Get-Value $item 'department'
-            onPremisesImmutableId        = $anchor
-            onPremisesSyncEnabled        = Get-Value $item 'onPremisesSyncEnabled'
-            onPremisesLastSyncDateTime   = Get-Value $item 'onPremisesLastSyncDateTime'
-            onPremisesProvisioningErrors = @(@(Get-Value $item 'onPremisesProvisioningErrors') | Where-Object { $null -ne $_ })
-            onPremisesSecurityIdentifier = Get-Value $item 'onPremisesSecurityIdentifier'
-        })
+    if ($anchor) { $counts.anchored++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
+    $upn = [string](Get-UpnMatchItemValue $item 'userPrincipalName')
+    if ($null -ne $suffix -and -not $upn.EndsWith($suffix, [System.StringComparison]::OrdinalIgnoreCase)) { $counts.filteredOut++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
+    if ($null -ne $members -and -not $members.Contains([string]$item['id'])) { $counts.filteredOut++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
+    $users.Add((ConvertTo-UpnMatchCloudUser $item))
 }
 
 [pscustomobject]@{

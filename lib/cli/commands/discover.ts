@@ -1,14 +1,14 @@
 // upn-match discover: read-only; propose the pairs (cloud-only user <-> AD account) as a batch plan takes.
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { discoverCsv, renderDiscover } from '../../discover/output.js';
+import { discoverCsvLines, renderDiscover } from '../../discover/output.js';
 import { EXIT } from '../../exit-codes.js';
 import { discover } from '../../workflow/discover.js';
 import type { GlobalOptions } from '../context.js';
 import { reportJsonPieces } from '../../report/render.js';
 import { discoverHtml } from '../../report/html.js';
 import { toolVersion } from '../../version.js';
-import { commandLine, withSession, writeStdout } from '../session.js';
+import { commandLine, withSession, writeFilePieces, writeStdout } from '../session.js';
 
 export function discoverCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
@@ -40,7 +40,7 @@ export function discoverCommand(yargs: Argv<GlobalOptions>) {
           enableFeature: Boolean(argv['enable-feature'] || context.config.enableFeature),
         });
         // Directory data: readable by its owner only.
-        if (argv.out) writeFileSync(argv.out, discoverCsv(report), { encoding: 'utf8', mode: 0o600 });
+        if (argv.out) writeFilePieces(argv.out, discoverCsvLines(report));
         if (argv.html) writeFileSync(argv.html, discoverHtml({ ...report, toolVersion, generatedAt: new Date().toISOString(), command: commandLine() }), { encoding: 'utf8', mode: 0o600 });
         // Row by row: at tens of thousands of users the report's text is tens of megabytes.
         if (argv.json) await writeStdout(reportJsonPieces(report, 'rows'));

@@ -1,7 +1,7 @@
 // The reader of a session call's output: the text between two delimiters, however the pipe cuts it.
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { readBetweenDelimiters, trimBlank } from '../../../lib/bridge/bulk-reader.js';
+import { readBetweenDelimiters, releaseAnswer, trimBlank } from '../../../lib/bridge/bulk-reader.js';
 
 const DELIM = 'Q7x0Lk2ZpR4mN8aB';
 
@@ -51,6 +51,26 @@ describe('bridge: reading a session call\u2019s output', () => {
     expect(await first).to.equal('first answer');
     stream.write(`${DELIM}\nsecond answer\n${DELIM}\n`);
     expect((await readBetweenDelimiters(stream, DELIM)).toString('utf8')).to.equal('second answer');
+  });
+
+  it('lets go of an answer once released, and of nothing it did not read', async () => {
+    // node-powershell keeps every answer in a promise for the session's life: releasing empties the Buffer it keeps.
+    const stream = new PassThrough();
+    const reading = readBetweenDelimiters(stream, DELIM);
+    stream.write(`${DELIM}\n${'y'.repeat(100_000)}\n${DELIM}\n`);
+    const answer = await reading;
+    const held = answer; // what node-powershell's race keeps
+    expect(held.length).to.equal(100_000);
+    releaseAnswer(answer);
+    expect(held.length, 'the held Buffer after release').to.equal(0);
+    expect(held.buffer.byteLength).to.equal(0);
+
+    const small = await readInPieces(`${DELIM}\nz\n${DELIM}\n`, []);
+    expect(small).to.equal('z');
+    const pooled = Buffer.from('not an answer');
+    releaseAnswer(pooled);
+    expect(pooled.toString()).to.equal('not an answer');
+    releaseAnswer(undefined);
   });
 
   it('trims spaces and line breaks only', () => {
