@@ -30,11 +30,15 @@ export interface ApplyOptions extends PlanOptions {
   syncPollMs?: number;
   /** Users per AD write call (default 50, at most AD_WRITE_CHUNK_MAX). */
   adWriteChunkSize?: number;
+  /** Accounts per read-back call (default 1,000; each call also stays under the request size limit). */
+  adConfirmChunkSize?: number;
   /** The command line, kept in the journal so that `status` can say how to resume the run. */
   command?: string;
 }
 
 const AD_WRITE_CHUNK = 50;
+/** Accounts per read-back call: as the AD facts, a thousand (10,000 in one call were a 1.9 MB request, refused). */
+const AD_CONFIRM_CHUNK = 1000;
 
 /** What the phases share. */
 interface ApplyRun {
@@ -315,17 +319,25 @@ async function confirmOnSyncDc(ctx: ApplyRun): Promise<boolean> {
   if (users.length === 0) return true;
   const { server, confirmOn } = ctx.adTarget;
   const where = confirmOn.length > 0 ? confirmOn.join(', ') : 'the default domain controller';
-  let missing: Map<string, string[]>;
+  const items = users.map((ju) => ({ ObjectGuid: ju.ad!.objectGuid, UserPrincipalName: ju.cloudUpn, DistinguishedName: ju.ad!.distinguishedName ?? ju.ad!.objectGuid }));
+  let missing = new Map<string, string[]>();
   try {
-    const out = await ctx.deps.io.run(steps.adConfirm, {
-      Users: users.map((ju) => ({ ObjectGuid: ju.ad!.objectGuid, UserPrincipalName: ju.cloudUpn, DistinguishedName: ju.ad!.distinguishedName ?? ju.ad!.objectGuid })),
-      ...(confirmOn.length > 0 ? { DomainControllers: confirmOn } : {}),
-      ...(server ? { Source: server } : {}),
-    });
-    missing = new Map(out.users.filter((u) => u.missingOn.length > 0).map((u) => [u.objectGuid.toLowerCase(), u.missingOn]));
-    if (out.replicated > 0) ctx.log('info', `replicated ${out.replicated} account(s) to ${where} with Sync-ADObject`);
+    const answered = new Set<string>();
+    let replicated = 0;
+    for (const chunk of chunkBySize(items, jsonBytes, Math.max(1, ctx.options.adConfirmChunkSize ?? AD_CONFIRM_CHUNK))) {
+      const out = await ctx.deps.io.run(steps.adConfirm, {
+        Users: chunk,
+        ...(confirmOn.length > 0 ? { DomainControllers: confirmOn } : {}),
+        ...(server ? { Source: server } : {}),
+      });
+      for (const u of out.users) {
+        answered.add(u.objectGuid.toLowerCase());
+        if (u.missingOn.length > 0) missing.set(u.objectGuid.toLowerCase(), u.missingOn);
+      }
+      replicated += out.replicated;
+    }
+    if (replicated > 0) ctx.log('info', `replicated ${replicated} account(s) to ${where} with Sync-ADObject`);
     // An account the script did not answer for is not confirmed.
-    const answered = new Set(out.users.map((u) => u.objectGuid.toLowerCase()));
     for (const ju of users) if (!answered.has(ju.ad!.objectGuid.toLowerCase())) missing.set(ju.ad!.objectGuid.toLowerCase(), confirmOn);
   } catch (error) {
     if (stopsRun(error)) throw error;

@@ -1,6 +1,7 @@
 // discover: read the cloud-only users and the AD accounts in the sync scope, propose the pairs, and run
 // each proposal through plan's precondition checks. Read-only: it writes nothing but the files it is asked for.
 import { customAnchorAttribute } from '../anchor.js';
+import { collectGarbage } from '../gc.js';
 import type { BatchUser } from '../batch/types.js';
 import type { Finding } from '../checks/types.js';
 import { isUnderDn, normalizeDn } from '../checks/names.js';
@@ -132,6 +133,9 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
   const adUsers = forest.users.filter(inScope);
   const cloudAnchors = cloud.others.flatMap((o) => (o.onPremisesImmutableId ? [o.onPremisesImmutableId] : []));
   const paired = pairUsers({ cloudUsers: cloud.users, adUsers, cloudAnchors, anchorAttribute: sync.anchorAttribute });
+  // Pairing's indexes and plan's checks are garbage once done (tens of MB at 50,000 users): collected before the next
+  // phase allocates, rather than when V8's heap has grown past them (lib/gc.ts).
+  collectGarbage();
 
   const taken = new Set(forest.users.map((u) => u.SamAccountName.toLowerCase()));
   // Rows are numbered as the CSV will number them (header is row 1).
@@ -143,6 +147,7 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
   });
   const batch = proposals.filter((p): p is BatchUser => p !== null);
   const evaluation = batch.length > 0 ? (await plan(deps, batch, { config, enableFeature: options.enableFeature, adFacts: forest, tenantUsers: cloud })).evaluation : null;
+  collectGarbage();
   const verdicts = new Map(evaluation?.users.map((ev) => [ev.user.cloudUpn.toLowerCase(), ev]) ?? []);
 
   const tenantCodes = new Set(evaluation?.tenantFindings.map((f) => f.code) ?? []);

@@ -5,12 +5,13 @@
 import type { Finding } from '../checks/types.js';
 import type { Config } from '../config.js';
 import type { RunReport, UserOutcome } from '../report/types.js';
-import { steps } from '../steps/registry.js';
+import { steps, type MatchStatus } from '../steps/registry.js';
 import { graphSignIn } from './collector.js';
 import { failureOf, stopsRun, type EngineDeps } from './deps.js';
 import type { JournalUser, RunJournal } from './journal.js';
 import { findingOf, outcomeOfFailure, settledStatus, transition, undoable, type Failure } from './lifecycle.js';
 import { runReport } from './run-report.js';
+import { readStatus } from './verify.js';
 
 export interface RollbackOptions {
   config: Config;
@@ -38,8 +39,8 @@ export async function rollbackRun(deps: EngineDeps, run: RunJournal, options: Ro
   if (candidates.length > 0 && !(await options.confirm(candidates.length))) return report();
 
   const signIn = graphSignIn(options.config);
-  const status = candidates.length > 0 ? await deps.io.run(steps.matchStatus, { UserPrincipalName: candidates.map((u) => u.cloudUpn), ...signIn }) : { users: [] };
-  const matched = new Set(status.users.filter((s) => s.onPremisesImmutableId).map((s) => s.userPrincipalName.toLowerCase()));
+  const status = candidates.length > 0 ? await readStatus(deps, candidates, false, signIn) : new Map<string, MatchStatus>();
+  const matched = new Set([...status].filter(([, s]) => s.onPremisesImmutableId).map(([upn]) => upn));
   for (const ju of candidates) {
     const ad = ju.ad!;
     if (matched.has(ju.cloudUpn.toLowerCase())) {

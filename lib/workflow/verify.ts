@@ -38,7 +38,7 @@ export function matchedSince(seen: MatchStatus | undefined, anchor: string | und
 }
 
 /** The cloud users of the batch as Graph has them now (with the other holders of their anchors, when asked), by UPN. */
-async function readStatus(deps: EngineDeps, users: JournalUser[], withAnchors: boolean, signIn: ReturnType<typeof graphSignIn>): Promise<Map<string, MatchStatus>> {
+export async function readStatus(deps: EngineDeps, users: JournalUser[], withAnchors: boolean, signIn: ReturnType<typeof graphSignIn>): Promise<Map<string, MatchStatus>> {
   const found = new Map<string, MatchStatus>();
   // In calls under the request limit (one for any ordinary batch).
   for (const chunk of chunkBySize(users, (u) => jsonBytes([u.cloudUpn, withAnchors ? u.ad?.anchor : null]))) {

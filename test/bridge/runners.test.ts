@@ -306,6 +306,15 @@ for (const kind of kinds) {
         expect(data.empty).to.deep.equal([]);
       });
 
+      it('writes a list of records converted as they were added (New-UpnMatchJsonList) as an array, of any length', () => {
+        expect(data.noRecords).to.deep.equal([]);
+        expect(data.oneRecord).to.deep.equal([{ name: 'one', tags: ['only'] }]);
+        expect(data.twoRecords).to.deep.equal([
+          { at: '2024-01-02T03:04:05.000Z', tags: [] },
+          { name: 'two', tags: ['a', 'b'] },
+        ]);
+      });
+
       it('returns GUIDs as strings, and numbers, booleans and null as themselves', () => {
         expect(data.guid).to.equal('6f0a8d2e-5a43-4c8e-9d3b-2b7c1f0e4a11');
         expect(data.number).to.equal(42);

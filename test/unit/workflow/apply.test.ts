@@ -458,6 +458,15 @@ describe('workflow: apply', () => {
     expect(second.summary).to.include({ matched: 2 });
   });
 
+  it('reads the changes back in calls of the chunk size, each under the request size limit', async () => {
+    const w = world();
+    const io = new FakeIO(w.answers);
+    const report = await apply(deps(io), [upd, upd2], options({ adConfirmChunkSize: 1 }));
+    const calls = io.calls.filter((c) => c.step === 'ad-confirmed').map((c) => (c.input.Users as { UserPrincipalName: string }[]).map((u) => u.UserPrincipalName));
+    expect(calls).to.deep.equal([['anna@contoso.com'], ['ben@contoso.com']]);
+    expect(report.summary).to.include({ matched: 2 });
+  });
+
   it('stops before the sync when the read-back itself fails', async () => {
     const w = world();
     w.answers['ad-confirmed'] = () => {
