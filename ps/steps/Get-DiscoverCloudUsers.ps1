@@ -47,26 +47,27 @@ if ($GroupId) {
 $suffix = $null
 if ($Domain) { $suffix = '@' + $Domain }
 
-$users = New-Object System.Collections.Generic.List[object]
-$others = New-Object System.Collections.Generic.List[object]
+# Each user as its JSON text (New-UpnMatchJsonList): tens of thousands are held at a third of the memory.
+$users = New-UpnMatchJsonList
+$others = New-UpnMatchJsonList
 $counts = [ordered]@{ read = 0; guests = 0; synced = 0; anchored = 0; filteredOut = 0 }
 
 # Get-CloudFacts' fields: the kept users are the batch's cloud users when plan's checks run.
 $counts.read = Get-UpnMatchGraphPages -Uri (Get-UpnMatchCloudUserUri) -Activity 'Reading cloud users' -OnItem {
     param($item)
     $anchor = Get-UpnMatchItemValue $item 'onPremisesImmutableId'
-    if ((Get-UpnMatchItemValue $item 'userType') -eq 'Guest') { $counts.guests++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
-    if ((Get-UpnMatchItemValue $item 'onPremisesSyncEnabled') -eq $true) { $counts.synced++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
+    if ((Get-UpnMatchItemValue $item 'userType') -eq 'Guest') { $counts.guests++; Add-UpnMatchJsonItem $others (ConvertTo-UpnMatchCloudObject 'user' $item); return }
+    if ((Get-UpnMatchItemValue $item 'onPremisesSyncEnabled') -eq $true) { $counts.synced++; Add-UpnMatchJsonItem $others (ConvertTo-UpnMatchCloudObject 'user' $item); return }
     # No longer synced but still anchored: a previously synced user, not cloud-only.
-    if ($anchor) { $counts.anchored++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
+    if ($anchor) { $counts.anchored++; Add-UpnMatchJsonItem $others (ConvertTo-UpnMatchCloudObject 'user' $item); return }
     $upn = [string](Get-UpnMatchItemValue $item 'userPrincipalName')
-    if ($null -ne $suffix -and -not $upn.EndsWith($suffix, [System.StringComparison]::OrdinalIgnoreCase)) { $counts.filteredOut++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
-    if ($null -ne $members -and -not $members.Contains([string]$item['id'])) { $counts.filteredOut++; $others.Add((ConvertTo-UpnMatchCloudObject 'user' $item)); return }
-    $users.Add((ConvertTo-UpnMatchCloudUser $item))
+    if ($null -ne $suffix -and -not $upn.EndsWith($suffix, [System.StringComparison]::OrdinalIgnoreCase)) { $counts.filteredOut++; Add-UpnMatchJsonItem $others (ConvertTo-UpnMatchCloudObject 'user' $item); return }
+    if ($null -ne $members -and -not $members.Contains([string]$item['id'])) { $counts.filteredOut++; Add-UpnMatchJsonItem $others (ConvertTo-UpnMatchCloudObject 'user' $item); return }
+    Add-UpnMatchJsonItem $users (ConvertTo-UpnMatchCloudUser $item)
 }
 
 [pscustomobject]@{
-    users  = $users.ToArray()
-    others = $others.ToArray()
+    users  = $users
+    others = $others
     counts = [pscustomobject]$counts
 }
