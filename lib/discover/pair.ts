@@ -179,6 +179,16 @@ function union(lists: readonly (readonly AdUser[])[]): readonly AdUser[] {
   return [...new Set(nonEmpty.flat())];
 }
 
+function distinct(evidence: Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return evidence.filter((e) => {
+    const key = `${e.kind}\u0000${e.detail}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** Who claims an AD account at the highest level any cloud user claims it: that level, and how many claim it there. */
 interface Claim {
   level: Level;
@@ -249,7 +259,8 @@ export function pairUsers(input: PairingInput): PairingResult {
       return {
         ...base,
         status: 'ambiguous',
-        evidence: listed.flatMap((ad) => evidenceOf(cloud, ad, kindsOf(cloud, ad, level))),
+        // Each line once: namesakes give the same line each, and the candidates list says who they are.
+        evidence: distinct(listed.flatMap((ad) => evidenceOf(cloud, ad, kindsOf(cloud, ad, level)))),
         reason: `${mine.length} AD accounts match${isStrong ? ' by UPN or SMTP' : level === 1 ? ' by UPN prefix or address' : ' by name'}${mine.length > LISTED ? ` (the first ${LISTED} listed)` : ''}`,
         candidates: listed.map((ad) => ad.DistinguishedName),
       };

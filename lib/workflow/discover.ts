@@ -78,8 +78,9 @@ export function suggestSam(upn: string, taken: Set<string>): string {
       .normalize('NFD')
       .replace(/\p{M}/gu, '')
       .replace(/[^A-Za-z0-9._-]/g, '')
-      .replace(/^\.+|\.+$/g, '')
-      .slice(0, 20) || 'user';
+      .slice(0, 20)
+      // After the cut: a name may not end with a period (plan refuses it).
+      .replace(/^\.+|\.+$/g, '') || 'user';
   let sam = base;
   for (let n = 2; taken.has(sam.toLowerCase()); n += 1) sam = `${base.slice(0, 20 - String(n).length)}${n}`;
   taken.add(sam.toLowerCase());
@@ -92,7 +93,8 @@ function proposalOf(pair: Pair, row: number, ou: string | undefined, taken: Set<
     const user: BatchUser = { ...common, samAccountName: null, distinguishedName: pair.ad.DistinguishedName, create: false };
     return pair.status === 'review' ? { ...user, review: true } : user;
   }
-  if (pair.status === 'left-out' && ou && pair.cloud.givenName && pair.cloud.surname) {
+  // Only a cloud user nothing matches: one whose candidates went to other cloud users may be the same person twice.
+  if (pair.status === 'left-out' && pair.reason === NO_MATCH && ou && pair.cloud.givenName && pair.cloud.surname) {
     return {
       ...common,
       samAccountName: suggestSam(pair.cloud.userPrincipalName, taken),

@@ -4,7 +4,7 @@ import type { BatchUser } from '../batch/types.js';
 import { evaluate } from '../checks/evaluate.js';
 import type { Evaluation, UserEvaluation } from '../checks/types.js';
 import type { Config } from '../config.js';
-import type { Facts } from '../facts.js';
+import type { AdUser, Facts } from '../facts.js';
 import { summarize, type RunReport } from '../report/types.js';
 import type { AdFactsOutput, TenantUsersRead } from '../steps/registry.js';
 import { collectFacts, type FeatureRecord } from './collector.js';
@@ -36,12 +36,22 @@ export interface PlanResult {
  * interrupted run, or by hand) becomes an update of that account: writing is then a no-op.
  */
 function adoptExisting(users: BatchUser[], facts: Facts, run: RunJournal | null): BatchUser[] {
+  // Looked up by key, not searched per row: discover checks tens of thousands of rows against the whole forest.
+  const recordedBy = new Map<string, JournalUser['ad']>();
+  for (const u of run?.users ?? []) if (!u.rolledBack && !recordedBy.has(u.cloudUpn.toLowerCase())) recordedBy.set(u.cloudUpn.toLowerCase(), u.ad);
+  const creates = users.some((u) => u.create && u.samAccountName);
+  const bySam = new Map<string, AdUser[]>();
+  for (const a of creates ? facts.adUsers : []) {
+    const sam = a.SamAccountName.toLowerCase();
+    const list = bySam.get(sam);
+    if (list) list.push(a);
+    else bySam.set(sam, [a]);
+  }
   return users.map((user) => {
-    const recorded = run?.users.find((u) => u.cloudUpn.toLowerCase() === user.cloudUpn.toLowerCase() && !u.rolledBack)?.ad;
+    const recorded = recordedBy.get(user.cloudUpn.toLowerCase());
     if (recorded?.distinguishedName) return { ...user, create: false, distinguishedName: recorded.distinguishedName, samAccountName: null };
     if (!user.create || !user.samAccountName) return user;
-    const sam = user.samAccountName.toLowerCase();
-    const existing = facts.adUsers.find((a) => a.SamAccountName.toLowerCase() === sam && a.UserPrincipalName === user.cloudUpn);
+    const existing = bySam.get(user.samAccountName.toLowerCase())?.find((a) => a.UserPrincipalName === user.cloudUpn);
     return existing ? { ...user, create: false, distinguishedName: existing.DistinguishedName, samAccountName: null } : user;
   });
 }

@@ -102,6 +102,8 @@ describe('discover pairing', () => {
     });
     expect(byUpn(pairs, 'kim@contoso.com')).to.include({ status: 'ambiguous', ad: null });
     expect(byUpn(pairs, 'kim@contoso.com').candidates).to.have.length(2);
+    // The two namesakes give one evidence line, not the same line twice.
+    expect(byUpn(pairs, 'kim@contoso.com').evidence).to.deep.equal([{ kind: 'name', detail: 'same given name and surname (Kim Lee)' }]);
     expect(byUpn(pairs, 'rosa1@contoso.com')).to.include({ status: 'ambiguous' });
     expect(byUpn(pairs, 'rosa2@contoso.com')).to.include({ status: 'ambiguous' });
     // The UPN names one account and the primary SMTP another: Entra would join one, plan would write the other.
@@ -146,5 +148,7 @@ describe('discover pairing', () => {
     expect(suggestSam('José.García@contoso.com', taken)).to.equal('Jose.Garcia2');
     expect(suggestSam('a.very.long.name.indeed+x@contoso.com', taken)).to.equal('a.very.long.name.ind');
     expect(suggestSam('[]@contoso.com', taken)).to.equal('user');
+    // The cut at 20 must not leave a period at the end (plan refuses such a name).
+    expect(suggestSam('christopher.van.der.berg@contoso.com', taken)).to.equal('christopher.van.der');
   });
 });

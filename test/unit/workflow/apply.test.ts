@@ -9,6 +9,7 @@ import { renderReport } from '../../../lib/report/render.js';
 import { apply } from '../../../lib/workflow/apply.js';
 import { MemoryJournalStore } from '../../../lib/workflow/journal.js';
 import { plan, planReport } from '../../../lib/workflow/plan.js';
+import { createRow } from '../checks/fixtures.js';
 import { deps, FakeIO, missing, options, upd, upd2, world, type Answer } from './fake-world.js';
 
 describe('workflow: apply', () => {
@@ -476,6 +477,17 @@ describe('workflow: apply', () => {
     const report = await apply(deps(io), [upd], options());
     expect(io.stepsCalled()).to.not.include('sync-started');
     expect(report.users[0]?.findings.map((f) => f.code)).to.include('AdChangeNotOnSyncDc');
+  });
+
+  it('makes a create row whose account exists already with exactly the cloud UPN an update of that account', async () => {
+    const w = world();
+    w.ad[0]!.UserPrincipalName = 'anna@contoso.com';
+    const io = new FakeIO(w.answers);
+    const result = await plan(deps(io), [createRow('anna@contoso.com', 'ANNA', { row: 2 }), createRow('ben@contoso.com', 'ben', { row: 3 })], options());
+    // anna's account carries the UPN (an interrupted run made it): adopted, by the account name in any case.
+    expect(result.users[0]).to.include({ create: false, distinguishedName: w.ad[0]!.DistinguishedName, samAccountName: null });
+    // ben's account name exists with another UPN: still a create row (the checks then say the name is taken).
+    expect(result.users[1]).to.include({ create: true, samAccountName: 'ben' });
   });
 
   it('plan is read-only', async () => {

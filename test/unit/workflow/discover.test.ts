@@ -50,6 +50,30 @@ describe('workflow: discover', () => {
     expect(io.stepsCalled()).to.not.include('ad-facts');
   });
 
+  it('with --ou suggests a new account only for a cloud user nothing matches, not for one whose candidate another user took', async () => {
+    const io = new FakeIO({
+      'sync-facts': syncFacts('objectGUID'),
+      'discover-ad': () => ({ forest, writeDomain: 'contoso.local', users: [makeAdUser('jdoe', { UserPrincipalName: 'jdoe@contoso.com' })] }),
+      'discover-cloud': () => ({
+        users: [
+          makeCloudUser('jdoe@contoso.com', { givenName: 'John', surname: 'Doe' }),
+          // Its UPN prefix points at jdoe's account, which the same UPN claims: probably the same person twice.
+          makeCloudUser('jdoe@fabrikam.com', { id: 'c-jdoe2', givenName: 'John', surname: 'Doe' }),
+          makeCloudUser('new.person@contoso.com', { id: 'c-new', givenName: 'New', surname: 'Person' }),
+        ],
+        others: [],
+        counts: { read: 3, guests: 0, synced: 0, anchored: 0, filteredOut: 0 },
+      }),
+      'cloud-facts': () => ({ cloudUsers: [], cloudObjects: [], scanned: { groups: 0, contacts: 0, deletedUsers: 0 } }),
+      'tenant-facts': world().answers['tenant-facts']!,
+    });
+    const report = await discover(deps(io), { config, enableFeature: false, ou: CORP_OU });
+    const rows = Object.fromEntries(report.rows.map((r) => [r.cloudUpn, r]));
+    expect(rows['jdoe@contoso.com']).to.include({ status: 'ready' });
+    expect(rows['jdoe@fabrikam.com']).to.include({ status: 'left-out', proposal: null });
+    expect(rows['new.person@contoso.com']).to.include({ status: 'create' });
+  });
+
   it('refuses an anchor attribute that is not an LDAP attribute name before any AD read', async () => {
     const io = customAnchorWorld('employeeID,mail');
     let error: unknown = null;
