@@ -129,8 +129,7 @@ export function reportCsv(report: RunReport, options: CsvReportOptions = {}): st
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, neutralizeCell(v)]));
   });
   const columns: { key: string; header?: string }[] = [...REPORT_CSV_COLUMNS.map((key) => ({ key })), ...extra.map((key) => ({ key, header: neutralizeCell(key) }))];
+  // csv-stringify (6.9) writes the header with no rows too: an empty report still names its columns, once.
   const text = stringify(rows, { header: true, columns, delimiter: options.delimiter ?? ',', record_delimiter: 'windows' });
-  // With no users csv-stringify writes no header either: an empty report still names its columns.
-  const header = rows.length === 0 ? stringify([columns.map((c) => c.header ?? c.key)], { delimiter: options.delimiter ?? ',', record_delimiter: 'windows' }) : '';
-  return `\uFEFF${header}${text}`;
+  return `\uFEFF${text}`;
 }
