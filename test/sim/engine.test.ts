@@ -209,6 +209,15 @@ scenario('duplicate-upn', (s) => {
   s.forest.users.push(adUser({ sam: 'quinn', upn: 'quinn@contoso.com' }));
   s.tenant.users.push(cloudUser({ upn: 'quinn@contoso.com', id: ids.dupOwner, immutableId: 'b3RoZXIgYW5jaG9yISE=', synced: true }));
 });
+scenario('changes-seen-in-cycle', (s) => {
+  // One cycle, in state order: kim joins the cloud user by SMTP, which takes kim's UPN and alias; lee's mail is
+  // that alias now (quarantined on lee's new object), and max's UPN is the one the cloud user gave up (free).
+  ids.seenCloud = G('c9');
+  s.forest.users.push(adUser({ sam: 'kim', upn: 'kim.new@contoso.com', objectGuid: G('a91'), proxyAddresses: ['SMTP:kim@contoso.com', 'smtp:kim.alias@contoso.com'] }));
+  s.forest.users.push(adUser({ sam: 'lee', upn: 'lee@contoso.com', objectGuid: G('a92'), mail: 'kim.alias@contoso.com' }));
+  s.forest.users.push(adUser({ sam: 'max', upn: 'kim@contoso.com', objectGuid: G('a93') }));
+  s.tenant.users.push(cloudUser({ upn: 'kim@contoso.com', id: ids.seenCloud, proxyAddresses: ['SMTP:kim@contoso.com'] }));
+});
 scenario('group-conflicts', (s) => {
   s.forest.users.push(adUser({ sam: 'ray', upn: 'ray@contoso.com', proxyAddresses: ['SMTP:ray@contoso.com', 'smtp:sales@contoso.com'] }));
   s.forest.users.push(adUser({ sam: 'sue', upn: 'sue@contoso.com', proxyAddresses: ['SMTP:team@contoso.com'] }));
@@ -421,6 +430,21 @@ foreach ($dir in @(${dirs})) {
     const dup = expectDuplicate(s, 'quinn', ids.dupOwner!, [['UserPrincipalName', 'quinn@contoso.com']]);
     expect(dup.onPremisesUserPrincipalName).to.equal('quinn@contoso.com');
     expect(cloud(s, ids.dupOwner!).onPremisesImmutableId).to.equal('b3RoZXIgYW5jaG9yISE=');
+  });
+
+  it('a cycle sees its own changes: an address a join gave a cloud user is taken, the UPN it gave up is free', function () {
+    const s = scenarios['changes-seen-in-cycle']!.state;
+    const byUpn = (upn: string) => s.tenant.users.filter((u: Json) => u.userPrincipalName === upn);
+    expect(s.sync.lastRun.joins.map((j: Json) => j.rule)).to.deep.equal(['SmtpSoftMatch', 'Provisioned', 'Provisioned']);
+    expect(cloud(s, ids.seenCloud!).userPrincipalName).to.equal('kim.new@contoso.com');
+    const lee = byUpn('lee@contoso.com');
+    expect(lee).to.have.length(1);
+    expect(lee[0].mail).to.equal(null);
+    expect(lee[0].onPremisesProvisioningErrors.map((e: Json) => [e.propertyCausingError, e.value])).to.deep.equal([['ProxyAddress', 'SMTP:kim.alias@contoso.com']]);
+    const max = byUpn('kim@contoso.com');
+    expect(max).to.have.length(1);
+    expect(max[0].id).to.not.equal(ids.seenCloud);
+    expect(max[0].onPremisesProvisioningErrors).to.deep.equal([]);
   });
 
   it('a proxy address on a group still fails the export (resiliency known issue); a primary SMTP on a group is an ObjectTypeMismatch', function () {

@@ -469,13 +469,13 @@ namespace UpnMatchSim {
         }
     }
 
-    // Scans of the sync engine (UpnMatch.Sim.Sync.ps1) over lists of objects (dictionaries), with PowerShell's
-    // semantics: [string] casts, -ceq (invariant culture), .Equals with OrdinalIgnoreCase, first or last match. The engine runs them for every AD user over every cloud object.
+    // What the sync engine (UpnMatch.Sim.Sync.ps1) compares, with PowerShell's semantics: [string] casts,
+    // .Equals with OrdinalIgnoreCase, -ceq for the source anchor.
     public static class Lookup {
         private static readonly System.Text.RegularExpressions.Regex SmtpProxy =
             new System.Text.RegularExpressions.Regex("^(?i)smtp:(.+)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
-        private static object Unwrap(object value) {
+        internal static object Unwrap(object value) {
             PSObject wrapped = value as PSObject;
             if (wrapped != null && !(wrapped.BaseObject is PSCustomObject)) { return wrapped.BaseObject; }
             return value;
@@ -491,50 +491,20 @@ namespace UpnMatchSim {
         }
 
         // Get-SimValue $Map $Key: null when the map or the key is missing.
-        private static object Get(object map, string key) {
+        internal static object Get(object map, string key) {
             IDictionary dictionary = Unwrap(map) as IDictionary;
             if (dictionary == null || !dictionary.Contains(key)) { return null; }
             return dictionary[key];
         }
 
         // The items of @($List): none for null, the one item for a scalar or a dictionary.
-        private static IList Items(object list) {
+        internal static IList Items(object list) {
             list = Unwrap(list);
             ArrayList items = new ArrayList();
             if (list == null) { return items; }
             if (list is string || list is IDictionary || !(list is IEnumerable)) { items.Add(list); return items; }
             foreach (object item in (IEnumerable)list) { items.Add(item); }
             return items;
-        }
-
-        private static bool IsExcepted(object item, string exceptId) {
-            return !string.IsNullOrEmpty(exceptId) && Text(Get(item, "id")).Equals(exceptId, StringComparison.OrdinalIgnoreCase);
-        }
-
-        // The first item (other than exceptId) whose [string]field equals value, ignoring case (OrdinalIgnoreCase).
-        public static object FirstByText(object list, string field, string value, string exceptId) {
-            foreach (object item in Items(list)) {
-                if (IsExcepted(item, exceptId)) { continue; }
-                if (Text(Get(item, field)).Equals(value, StringComparison.OrdinalIgnoreCase)) { return item; }
-            }
-            return null;
-        }
-
-        // The last item whose [string]field equals value, ignoring case (OrdinalIgnoreCase).
-        public static object LastByText(object list, string field, string value) {
-            object found = null;
-            foreach (object item in Items(list)) {
-                if (Text(Get(item, field)).Equals(value, StringComparison.OrdinalIgnoreCase)) { found = item; }
-            }
-            return found;
-        }
-
-        // The first item whose [string]field -ceq value.
-        public static object FirstByTextExact(object list, string field, string value) {
-            foreach (object item in Items(list)) {
-                if (string.Compare(Text(Get(item, field)), value, CultureInfo.InvariantCulture, CompareOptions.None) == 0) { return item; }
-            }
-            return null;
         }
 
         // Get-SimPrimarySmtp: the proxyAddresses entry with the upper-case "SMTP:" prefix, else mail, else null.
@@ -548,22 +518,9 @@ namespace UpnMatchSim {
             return null;
         }
 
-        private static bool PrimarySmtpIs(object item, string value) {
+        internal static string PrimarySmtpOf(object item) {
             object proxies = Get(item, "proxyAddresses");
-            string primary = PrimarySmtp(proxies == null ? new object[0] : proxies, Get(item, "mail"));
-            return !string.IsNullOrEmpty(primary) && primary.Equals(value, StringComparison.OrdinalIgnoreCase);
-        }
-
-        // The first / last item whose primary SMTP address equals value, ignoring case.
-        public static object FirstByPrimarySmtp(object list, string value) {
-            foreach (object item in Items(list)) { if (PrimarySmtpIs(item, value)) { return item; } }
-            return null;
-        }
-
-        public static object LastByPrimarySmtp(object list, string value) {
-            object found = null;
-            foreach (object item in Items(list)) { if (PrimarySmtpIs(item, value)) { found = item; } }
-            return found;
+            return PrimarySmtp(proxies == null ? new object[0] : proxies, Get(item, "mail"));
         }
 
         // Every SMTP address an object holds (proxyAddresses without prefix, and mail), lower-case.
@@ -580,26 +537,94 @@ namespace UpnMatchSim {
             return (string[])addresses.ToArray(typeof(string));
         }
 
-        // The first item (other than exceptId) that holds the address (compared ignoring case, invariant culture).
-        public static object FirstByAddress(object list, string address, string exceptId) {
-            foreach (object item in Items(list)) {
-                if (IsExcepted(item, exceptId)) { continue; }
-                foreach (string held in CloudAddresses(item)) {
-                    if (string.Compare(held, address, CultureInfo.InvariantCulture, CompareOptions.IgnoreCase) == 0) { return item; }
-                }
-            }
-            return null;
+    }
+
+    // One cycle's lookups over one list of cloud objects (tenant users, deleted users, groups, contacts): the
+    // first or last object, in list order, whose id, UPN, source anchor, primary SMTP address or any address is
+    // a value. A scan of 54,500 users for each of 10,000 changed accounts took the engine 39 minutes; this finds
+    // them by hash. The engine tells it of each object it appends, changes or removes (Touch, Drop); each hit is
+    // checked against the object itself, so the keys an object had before a change find nothing.
+    public sealed class CloudIndex {
+        private const string Id = "id\0", Upn = "upn\0", Smtp = "smtp\0", Address = "address\0";
+        private readonly System.Collections.Generic.Dictionary<object, long> positions =
+            new System.Collections.Generic.Dictionary<object, long>(ReferenceComparer.Instance);
+        // Keys compared as the engine compares the values: OrdinalIgnoreCase ...
+        private readonly System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<object>> byText =
+            new System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<object>>(StringComparer.OrdinalIgnoreCase);
+        // ... and the source anchor case-sensitively (-ceq; an anchor is base64 or GUID text, where ordinal and
+        // invariant-culture comparison agree).
+        private readonly System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<object>> byAnchor =
+            new System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<object>>(StringComparer.Ordinal);
+        private long next;
+
+        public CloudIndex(object list) { foreach (object item in Lookup.Items(list)) { Touch(item); } }
+
+        // An object appended to the list (it goes last) or changed in place: indexed under its values now.
+        public void Touch(object item) {
+            object bare = Lookup.Unwrap(item);
+            if (bare == null) { return; }
+            if (!positions.ContainsKey(bare)) { positions[bare] = next++; }
+            Add(byText, Id, Lookup.Text(Lookup.Get(bare, "id")), bare);
+            Add(byText, Upn, Lookup.Text(Lookup.Get(bare, "userPrincipalName")), bare);
+            Add(byAnchor, string.Empty, Lookup.Text(Lookup.Get(bare, "onPremisesImmutableId")), bare);
+            Add(byText, Smtp, Lookup.PrimarySmtpOf(bare), bare);
+            foreach (string held in Lookup.CloudAddresses(bare)) { Add(byText, Address, held, bare); }
         }
 
-        // The last key of a dictionary whose [string] equals key, ignoring case (OrdinalIgnoreCase); null if none.
-        public static object LastKey(IDictionary map, string key) {
+        // An object removed from the list.
+        public void Drop(object item) { object bare = Lookup.Unwrap(item); if (bare != null) { positions.Remove(bare); } }
+
+        private static void Add(System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<object>> map, string family, string value, object item) {
+            if (string.IsNullOrEmpty(value)) { return; }
+            System.Collections.Generic.List<object> hits;
+            if (!map.TryGetValue(family + value, out hits)) { hits = new System.Collections.Generic.List<object>(1); map[family + value] = hits; }
+            foreach (object hit in hits) { if (Object.ReferenceEquals(hit, item)) { return; } }
+            hits.Add(item);
+        }
+
+        // The first (or last) object in the list among the hits that still holds the value and is not exceptId.
+        private object Pick(System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<object>> map, string family, string value, Func<object, bool> holds, string exceptId, bool last) {
+            System.Collections.Generic.List<object> hits;
+            if (string.IsNullOrEmpty(value) || !map.TryGetValue(family + value, out hits)) { return null; }
             object found = null;
-            if (map == null) { return null; }
-            ArrayList keys = new ArrayList(map.Keys);
-            foreach (object candidate in keys) {
-                if (Text(candidate).Equals(key, StringComparison.OrdinalIgnoreCase)) { found = candidate; }
+            long foundAt = 0;
+            foreach (object hit in hits) {
+                long at;
+                if (!positions.TryGetValue(hit, out at) || !holds(hit)) { continue; }
+                if (!string.IsNullOrEmpty(exceptId) && Lookup.Text(Lookup.Get(hit, "id")).Equals(exceptId, StringComparison.OrdinalIgnoreCase)) { continue; }
+                if (found == null || (last ? at > foundAt : at < foundAt)) { found = hit; foundAt = at; }
             }
             return found;
+        }
+
+        private static Func<object, bool> TextIs(string field, string value) {
+            return item => Lookup.Text(Lookup.Get(item, field)).Equals(value, StringComparison.OrdinalIgnoreCase);
+        }
+
+        public object LastById(string id) { return Pick(byText, Id, id, TextIs("id", id), null, true); }
+
+        public object FirstByUpn(string upn, string exceptId) { return Pick(byText, Upn, upn, TextIs("userPrincipalName", upn), exceptId, false); }
+
+        public object FirstByAnchor(string anchor) {
+            return Pick(byAnchor, string.Empty, anchor, item => string.Compare(Lookup.Text(Lookup.Get(item, "onPremisesImmutableId")), anchor, CultureInfo.InvariantCulture, CompareOptions.None) == 0, null, false);
+        }
+
+        public object FirstByPrimarySmtp(string address) { return BySmtp(address, false); }
+
+        public object LastByPrimarySmtp(string address) { return BySmtp(address, true); }
+
+        private object BySmtp(string address, bool last) {
+            return Pick(byText, Smtp, address, item => { string primary = Lookup.PrimarySmtpOf(item); return !string.IsNullOrEmpty(primary) && primary.Equals(address, StringComparison.OrdinalIgnoreCase); }, null, last);
+        }
+
+        // The first object (other than exceptId) that holds the address (compared ignoring case, invariant culture).
+        public object FirstByAddress(string address, string exceptId) {
+            return Pick(byText, Address, address, item => {
+                foreach (string held in Lookup.CloudAddresses(item)) {
+                    if (string.Compare(held, address, CultureInfo.InvariantCulture, CompareOptions.IgnoreCase) == 0) { return true; }
+                }
+                return false;
+            }, exceptId, false);
         }
     }
 

@@ -255,17 +255,12 @@ function Get-SimRoleHolderIds {
     return , $ids
 }
 
-function Find-SimCloudByUpn {
-    param($State, [string] $Upn, [string] $ExceptId)
-    return [UpnMatchSim.Lookup]::FirstByText((Get-SimValue $State.tenant 'users' @()), 'userPrincipalName', $Upn, $ExceptId)
-}
-
 function Find-SimAddressOwner {
     <# The first Entra user, group or contact (other than ExceptId) that holds the SMTP address. #>
-    param($State, [string] $Address, [string] $ExceptId)
+    param([Parameter(Mandatory = $true)] $Engine, [string] $Address, [string] $ExceptId)
     $needle = $Address.ToLowerInvariant()
     foreach ($kind in @('users', 'groups', 'contacts')) {
-        $object = [UpnMatchSim.Lookup]::FirstByAddress((Get-SimValue $State.tenant $kind @()), $needle, $ExceptId)
+        $object = $Engine.Index[$kind].FirstByAddress($needle, $ExceptId)
         if ($null -ne $object) { return @{ Kind = $kind; Object = $object } }
     }
     return $null
@@ -397,12 +392,12 @@ function Find-SimProvisionConflict {
         [RESILIENCY] describes ("Microsoft Entra ID quarantines the duplicate attribute ... and proceeds with the
         object creation or update"); for such an update the sim still reports the conflict as an export error.
     #>
-    param($State, $AdUser, [string] $ExceptId, [bool] $CheckUpn = $true)
+    param([Parameter(Mandatory = $true)] $Engine, $AdUser, [string] $ExceptId, [bool] $CheckUpn = $true)
     $conflicts = [System.Collections.Generic.List[object]]::new()
     if ($CheckUpn) {
-        $upn = Get-SimVerifiedUpn $State (Get-SimUpnSource $State $AdUser)
+        $upn = Get-SimVerifiedUpn $Engine.State (Get-SimUpnSource $Engine.State $AdUser)
         if ($upn) {
-            $owner = Find-SimCloudByUpn $State $upn $ExceptId
+            $owner = $Engine.Index.users.FirstByUpn($upn, $ExceptId)
             if ($null -ne $owner) { $conflicts.Add(@{ Attribute = 'UserPrincipalName'; Value = $upn; OwnerId = [string]$owner.id; OwnerKind = 'users'; Excludes = @('userPrincipalName') }) }
         }
     }
@@ -414,7 +409,7 @@ function Find-SimProvisionConflict {
     $mail = [string](Get-SimValue $AdUser 'mail' '')
     if ($mail) { $addresses.Add(@('Mail', $mail, $mail)) }
     foreach ($entry in $addresses) {
-        $owner = Find-SimAddressOwner $State ([string]$entry[2]) $ExceptId
+        $owner = Find-SimAddressOwner $Engine ([string]$entry[2]) $ExceptId
         if ($null -ne $owner) { $conflicts.Add(@{ Attribute = [string]$entry[0]; Value = [string]$entry[1]; Address = [string]$entry[2]; OwnerId = [string]$owner.Object.id; OwnerKind = [string]$owner.Kind; Excludes = @('proxyAddresses', 'mail') }) }
     }
     return $conflicts.ToArray()
@@ -460,6 +455,9 @@ function New-SimSyncEngine {
 
     $adById = @{}
     foreach ($adUser in @($State.forest.users)) { $adById[([string]$adUser.ObjectGUID).ToLowerInvariant()] = $adUser }
+    # The cloud objects by id, UPN, anchor and addresses, kept up to date by every change the run makes.
+    $index = @{}
+    foreach ($kind in @('users', 'deletedUsers', 'groups', 'contacts')) { $index[$kind] = [UpnMatchSim.CloudIndex]::new($tenant[$kind]) }
 
     return @{
         State           = $State
@@ -474,6 +472,7 @@ function New-SimSyncEngine {
         SoftUpn         = (Get-SimFeature $State 'softMatchOnUpnEnabled' $true)
         SyncUpn         = (Get-SimFeature $State 'synchronizeUpnForManagedUsersEnabled' $true)
         AdById          = $adById
+        Index           = $index
         Report          = [ordered]@{ adds = 0; updates = 0; deletes = 0; joins = @(); errors = @(); actions = @() }
         JoinList        = [System.Collections.Generic.List[object]]::new()
         ErrorList       = [System.Collections.Generic.List[object]]::new()
@@ -502,7 +501,7 @@ function Remove-SimDepartedUsers {
         $adUser = $Engine.AdById[([string]$guid).ToLowerInvariant()]
         if ($null -ne $adUser -and (Test-SimInSyncScope $Engine.State $adUser)) { continue }
         $cloudId = [string]$joins[$guid]
-        $cloud = [UpnMatchSim.Lookup]::LastByText($tenant.users, 'id', $cloudId)
+        $cloud = $Engine.Index.users.LastById($cloudId)
         $Engine.ActionList.Add([ordered]@{ action = 'delete'; objectGuid = [string]$guid; cloudId = $cloudId })
         if ($null -ne $Engine.ExportFaultType -and $null -ne $adUser) { Add-SimExportFault $Engine $adUser 'delete'; continue }
         if ($null -ne $cloud) {
@@ -510,6 +509,8 @@ function Remove-SimDepartedUsers {
             $cloud['deletedDateTime'] = $Engine.Now
             $cloud['onPremisesSyncEnabled'] = $false
             $tenant.deletedUsers = @($tenant.deletedUsers) + @($cloud)
+            $Engine.Index.users.Drop($cloud)
+            $Engine.Index.deletedUsers.Touch($cloud)
             $Engine.Report.deletes++
         }
         $joins.Remove($guid)
@@ -519,12 +520,11 @@ function Remove-SimDepartedUsers {
 function Get-SimJoin {
     <# The join of an AD user: @{ Id (as sync.joins holds it); Cloud }, or $null. A join to a cloud user that is gone is dropped. #>
     param([Parameter(Mandatory = $true)] $Engine, [string] $Guid)
+    # The state's dictionaries compare keys ignoring case (OrdinalIgnoreCase), as PowerShell's do.
     $joins = $Engine.Joins
-    $joinedId = $null
-    $joinKey = [UpnMatchSim.Lookup]::LastKey($joins, $Guid)
-    if ($null -ne $joinKey) { $joinedId = [string]$joins[$joinKey] }
+    $joinedId = [string]$joins[$Guid]
     if (-not $joinedId) { return $null }
-    $joinedCloud = [UpnMatchSim.Lookup]::LastByText($Engine.Tenant.users, 'id', $joinedId)
+    $joinedCloud = $Engine.Index.users.LastById($joinedId)
     if ($null -eq $joinedCloud) {
         $joins.Remove($Guid)
         return $null
@@ -542,7 +542,7 @@ function Update-SimJoinedUser {
     $State = $Engine.State
     $joinedId = $Join.Id
     $cloud = $Join.Cloud
-    $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $AdUser -ExceptId $joinedId -CheckUpn $Engine.SyncUpn)
+    $conflicts = @(Find-SimProvisionConflict -Engine $Engine -AdUser $AdUser -ExceptId $joinedId -CheckUpn $Engine.SyncUpn)
     $copy = Copy-SimData $cloud
     $changed = Set-SimFlowedAttributes -State $State -CloudUser $copy -AdUser $AdUser -Anchor ([string](Get-SimValue $cloud 'onPremisesImmutableId' $Anchor)) -IncludeUpn $Engine.SyncUpn -Now $Engine.Now -Exclude (Get-SimConflictExcludes $conflicts)
     if (-not $changed -and $conflicts.Count -eq 0) { return }
@@ -551,6 +551,7 @@ function Update-SimJoinedUser {
     Add-SimConflictErrors $State $AdUser $conflicts $Engine.ErrorList $Engine.Now
     if ($changed) {
         foreach ($key in @($copy.Keys)) { $cloud[$key] = $copy[$key] }
+        $Engine.Index.users.Touch($cloud)
         $Engine.Report.updates++
     }
 }
@@ -566,8 +567,7 @@ function Find-SimHardMatch {
         Entra Connect take over that object ... what is known as hard-match."
     #>
     param([Parameter(Mandatory = $true)] $Engine, $AdUser, [string] $Anchor)
-    $tenant = $Engine.Tenant
-    $hardCandidate = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.users, 'onPremisesImmutableId', $Anchor)
+    $hardCandidate = $Engine.Index.users.FirstByAnchor($Anchor)
     if ($null -ne $hardCandidate) {
         $cloudManaged = -not [bool](Get-SimValue $hardCandidate 'onPremisesSyncEnabled' $false)
         if ($cloudManaged -and $Engine.BlockHard) {
@@ -596,7 +596,7 @@ function Find-SimHardMatch {
     # A soft-deleted user with this ImmutableId is restored by the hard match ([ERRORS] InvalidHardMatch
     # example: "User was excluded from sync scope and restored ... needs to take over the object already
     # present in Microsoft Entra ID based on a hard match with the same source anchor").
-    $deleted = [UpnMatchSim.Lookup]::FirstByTextExact($tenant.deletedUsers, 'onPremisesImmutableId', $Anchor)
+    $deleted = $Engine.Index.deletedUsers.FirstByAnchor($Anchor)
     if ($null -ne $deleted) { return @{ Match = $deleted; Rule = 'HardMatchRestore'; Blocked = $false } }
     return @{ Match = $null; Rule = $null; Blocked = $false }
 }
@@ -624,7 +624,6 @@ function Find-SimSoftMatch {
     param([Parameter(Mandatory = $true)] $Engine, $AdUser)
     $none = @{ Match = $null; Rule = $null; Blocked = $false }
     if ($Engine.BlockSoft) { return $none }
-    $tenant = $Engine.Tenant
     $steps = [System.Collections.Generic.List[object]]::new()
     $smtp = Get-SimPrimarySmtp (Get-SimValue $AdUser 'proxyAddresses' @()) (Get-SimValue $AdUser 'mail')
     if ($smtp) { $steps.Add(@('SmtpSoftMatch', $smtp)) }
@@ -637,14 +636,14 @@ function Find-SimSoftMatch {
     }
     foreach ($step in $steps) {
         $candidate = $null
-        if ($step[0] -eq 'SmtpSoftMatch') { $candidate = [UpnMatchSim.Lookup]::FirstByPrimarySmtp($tenant.users, [string]$step[1]) }
-        elseif ([string]$step[1]) { $candidate = [UpnMatchSim.Lookup]::FirstByText($tenant.users, 'userPrincipalName', [string]$step[1], $null) }
+        if ($step[0] -eq 'SmtpSoftMatch') { $candidate = $Engine.Index.users.FirstByPrimarySmtp([string]$step[1]) }
+        elseif ([string]$step[1]) { $candidate = $Engine.Index.users.FirstByUpn([string]$step[1], $null) }
         if ($null -eq $candidate -and $step[0] -eq 'SmtpSoftMatch') {
             # [ERRORS] ObjectTypeMismatch: "two objects of different 'object type,' like user, group, or
             # contact, have the same values for the attributes used to perform the soft match".
             $other = $null
             foreach ($kind in @('groups', 'contacts')) {
-                $last = [UpnMatchSim.Lookup]::LastByPrimarySmtp($tenant[$kind], [string]$step[1])
+                $last = $Engine.Index[$kind].LastByPrimarySmtp([string]$step[1])
                 if ($null -ne $last) { $other = $last }
             }
             if ($null -ne $other) {
@@ -690,14 +689,16 @@ function Join-SimCloudUser {
     $guid = [string]$AdUser.ObjectGUID
     $Engine.ActionList.Add([ordered]@{ action = 'join'; rule = $Rule; objectGuid = $guid; cloudId = [string]$Match.id })
     if ($null -ne $Engine.ExportFaultType) { Add-SimExportFault $Engine $AdUser 'join'; return $false }
-    $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $AdUser -ExceptId ([string]$Match.id) -CheckUpn $true)
+    $conflicts = @(Find-SimProvisionConflict -Engine $Engine -AdUser $AdUser -ExceptId ([string]$Match.id) -CheckUpn $true)
     Add-SimConflictErrors $State $AdUser $conflicts $Engine.ErrorList $Engine.Now
     if ($Rule -eq 'HardMatchRestore') {
         $tenant.deletedUsers = @($tenant.deletedUsers | Where-Object { -not ([string]$_.id).Equals([string]$Match.id, [StringComparison]::OrdinalIgnoreCase) })
         if ($Match.Contains('deletedDateTime')) { $Match.Remove('deletedDateTime') }
         $tenant.users = @($tenant.users) + @($Match)
+        $Engine.Index.deletedUsers.Drop($Match)
     }
     $null = Set-SimFlowedAttributes -State $State -CloudUser $Match -AdUser $AdUser -Anchor $Anchor -IncludeUpn $true -Now $Engine.Now -Exclude (Get-SimConflictExcludes $conflicts)
+    $Engine.Index.users.Touch($Match)
     $Match['onPremisesLastSyncDateTime'] = $Engine.Now
     $Engine.Joins[$guid] = [string]$Match.id
     $Engine.JoinList.Add([ordered]@{ objectGuid = $guid; dn = [string]$AdUser.DistinguishedName; cloudId = [string]$Match.id; rule = $Rule })
@@ -715,16 +716,16 @@ function Get-SimPlaceholderUpn {
         The real digits are random; the sim derives them from the source anchor (SHA-256, mod 10000) so a test
         can predict them, and steps on while the result is taken.
     #>
-    param([Parameter(Mandatory = $true)] $State, [string] $Upn, [string] $Anchor)
+    param([Parameter(Mandatory = $true)] $Engine, [string] $Upn, [string] $Anchor)
     $prefix = $Upn
     if ($Upn.IndexOf('@') -ge 0) { $prefix = $Upn.Substring(0, $Upn.IndexOf('@')) }
-    $domain = Get-SimInitialDomain $State
+    $domain = Get-SimInitialDomain $Engine.State
     $sha = [System.Security.Cryptography.SHA256]::Create()
     try { $hash = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Anchor)) } finally { $sha.Dispose() }
     $number = [int](([BitConverter]::ToUInt32($hash, 0)) % 10000)
     for ($i = 0; $i -lt 10000; $i++) {
         $candidate = '{0}+{1}@{2}' -f $prefix, (($number + $i) % 10000).ToString('D4'), $domain
-        if ($null -eq (Find-SimCloudByUpn $State $candidate $null)) { return $candidate }
+        if ($null -eq $Engine.Index.users.FirstByUpn($candidate, $null)) { return $candidate }
     }
     throw 'upn-match simulator: no free placeholder UPN'
 }
@@ -761,7 +762,7 @@ function Add-SimProvisionedUser {
     $guid = [string]$AdUser.ObjectGUID
     $Engine.ActionList.Add([ordered]@{ action = 'provision'; objectGuid = $guid })
     if ($null -ne $Engine.ExportFaultType) { Add-SimExportFault $Engine $AdUser 'add'; return $false }
-    $conflicts = @(Find-SimProvisionConflict -State $State -AdUser $AdUser -ExceptId $null -CheckUpn $true)
+    $conflicts = @(Find-SimProvisionConflict -Engine $Engine -AdUser $AdUser -ExceptId $null -CheckUpn $true)
     if (@($conflicts | Where-Object { $_.OwnerKind -eq 'groups' }).Count -gt 0) {
         Add-SimConflictErrors $State $AdUser $conflicts $Engine.ErrorList $Now
         return $false
@@ -778,7 +779,7 @@ function Add-SimProvisionedUser {
     $takenAddresses = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
     foreach ($conflict in $conflicts) {
         if ($conflict.Attribute -eq 'UserPrincipalName') {
-            $new['userPrincipalName'] = Get-SimPlaceholderUpn -State $State -Upn ([string]$conflict.Value) -Anchor $Anchor
+            $new['userPrincipalName'] = Get-SimPlaceholderUpn -Engine $Engine -Upn ([string]$conflict.Value) -Anchor $Anchor
             $errors.Add((New-SimProvisioningError 'UserPrincipalName' ([string]$conflict.Value) $Now))
         } elseif ($takenAddresses.Add([string]$conflict.Address)) {
             $value = [string]$conflict.Value
@@ -799,6 +800,7 @@ function Add-SimProvisionedUser {
     $new['onPremisesProvisioningErrors'] = [object[]]$errors.ToArray()
     $new['onPremisesLastSyncDateTime'] = $Now
     $Engine.Tenant.users = @($Engine.Tenant.users) + @($new)
+    $Engine.Index.users.Touch($new)
     $Engine.Joins[$guid] = [string]$new.id
     $Engine.JoinList.Add([ordered]@{ objectGuid = $guid; dn = [string]$AdUser.DistinguishedName; cloudId = [string]$new.id; rule = 'Provisioned' })
     $Engine.Report.adds++
