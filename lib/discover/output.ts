@@ -33,7 +33,8 @@ export function renderDiscover(report: DiscoverReport, outFile?: string): string
   const lines = [
     `discover (read-only): ${counts.cloudOnly} cloud-only users (of ${counts.cloudRead} read: ${counts.guests} guests, ${counts.cloudSynced} synced, ` +
       `${counts.cloudAnchored} anchored, ${counts.cloudFilteredOut} outside the filter left out)`,
-    `  AD: ${counts.adInScope} accounts under ${report.searchBases.length > 0 ? report.searchBases.join('; ') : 'every domain'} (of ${counts.adRead} in the forest); ` +
+    `  AD: ${counts.adInScope} accounts under ${report.searchBases.length > 0 ? report.searchBases.join('; ') : 'every domain'} (of ${counts.adRead} in the forest; ` +
+      `${counts.adOutOfSyncScope} outside the sync scope left out); ` +
       `${counts.adRepresented} already represented in the cloud (never proposed)`,
     '',
     `  ready      ${String(summary.ready).padStart(7)}  same UPN or primary SMTP address`,

@@ -159,7 +159,7 @@ export function discoverHtml(report: DiscoverReport & { toolVersion: string; gen
     ['Generated', report.generatedAt],
     ['Command', report.command],
     ['Cloud users read', `${counts.cloudRead} (${counts.guests} guests, ${counts.cloudSynced} synced, ${counts.cloudAnchored} anchored, ${counts.cloudFilteredOut} outside the filter; ${counts.cloudOnly} cloud-only kept)`],
-    ['AD accounts read', `${counts.adRead} (${counts.adInScope} in scope, ${counts.adRepresented} already represented in the cloud, ${counts.adCandidates} candidates)`],
+    ['AD accounts read', `${counts.adRead} (${counts.adInScope} in scope, ${counts.adOutOfSyncScope} outside the sync scope left out, ${counts.adRepresented} already represented in the cloud, ${counts.adCandidates} candidates)`],
     ['Searched under', report.searchBases.length > 0 ? report.searchBases.join('; ') : 'every domain'],
     ...Object.entries(report.leftOut).map(([reason, n]): [string, unknown] => [`Left out: ${reason}`, n]),
   ];

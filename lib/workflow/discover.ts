@@ -5,6 +5,7 @@ import { collectGarbage } from '../gc.js';
 import type { BatchUser } from '../batch/types.js';
 import type { Finding } from '../checks/types.js';
 import { isUnderDn, normalizeDn } from '../checks/names.js';
+import { outOfSyncScope } from '../checks/sync-scope.js';
 import type { Config } from '../config.js';
 import type { AdUser } from '../facts.js';
 import { InputError } from '../input-error.js';
@@ -20,7 +21,7 @@ export interface DiscoverOptions {
   domain?: string;
   /** Keep only the (transitive) members of this cloud group. */
   groupId?: string;
-  /** Read AD under this DN instead of the sync scope. */
+  /** Pair only the AD accounts under this DN (of those in the sync scope). */
   searchBase?: string;
   /** Suggest a new AD account in this OU for each cloud user with no candidate. */
   ou?: string;
@@ -60,6 +61,8 @@ export interface DiscoverReport {
     cloudOnly: number;
     adRead: number;
     adInScope: number;
+    /** Under the search base (if any) but outside the sync scope: left out of pairing. */
+    adOutOfSyncScope: number;
     adRepresented: number;
     adCandidates: number;
   };
@@ -129,10 +132,13 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
     ...(options.groupId ? { GroupId: options.groupId } : {}),
     ...signIn,
   });
-  // Pairing looks at the accounts in the sync scope (or under the search base); an unknown scope is every account,
-  // and the checks then say which are out of scope.
-  const inScope = (u: AdUser) => bases.length === 0 || bases.some((base) => isUnderDn(normalizeDn(u.DistinguishedName), base));
-  const adUsers = forest.users.filter(inScope);
+  // Pairing looks at the accounts under the search base (if given) that the sync synchronises, by plan's own rule
+  // (partitions, OU inclusions and exclusions, group filter: memberOf is read when the server filters by group): an
+  // account the sync never sees can never match, and as a second candidate it would make a real pair ambiguous.
+  // An unknown scope is every account.
+  const searched = options.searchBase ? forest.users.filter((u) => bases.some((base) => isUnderDn(normalizeDn(u.DistinguishedName), base))) : forest.users;
+  const adUsers = searched.filter((u) => outOfSyncScope({ dn: u.DistinguishedName, create: false, memberOf: u.memberOf }, sync) === null);
+  const adOutOfSyncScope = searched.length - adUsers.length;
   const cloudAnchors = cloud.others.flatMap((o) => (o.onPremisesImmutableId ? [o.onPremisesImmutableId] : []));
   const paired = pairUsers({ cloudUsers: cloud.users, adUsers, cloudAnchors, anchorAttribute: sync.anchorAttribute });
   // Pairing's indexes and plan's checks are garbage once done (tens of MB at 50,000 users): collected before the next
@@ -192,6 +198,7 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
       cloudOnly: cloud.users.length,
       adRead: forest.users.length,
       adInScope: adUsers.length,
+      adOutOfSyncScope,
       adRepresented: paired.adRepresented,
       adCandidates: paired.adCandidates,
     },

@@ -20,7 +20,7 @@ export function discoverCommand(yargs: Argv<GlobalOptions>) {
         .option('html', { type: 'string', describe: 'also write the report as one self-contained HTML page to this file' })
         .option('domain', { type: 'string', describe: 'only cloud users whose UPN is in this domain' })
         .option('group', { type: 'string', describe: 'only the (transitive) members of this cloud group (object id)' })
-        .option('search-base', { type: 'string', describe: 'read AD under this DN instead of the Entra Connect sync scope' })
+        .option('search-base', { type: 'string', describe: 'pair only the AD accounts under this DN (of those in the Entra Connect sync scope)' })
         .option('ou', { type: 'string', describe: 'suggest a new AD account in this OU (DN) for each cloud user with no candidate' })
         .option('enable-feature', { type: 'boolean', default: false, describe: 'check the proposals as if apply may enable UPN soft match' })
         .epilogue(

@@ -13,7 +13,7 @@ describe('report: discover HTML', () => {
   const report: DiscoverReport & { toolVersion: string; generatedAt: string; command: string } = {
     mode: 'discover',
     searchBases: ['OU=Corp,DC=contoso,DC=local'],
-    counts: { cloudRead: 5, guests: 1, cloudSynced: 1, cloudAnchored: 0, cloudFilteredOut: 0, cloudOnly: 3, adRead: 4, adInScope: 4, adRepresented: 1, adCandidates: 3 },
+    counts: { cloudRead: 5, guests: 1, cloudSynced: 1, cloudAnchored: 0, cloudFilteredOut: 0, cloudOnly: 3, adRead: 4, adInScope: 4, adOutOfSyncScope: 0, adRepresented: 1, adCandidates: 3 },
     summary: { ready: 1, review: 1, ambiguous: 0, create: 0, 'left-out': 1, blocked: 1 },
     leftOut: { 'no candidate': 1 },
     tenantFindings: [],

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { parseConfig } from '../../../lib/config.js';
 import { collectFacts } from '../../../lib/workflow/collector.js';
 import { discover } from '../../../lib/workflow/discover.js';
-import { CORP_OU, makeAdUser, makeCloudObject, makeCloudUser } from '../checks/fixtures.js';
+import { NO_MATCH } from '../../../lib/discover/pair.js';
+import { CORP_OU, makeAdUser, makeCloudObject, makeCloudUser, SCOPE_OU } from '../checks/fixtures.js';
 import { deps, FakeIO, upd, world } from './fake-world.js';
 
 const config = parseConfig({ graph: { auth: 'interactive' } });
@@ -72,6 +73,39 @@ describe('workflow: discover', () => {
     expect(rows['jdoe@contoso.com']).to.include({ status: 'ready' });
     expect(rows['jdoe@fabrikam.com']).to.include({ status: 'left-out', proposal: null });
     expect(rows['new.person@contoso.com']).to.include({ status: 'create' });
+  });
+
+  it("pairs only the AD accounts in the sync scope (plan's rule: exclusions, group filter): one out of scope makes no pair ambiguous", async () => {
+    const group = 'CN=Sync,OU=Groups,DC=contoso,DC=local';
+    const partition = { name: 'contoso.local', distinguishedName: 'DC=contoso,DC=local', selected: true, inclusions: [SCOPE_OU], exclusions: ['OU=Leavers,OU=Corp,DC=contoso,DC=local'], domainControllers: [] };
+    const io = new FakeIO({
+      'sync-facts': () => ({ ...syncFacts('mS-DS-ConsistencyGuid')(), scopeOUs: [SCOPE_OU], partitions: [partition], groupFilterDn: group }),
+      'discover-ad': () => ({
+        forest,
+        writeDomain: 'contoso.local',
+        users: [
+          makeAdUser('anna', { UserPrincipalName: 'anna@contoso.com', memberOf: [group] }),
+          // Under an included OU, but in an excluded one: the sync never sees it.
+          makeAdUser('anna.old', { DistinguishedName: 'CN=anna.old,OU=Leavers,OU=Corp,DC=contoso,DC=local', mail: 'anna@contoso.com', proxyAddresses: ['SMTP:anna@contoso.com'], memberOf: [group] }),
+          // Not a member of the filtering group.
+          makeAdUser('ben', { UserPrincipalName: 'ben@contoso.com', memberOf: [] }),
+        ],
+      }),
+      'discover-cloud': () => ({
+        users: [makeCloudUser('anna@contoso.com'), makeCloudUser('ben@contoso.com', { id: 'c-ben' })],
+        others: [],
+        counts: { read: 2, guests: 0, synced: 0, anchored: 0, filteredOut: 0 },
+      }),
+      'cloud-facts': () => ({ cloudUsers: [], cloudObjects: [], scanned: { groups: 0, contacts: 0, deletedUsers: 0 } }),
+      'tenant-facts': world().answers['tenant-facts']!,
+    });
+    const report = await discover(deps(io), { config, enableFeature: false });
+    expect(io.calls.find((c) => c.step === 'discover-ad')!.input).to.include({ MemberOf: true });
+    const rows = Object.fromEntries(report.rows.map((r) => [r.cloudUpn, r]));
+    expect(rows['anna@contoso.com']).to.include({ status: 'ready', samAccountName: 'anna' });
+    expect(rows['ben@contoso.com']).to.include({ status: 'left-out', proposal: null });
+    expect(rows['ben@contoso.com']!.reason).to.contain(NO_MATCH);
+    expect(report.counts).to.include({ adRead: 3, adInScope: 1, adOutOfSyncScope: 2 });
   });
 
   it('refuses an anchor attribute that is not an LDAP attribute name before any AD read', async () => {
