@@ -252,7 +252,7 @@ export function pairUsers(input: PairingInput): PairingResult {
     const base = { cloud, ad: null, rule: null, confidence: 0, evidence: [] as Evidence[], reason: null, candidates: [] as string[] };
     if (mine.length === 0) {
       const taken = all.length > 0;
-      return { ...base, status: 'left-out', reason: taken ? 'its only candidates belong more surely to other cloud users' : NO_MATCH };
+      return { ...base, status: 'left-out', reason: taken ? 'its strongest candidates belong more surely to other cloud users' : NO_MATCH };
     }
     if (mine.length > 1) {
       const listed = mine.slice(0, LISTED);
