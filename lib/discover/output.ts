@@ -1,12 +1,19 @@
 // What discover hands back: the batch CSV (plan's columns plus how each row was paired) and a one-screen summary.
 import { stringify } from 'csv-stringify/sync';
 import { BATCH_COLUMNS, DISCOVER_COLUMNS } from '../batch-columns.js';
+import { EXCEL_BOM } from '../report/render.js';
 import type { DiscoverReport } from '../workflow/discover.js';
 
-/** The batch file: one row per proposal (ready, to review, to create), in the columns `plan` reads; a line at a time. */
+/**
+ * The batch file: one row per proposal (ready, to review, to create), in the columns `plan` reads; a line at a
+ * time, with the BOM Excel needs to read UTF-8 (plan's reader drops it). No cell is neutralised with an apostrophe:
+ * plan must read every value back as written, and an apostrophe on a new account's name would go to AD. A cloud
+ * name Excel would run as a formula is therefore never written (discover suggests no new account for it); the
+ * other cells hold directory names (UPN, DN, sAMAccountName) or discover's own words.
+ */
 export function* discoverCsvLines(report: DiscoverReport): Generator<string> {
   const columns = [...BATCH_COLUMNS, ...DISCOVER_COLUMNS];
-  yield stringify([], { header: true, columns });
+  yield EXCEL_BOM + stringify([], { header: true, columns });
   for (const row of report.rows) {
     const p = row.proposal;
     if (!p) continue;

