@@ -487,17 +487,21 @@ export async function confirmOnTerminal(argv: { yes?: boolean }, question: strin
   return /^y(es)?$/i.test(answer.trim());
 }
 
+/** One argument of a command to paste into PowerShell or cmd: double-quoted (both take them) unless plain. */
+export function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./\\-]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '\\"')}"`;
+}
+
 /**
  * The command line as typed, for the journal and the log. The CLI takes no secret on its command line; should a
  * flag ever look like one (--client-secret X, --token=X), its value is masked all the same.
  */
 export function commandLine(args: string[] = process.argv.slice(2)): string {
-  const quote = (arg: string) => (/^[\w@%+=:,./\\-]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '\\"')}"`);
   const masked = args.map((arg, k) => {
     const inline = /^(--?[^=]+)=/.exec(arg);
     if (inline?.[1] && SECRET_KEY.test(inline[1])) return `${inline[1]}=[redacted]`;
     const previous = args[k - 1];
     return previous && /^--?[^=]+$/.test(previous) && SECRET_KEY.test(previous) && !arg.startsWith('-') ? '[redacted]' : arg;
   });
-  return ['upn-match', ...masked.map(quote)].join(' ');
+  return ['upn-match', ...masked.map(quoteArg)].join(' ');
 }

@@ -1,6 +1,7 @@
 // What discover hands back: the batch CSV (plan's columns plus how each row was paired) and a one-screen summary.
 import { stringify } from 'csv-stringify/sync';
 import { BATCH_COLUMNS, DISCOVER_COLUMNS } from '../batch-columns.js';
+import { quoteArg } from '../cli/session.js';
 import { EXCEL_BOM } from '../report/render.js';
 import type { DiscoverReport } from '../workflow/discover.js';
 
@@ -56,6 +57,6 @@ export function renderDiscover(report: DiscoverReport, outFile?: string): string
   const codes = new Map<string, number>();
   for (const row of report.rows) for (const f of row.findings) if (f.severity === 'block') codes.set(f.code, (codes.get(f.code) ?? 0) + 1);
   for (const [code, n] of [...codes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)) lines.push(`    ${String(n).padStart(7)}  ${code}`);
-  lines.push(outFile ? `Batch written to ${outFile}: check the review rows, then run: upn-match plan --csv ${outFile}` : 'Give --out FILE to write the batch.');
+  lines.push(outFile ? `Batch written to ${outFile}: check the review rows, then run: upn-match plan --csv ${quoteArg(outFile)}` : 'Give --out FILE to write the batch.');
   return lines.join('\n');
 }
