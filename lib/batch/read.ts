@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { BATCH_COLUMNS, DISCOVER_COLUMNS } from '../batch-columns.js';
 import type { BatchUser } from './types.js';
 import { InputError } from '../input-error.js';
+import { looksLikeFormula } from '../spreadsheet.js';
 import { decodeBatchBytes, type CsvEncoding } from './decode.js';
 
 export interface BatchProblem {
@@ -75,7 +76,7 @@ function toUser(fields: Record<string, string | null>, create: boolean, row: num
     // here, before AD, not only neutralised on the way out.
     for (const name of NAME_FIELDS) {
       const value = user[name];
-      if (value && FORMULA.test(value)) problems.push({ row, message: `${name} ${quote(value)} starts with "${value[0]}", which a spreadsheet reads as a formula: not written to AD for a new account` });
+      if (value && looksLikeFormula(value)) problems.push({ row, message: `${name} ${quote(value)} starts with "${value[0]}", which a spreadsheet reads as a formula: not written to AD for a new account` });
     }
     const missing = (['samAccountName', 'givenName', 'surname', 'ou'] as const).filter((k) => !user[k]);
     if (missing.length > 0) problems.push({ row, message: `creating an account needs ${missing.join(', ')}` });
@@ -172,8 +173,6 @@ export interface Batch {
 
 /** The canonical name of a known column, whatever the case (Import-Csv's property names ignore case). */
 const CANONICAL = new Map<string, string>([...BATCH_COLUMNS, ...DISCOVER_COLUMNS].map((c) => [c.toLowerCase(), c]));
-/** A cell a spreadsheet reads as a formula. */
-const FORMULA = /^[=+\-@]/;
 const NAME_FIELDS = ['samAccountName', 'givenName', 'surname'] as const;
 
 interface Parsed {

@@ -16,7 +16,8 @@ import { DEFAULT_RETENTION_DAYS } from '../config.js';
 import { EXIT } from '../exit-codes.js';
 import { InputError } from '../input-error.js';
 import { EVENT_ID, writeEvent, writeEventNow } from '../event-log.js';
-import { createLogger, logFileIn, SECRET_KEY, type Logger } from '../log.js';
+import { commandLine } from '../command-line.js';
+import { createLogger, logFileIn, type Logger } from '../log.js';
 import { exitCodeFor } from '../report/exit-code.js';
 import { reportHtml } from '../report/html.js';
 import { renderReport, reportCsv, reportJsonPieces } from '../report/render.js';
@@ -485,23 +486,4 @@ export async function confirmOnTerminal(argv: { yes?: boolean }, question: strin
   const answer = await rl.question(`${question} [y/N] `);
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
-}
-
-/** One argument of a command to paste into PowerShell or cmd: double-quoted (both take them) unless plain. */
-export function quoteArg(arg: string): string {
-  return /^[\w@%+=:,./\\-]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '\\"')}"`;
-}
-
-/**
- * The command line as typed, for the journal and the log. The CLI takes no secret on its command line; should a
- * flag ever look like one (--client-secret X, --token=X), its value is masked all the same.
- */
-export function commandLine(args: string[] = process.argv.slice(2)): string {
-  const masked = args.map((arg, k) => {
-    const inline = /^(--?[^=]+)=/.exec(arg);
-    if (inline?.[1] && SECRET_KEY.test(inline[1])) return `${inline[1]}=[redacted]`;
-    const previous = args[k - 1];
-    return previous && /^--?[^=]+$/.test(previous) && SECRET_KEY.test(previous) && !arg.startsWith('-') ? '[redacted]' : arg;
-  });
-  return ['upn-match', ...masked.map(quoteArg)].join(' ');
 }

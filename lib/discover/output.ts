@@ -1,8 +1,8 @@
 // What discover hands back: the batch CSV (plan's columns plus how each row was paired) and a one-screen summary.
 import { stringify } from 'csv-stringify/sync';
 import { BATCH_COLUMNS, DISCOVER_COLUMNS } from '../batch-columns.js';
-import { quoteArg } from '../cli/session.js';
-import { EXCEL_BOM } from '../report/render.js';
+import { quoteArg } from '../command-line.js';
+import { EXCEL_BOM } from '../spreadsheet.js';
 import type { DiscoverReport } from '../workflow/discover.js';
 
 /**

@@ -1,6 +1,7 @@
 // Renders a report for a person (console) and for Excel (CSV, formula cells neutralised).
 import { stringify } from 'csv-stringify/sync';
 import type { PredictedMatch } from '../checks/types.js';
+import { EXCEL_BOM, looksLikeFormula } from '../spreadsheet.js';
 import { USER_OUTCOMES, type RunReport, type UserReport } from './types.js';
 
 /** How the service joins the cloud user to the AD account, in words (KB 3164442's names). */
@@ -74,18 +75,10 @@ function indent(json: string, by: string): string {
   return json.includes('\n') ? json.replaceAll('\n', `\n${by}`) : json;
 }
 
-/** A value Excel would read as a formula (in a cell of its own). */
-export function looksLikeFormula(value: string): boolean {
-  return /^[=+\-@\t\r]/.test(value);
-}
-
 /** A cell that Excel would read as a formula gets a leading apostrophe. */
 export function neutralizeCell(value: string): string {
   return looksLikeFormula(value) ? `'${value}` : value;
 }
-
-/** UTF-8's byte order mark, first in a CSV file: else Excel reads it in the ANSI code page. */
-export const EXCEL_BOM = '\uFEFF';
 
 /** The CSV report's columns, in order (docs/reports.md describes each; a test keeps the two the same). */
 export const REPORT_CSV_COLUMNS = [

@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import type { AdUser } from '../facts.js';
 import { InputError } from '../input-error.js';
 import { NO_MATCH, pairUsers, type Pair, type PairStatus } from '../discover/pair.js';
-import { looksLikeFormula } from '../report/render.js';
+import { looksLikeFormula } from '../spreadsheet.js';
 import { steps, type DiscoverCloudUser } from '../steps/registry.js';
 import { graphSignIn, syncServerName } from './collector.js';
 import type { EngineDeps } from './deps.js';
@@ -83,8 +83,8 @@ export function suggestSam(upn: string, taken: Set<string>): string {
       .replace(/\p{M}/gu, '')
       .replace(/[^A-Za-z0-9._-]/g, '')
       .slice(0, 20)
-      // After the cut: a name may not end with a period (plan refuses it).
-      .replace(/^\.+|\.+$/g, '') || 'user';
+      // After the cut: a name may not end with a period (plan refuses it), nor start with a hyphen (a formula to Excel).
+      .replace(/^[.-]+|\.+$/g, '') || 'user';
   let sam = base;
   for (let n = 2; taken.has(sam.toLowerCase()); n += 1) sam = `${base.slice(0, 20 - String(n).length)}${n}`;
   taken.add(sam.toLowerCase());

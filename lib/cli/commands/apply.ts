@@ -4,7 +4,8 @@ import { renderReport } from '../../report/render.js';
 import { apply } from '../../workflow/apply.js';
 import { readFeatureRecord } from '../../workflow/feature.js';
 import type { GlobalOptions } from '../context.js';
-import { commandLine, confirmOnTerminal, output, readUsers, userOptions, withLock, withSession } from '../session.js';
+import { commandLine } from '../../command-line.js';
+import { confirmOnTerminal, output, readUsers, userOptions, withLock, withSession } from '../session.js';
 
 export function applyCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(

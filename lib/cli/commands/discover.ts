@@ -8,7 +8,8 @@ import type { GlobalOptions } from '../context.js';
 import { reportJsonPieces } from '../../report/render.js';
 import { discoverHtml } from '../../report/html.js';
 import { toolVersion } from '../../version.js';
-import { commandLine, withSession, writeFilePieces, writeStdout } from '../session.js';
+import { commandLine } from '../../command-line.js';
+import { withSession, writeFilePieces, writeStdout } from '../session.js';
 
 export function discoverCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(

@@ -150,5 +150,8 @@ describe('discover pairing', () => {
     expect(suggestSam('[]@contoso.com', taken)).to.equal('user');
     // The cut at 20 must not leave a period at the end (plan refuses such a name).
     expect(suggestSam('christopher.van.der.berg@contoso.com', taken)).to.equal('christopher.van.der');
+    // Nor start with a hyphen: Excel reads -admin as a formula, and plan refuses it for a new account.
+    expect(suggestSam('-admin@contoso.com', taken)).to.equal('admin');
+    expect(suggestSam('-.-x@contoso.com', taken)).to.equal('x');
   });
 });
