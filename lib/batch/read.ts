@@ -290,7 +290,8 @@ export function parseBatch(input: string, options: BatchOptions = {}): Batch {
     for (const name of ['create', ...DISCOVER_COLUMNS]) delete fields[name];
     const user = toUser(fields, create, row, problems);
     if (user && extraColumns.length > 0) user.extra = extra;
-    if (user) users.push(review ? { ...user, review } : user);
+    if (user && review) user.review = true;
+    if (user) users.push(user);
   }
   checkDuplicates(users, problems);
   if (problems.length > 0) throw new BatchInputError(problems.sort((a, b) => a.row - b.row));

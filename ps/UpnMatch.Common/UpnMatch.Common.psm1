@@ -12,6 +12,8 @@
 Set-StrictMode -Version Latest
 
 $script:ProtocolVersion = 1
+# An envelope of at least this many characters (a bulk read) is followed by a full collection (as lib/gc.ts in node).
+$script:LargeEnvelopeChars = 4000000
 $script:Utf8NoBom = New-Object System.Text.UTF8Encoding $false
 # The file the running request's progress goes to (named by the bridge), and when each activity last wrote to it.
 # Read through the module's own session state ($MyInvocation.MyCommand.Module): a step script is run from inside
@@ -501,15 +503,30 @@ function Invoke-UpnMatchRequestJson {
     $envelope.durationMs = [int]$clock.ElapsedMilliseconds
     # The data is written as the parts it was converted to (see ConvertTo-UpnMatchJsonParts), never as one string.
     $separator = '{'
+    $dataChars = 0
     foreach ($key in @($envelope.Keys)) {
         $stdout.Write($separator + (ConvertTo-Json -InputObject ([string]$key) -Compress) + ':')
         $separator = ','
-        if ($key -eq 'data') { foreach ($part in $dataParts) { $stdout.Write($part) } }
+        if ($key -eq 'data') {
+            foreach ($part in $dataParts) {
+                $stdout.Write($part)
+                $dataChars += $part.Length
+            }
+        }
         else { $stdout.Write((ConvertTo-Json -InputObject $envelope[$key] -Depth 64 -Compress)) }
     }
     $stdout.Write('}')
     $stdout.Write("`n")
     $stdout.Flush()
+    if ($dataChars -ge $script:LargeEnvelopeChars) {
+        # A bulk read (thousands of records) is garbage once written; in a session the next step would otherwise
+        # allocate on top of it, as .NET collects the oldest generation late. The large-object heap (pages of
+        # Graph's answers, the lists' arrays) is compacted too. Tens of milliseconds, a few times a run.
+        $output = $null
+        $dataParts = $null
+        [System.Runtime.GCSettings]::LargeObjectHeapCompactionMode = [System.Runtime.GCLargeObjectHeapCompactionMode]::CompactOnce
+        [System.GC]::Collect()
+    }
     return $envelope.ok
 }
 
