@@ -69,6 +69,7 @@ const declared: Record<string, Declared> = {
   // ---- ps/UpnMatch.Common: the envelope's own checks ---------------------------------------------
   ExtraOutput: { kind: 'bug', remedy: REPORT_BUG },
   ScriptExit: { kind: 'bug', remedy: REPORT_BUG },
+  JsonListField: { kind: 'bug', remedy: REPORT_BUG },
   // An error PowerShell raised (not one of ours): `PS.<ErrorCategory>`, e.g. PS.PermissionDenied.
   'PS.*': { kind: 'refused', remedy: 'The directory or the service refused: the message is PowerShell\'s own. Fix the cause (rights, a value AD rejects), then run the same command again (it resumes).' },
   // ---- ps/UpnMatch.Directory and the step scripts ------------------------------------------------

@@ -90,7 +90,7 @@ export function parseEnvelope(raw: RawResult): Envelope {
       cause,
     );
   }
-  const result = EnvelopeSchema.safeParse(parsed);
+  const result = EnvelopeSchema.safeParse(withStreamMerged(raw, parsed));
   if (!result.success) {
     throw protocolError(raw, 'BadEnvelope', `${raw.script} printed a malformed envelope: ${z.prettifyError(result.error).split('\n').join('; ')}`, result.error);
   }
@@ -103,6 +103,27 @@ export function parseEnvelope(raw: RawResult): Envelope {
   }
   if (envelope.ok === (envelope.error !== null)) {
     throw protocolError(raw, 'BadEnvelope', `${raw.script} printed an envelope whose ok and error disagree`);
+  }
+  return envelope;
+}
+
+/**
+ * A step's records written while it ran (UpnMatch.Common's New-UpnMatchJsonList): the envelope starts with
+ * "stream": [[field, record], ...], and the result names each field with an empty array. Each record goes to its
+ * field's array, in the order written; a failed step's records are dropped. Checked here rather than by the
+ * envelope's schema, which would copy tens of thousands of records.
+ */
+function withStreamMerged(raw: RawResult, parsed: unknown): unknown {
+  if (typeof parsed !== 'object' || parsed === null || !('stream' in parsed)) return parsed;
+  const { stream, ...envelope } = parsed as { stream: unknown; ok?: unknown; data?: unknown };
+  if (!Array.isArray(stream)) throw protocolError(raw, 'BadEnvelope', `${raw.script} printed an envelope whose stream is not an array`);
+  if (envelope.ok !== true) return envelope;
+  const data = (typeof envelope.data === 'object' && envelope.data !== null ? envelope.data : {}) as Record<string, unknown>;
+  for (const entry of stream as unknown[]) {
+    const field = Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' ? entry[0] : null;
+    const list = field !== null && Object.hasOwn(data, field) ? data[field] : undefined;
+    if (!Array.isArray(list)) throw protocolError(raw, 'BadEnvelope', `${raw.script} streamed a record for ${field === null ? 'no field' : `the field '${field}', which its result lacks`}`);
+    list.push((entry as unknown[])[1]);
   }
   return envelope;
 }

@@ -6,10 +6,18 @@
 import type { SyncServerFacts } from '../facts.js';
 import { isUnderDn, normalizeDn } from './names.js';
 
+/** The sync server's lists of DNs, normalised once each (the rule runs for every row of a batch). */
+const normalized = new WeakMap<readonly string[], string[]>();
+function normalizedAll(dns: readonly string[]): string[] {
+  let list = normalized.get(dns);
+  if (!list) normalized.set(dns, (list = dns.map(normalizeDn)));
+  return list;
+}
+
 /** The longest of the containers that holds the normalised DN ('' when none does). */
 function deepest(dn: string, containers: readonly string[]): string {
   let best = '';
-  for (const container of containers.map(normalizeDn)) if (container.length > best.length && isUnderDn(dn, container)) best = container;
+  for (const container of normalizedAll(containers)) if (container.length > best.length && isUnderDn(dn, container)) best = container;
   return best;
 }
 

@@ -41,8 +41,8 @@ $domains = @($forest.Domains | ForEach-Object {
 $properties = @('UserPrincipalName', 'DisplayName', 'GivenName', 'Surname', 'mail', 'proxyAddresses', 'mS-DS-ConsistencyGuid', 'Enabled')
 if ($AnchorAttribute) { $properties += $AnchorAttribute }
 if ($MemberOf) { $properties += 'memberOf' }
-# Each account as its JSON text (New-UpnMatchJsonList): the forest's accounts are held at a third of the memory.
-$users = New-UpnMatchJsonList
+# Each account written as its JSON text as it is read (New-UpnMatchJsonList): the forest is never held here.
+$users = New-UpnMatchJsonList -Field 'users'
 foreach ($domain in $domains) {
     $target = $domain.dnsRoot
     if ($Server -and $domain.dnsRoot -eq $writeDomain) { $target = $Server }

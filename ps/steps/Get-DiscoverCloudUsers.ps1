@@ -47,9 +47,9 @@ if ($GroupId) {
 $suffix = $null
 if ($Domain) { $suffix = '@' + $Domain }
 
-# Each user as its JSON text (New-UpnMatchJsonList): tens of thousands are held at a third of the memory.
-$users = New-UpnMatchJsonList
-$others = New-UpnMatchJsonList
+# Each user written as its JSON text as it is read (New-UpnMatchJsonList): the tenant is never held here.
+$users = New-UpnMatchJsonList -Field 'users'
+$others = New-UpnMatchJsonList -Field 'others'
 $counts = [ordered]@{ read = 0; guests = 0; synced = 0; anchored = 0; filteredOut = 0 }
 
 # Get-CloudFacts' fields: the kept users are the batch's cloud users when plan's checks run.

@@ -266,3 +266,24 @@ describe('envelope: interpretOutput', () => {
     expect(result.data.when).to.equal('1970-01-01T00:00:00.000Z');
   });
 });
+
+describe('envelope: records streamed before it', () => {
+  const streamed = (entries: unknown[], over: Record<string, unknown> = {}) => `{"stream":${json(entries)},${json(envelope({ data: { records: [], other: 1 }, ...over })).slice(1)}`;
+
+  it('puts each record in its field, in order', () => {
+    const out = interpretOutput(raw(streamed([['records', { n: 1 }], ['records', { n: 2 }]])), z.object({ records: z.array(z.object({ n: z.number() })), other: z.number() }));
+    expect(out.data).to.deep.equal({ records: [{ n: 1 }, { n: 2 }], other: 1 });
+  });
+
+  it('refuses a record for a field the result lacks, or a stream that is not a list of [field, record]', () => {
+    expect(bridgeError(() => parseEnvelope(raw(streamed([['missing', { n: 1 }]])))).code).to.equal('BadEnvelope');
+    expect(bridgeError(() => parseEnvelope(raw(streamed([['other', { n: 1 }]])))).code).to.equal('BadEnvelope');
+    expect(bridgeError(() => parseEnvelope(raw(streamed([{ n: 1 }])))).code).to.equal('BadEnvelope');
+    expect(bridgeError(() => parseEnvelope(raw(`{"stream":{},${json(envelope()).slice(1)}`))).code).to.equal('BadEnvelope');
+  });
+
+  it("drops the records of a failed step and keeps its error", () => {
+    const text = `{"stream":${json([['records', { n: 1 }]])},${json(failed({ code: 'GraphRequestFailed', category: 'script' })).slice(1)}`;
+    expect(bridgeError(() => interpretOutput(raw(text, 1), z.unknown())).code).to.equal('GraphRequestFailed');
+  });
+});

@@ -72,6 +72,9 @@ describe('checks: sAMAccountName rules', () => {
 describe('checks: name helpers', () => {
   it('normalises DNs and tells whether one is under another, ignoring escaped commas', () => {
     expect(normalizeDn(' CN=Jones\\, Paula , OU=Corp,DC=Contoso ')).to.equal('cn=jones\\,paula,ou=corp,dc=contoso');
+    // A space on one side of a separator only, or none at all (the common case, taken without a copy).
+    for (const dn of ['CN=Ann ,OU=Corp', 'CN=Ann, OU=Corp', 'CN =Ann,OU=Corp', 'CN= Ann,OU=Corp', 'CN=Ann,OU=Corp']) expect(normalizeDn(dn)).to.equal('cn=ann,ou=corp');
+    expect(normalizeDn('CN=Ann Lee,OU=Corp')).to.equal('cn=ann lee,ou=corp');
     const scope = normalizeDn('OU=Corp,DC=contoso,DC=local');
     expect(isUnderDn(normalizeDn('CN=a,OU=Corp,DC=contoso,DC=local'), scope)).to.equal(true);
     expect(isUnderDn(scope, scope)).to.equal(true);
