@@ -23,8 +23,17 @@ import type {
 /** How many other rows a DuplicateInBatch message names at most. */
 const DUPLICATE_ROWS_SHOWN = 5;
 
-export function evaluate(facts: Facts, users: BatchUser[], rules: readonly Rule[] = defaultRules): Evaluation {
+export interface EvaluateOptions {
+  rules?: readonly Rule[];
+  /** Called once the facts are indexed, once the rows are looked up, and after every `every` rows: the engine
+   * collects garbage there (lib/gc.ts). */
+  pause?: { every: number; run: () => void };
+}
+
+export function evaluate(facts: Facts, users: BatchUser[], options: EvaluateOptions = {}): Evaluation {
+  const { rules = defaultRules, pause } = options;
   const index = buildIndex(facts);
+  pause?.run();
   const global: GlobalContext = { facts, index };
 
   const tenantFindings: Finding[] = [];
@@ -46,6 +55,7 @@ export function evaluate(facts: Facts, users: BatchUser[], rules: readonly Rule[
   });
 
   const evaluations = rows.map((row, i): UserEvaluation => {
+    if (pause && i % pause.every === 0) pause.run();
     const { user, cloudUser, adUser } = row;
     const keys = analyseKeys(index, row.upnKey, cloudUser, adUser, facts.syncServer?.anchorAttribute ?? null);
     // Named, not spread from `global`: a spread context per row made V8 allocate every one of them

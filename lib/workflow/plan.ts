@@ -2,6 +2,7 @@
 // Read-only; `apply` starts with it.
 import type { BatchUser } from '../batch/types.js';
 import { evaluate } from '../checks/evaluate.js';
+import { collectGarbage } from '../gc.js';
 import type { Evaluation, UserEvaluation } from '../checks/types.js';
 import type { Config } from '../config.js';
 import type { AdUser, Facts } from '../facts.js';
@@ -88,7 +89,9 @@ export async function plan(deps: EngineDeps, users: BatchUser[], options: PlanOp
     tenantUsers: options.tenantUsers,
   });
   const adopted = adoptExisting(withCloudUpns(users, facts), facts, run);
-  return { facts, evaluation: evaluate(facts, adopted), users: adopted };
+  // A full collection once the facts are indexed and every 10,000 rows: the garbage of the index and of the rows
+  // otherwise piles up in V8's old generation until the end. A few tenths of a second at 45,000 rows.
+  return { facts, evaluation: evaluate(facts, adopted, { pause: { every: 10_000, run: collectGarbage } }), users: adopted };
 }
 
 /**

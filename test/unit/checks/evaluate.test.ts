@@ -39,6 +39,15 @@ function tenantCodes(facts: Facts): string[] {
 }
 
 describe('checks: baseline', () => {
+  it('pauses once indexed, before the first row and after every N rows for the engine (a collection of garbage), with the same findings', () => {
+    const facts = makeFacts();
+    const rows = ['a', 'b', 'c', 'd', 'e'].map((name) => addReadyPair(facts, `${name}@contoso.com`, name).row);
+    const at: number[] = [];
+    const paused = evaluate(facts, rows, { pause: { every: 2, run: () => at.push(at.length) } });
+    expect(at).to.have.length(4);
+    expect(paused.users.map((u) => u.findings)).to.deep.equal(evaluate(facts, rows).users.map((u) => u.findings));
+  });
+
   it('finds nothing for a cloud-only user and an AD account in scope, and predicts a UPN match', () => {
     const facts = makeFacts();
     const pair = addReadyPair(facts, UPN, 'pjones');
