@@ -338,6 +338,8 @@ function Get-UpnMatchGraphPages {
         if ($Activity) { Write-UpnMatchProgress -Activity $Activity -Done $count }
         $next = $null
         if ($page.ContainsKey('@odata.nextLink')) { $next = [string]$page['@odata.nextLink'] }
+        # Let go of this page before the next is read (one page of 999 users held, not two).
+        $page = $null
     }
     # The last count is the whole (the line above may have been skipped as too soon after the one before).
     if ($Activity) { Write-UpnMatchProgress -Activity $Activity -Done $count -Total $count }
