@@ -1,7 +1,7 @@
 // What the run commands share: the batch options, a PowerShell session with the journal and a logger,
 // the lock, the report on stdout (and CSV), questions on a terminal, and failures turned into exit codes.
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
@@ -325,12 +325,16 @@ export async function writeStdout(pieces: Iterable<string>): Promise<void> {
 }
 
 /**
- * Writes text to a file piece by piece, in blocks of about 64 KB: at tens of thousands of users a report joined
- * into one string first is tens of megabytes held twice. `flag` as for writeFileSync ('w', or 'wx' never to
- * write over a file); the file is created readable by its owner only (it holds directory data).
+ * Writes a file from pieces, all or nothing: into a new file beside it, readable by its owner only, renamed over
+ * the target once whole. A failure or a kill midway leaves the target as it was (an admin's earlier batch file) and
+ * no half-written file; the target ends with the new file's permissions, not the old one's. With 'wx' the target
+ * must not exist (EEXIST). Written in blocks of about 64 KB: at tens of thousands of users a report joined into one
+ * string first is tens of megabytes held twice. (A kill leaves at most the hidden .NAME.xxxx.tmp beside it.)
  */
 export function writeFilePieces(file: string, pieces: Iterable<string>, flag: 'w' | 'wx' = 'w'): void {
-  const fd = openSync(file, flag, 0o600);
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx', 0o600);
+  let open = true;
   try {
     let block = '';
     for (const piece of pieces) {
@@ -341,8 +345,19 @@ export function writeFilePieces(file: string, pieces: Iterable<string>, flag: 'w
       }
     }
     writeSync(fd, block, null, 'utf8');
-  } finally {
     closeSync(fd);
+    open = false;
+    if (flag === 'wx') {
+      // A hard link fails if the target exists, where a rename would replace it.
+      linkSync(temp, file);
+      unlinkSync(temp);
+    } else {
+      renameSync(temp, file);
+    }
+  } catch (error) {
+    if (open) closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
   }
 }
 
