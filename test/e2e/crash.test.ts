@@ -1,7 +1,7 @@
 // Crash anywhere, then run again: the CLI is killed (SIGKILL, from the simulator's fault points)
 // before and after the AD write, after an account is created and after the sync starts. The re-run
 // resumes from the journal: every user ends matched exactly once, and no account is duplicated.
-import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { projectRoot } from '../../lib/paths.js';
 import { resolveTestHost } from '../helpers/host.js';
@@ -147,5 +147,30 @@ describe('end to end: Ctrl-C and SIGTERM', function () {
     expect(rerun.exitCode, rerun.stderr).to.equal(0);
     expect(rerun.json.resumed).to.equal(true);
     expect(rerun.json.summary.matched).to.equal(4);
+  });
+
+  it('discover, Ctrl-C while it reads: stops PowerShell, writes no batch, says so and how to run it again, ends with 130', async function () {
+    if (process.platform !== 'linux') this.skip(); // reason: reads /proc to find leftover processes
+    const dir = await initSim('happy-path');
+    const out = path.join(dir, 'b.csv');
+    const calls = path.join(dir, 'calls.jsonl');
+    // Each AD call takes 2 s: the run is still reading the forest when the first call is logged.
+    const child = execa(process.execPath, [path.join(projectRoot, 'bin', 'upn-match.js'), 'discover', '--sim', dir, '--out', out], {
+      env: { UPN_MATCH_POWERSHELL: await resolveTestHost(), UPN_MATCH_SIM_AD_LATENCY_MS: '2000' },
+      reject: false,
+    });
+    const deadline = Date.now() + 120_000;
+    while (!readFileSync(calls, { encoding: 'utf8', flag: 'a+' }).includes('"Get-ADForest"')) {
+      if (Date.now() > deadline) throw new Error('discover never read the forest');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill('SIGINT');
+    const result = await child;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(result.exitCode, String(result.stderr)).to.equal(130);
+    expect(String(result.stderr)).to.match(/^upn-match: interrupted \(Ctrl-C\): PowerShell was stopped before a run was recorded; nothing was written\. Run the same command again: upn-match discover --sim \S+ --out \S+$/m);
+    expect(existsSync(out), 'the batch file').to.equal(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp')), 'half-written files').to.deep.equal([]);
+    expect(powershellFor(path.resolve(dir)), 'PowerShell processes of the run').to.deep.equal([]);
   });
 });
